@@ -1,0 +1,108 @@
+/** The manifest as written in YAML, in the shape `schema/manifest.schema.json` accepts. */
+export type RawGroupRef = string | { id: string } | { name: string };
+
+export interface RawMove {
+  id?: string;
+  from: RawGroupRef;
+  to: RawGroupRef;
+  note?: string;
+}
+
+export interface RawPortal {
+  url: string;
+  apiKeyEnv?: string;
+}
+
+export interface RawSettings {
+  concurrency?: number;
+  rate?: number;
+  retries?: number;
+  timeout?: number;
+  maxWait?: number;
+}
+
+export interface RawManifest {
+  version: 1;
+  portal?: RawPortal;
+  settings?: RawSettings;
+  moves: RawMove[];
+}
+
+/**
+ * The keys of each object in the schema, as the TypeScript types declare them. The `satisfies`
+ * clauses fail to compile when a type gains or loses a key that is not listed here, and
+ * `test/unit/manifest/schema-drift.test.ts` fails when the JSON Schema disagrees with these lists.
+ */
+type Exhaustive<T, K extends readonly (keyof T)[]> = Exclude<keyof T, K[number]> extends never ? K : never;
+type RequiredKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? never : K }[keyof T];
+
+const manifestKeys = ["version", "portal", "settings", "moves"] as const;
+const portalKeys = ["url", "apiKeyEnv"] as const;
+const settingsKeys = ["concurrency", "rate", "retries", "timeout", "maxWait"] as const;
+const moveKeys = ["id", "from", "to", "note"] as const;
+
+export const MANIFEST_SHAPE = {
+  manifest: {
+    keys: manifestKeys satisfies Exhaustive<RawManifest, typeof manifestKeys>,
+    required: ["version", "moves"] as const satisfies readonly RequiredKeys<RawManifest>[],
+  },
+  portal: {
+    keys: portalKeys satisfies Exhaustive<RawPortal, typeof portalKeys>,
+    required: ["url"] as const satisfies readonly RequiredKeys<RawPortal>[],
+  },
+  settings: {
+    keys: settingsKeys satisfies Exhaustive<RawSettings, typeof settingsKeys>,
+    required: [] as const satisfies readonly RequiredKeys<RawSettings>[],
+  },
+  move: {
+    keys: moveKeys satisfies Exhaustive<RawMove, typeof moveKeys>,
+    required: ["from", "to"] as const satisfies readonly RequiredKeys<RawMove>[],
+  },
+} as const;
+
+/** A group reference after normalisation: ids are lower-case, names are exact. */
+export type GroupRef =
+  { readonly kind: "id"; readonly id: string } | { readonly kind: "name"; readonly name: string };
+
+export interface MoveSpec {
+  /** Explicit id, or `move-<n>` (1-based). */
+  readonly id: string;
+  /** 0-based position in the manifest; moves that share a group run in this order. */
+  readonly index: number;
+  readonly from: GroupRef;
+  readonly to: GroupRef;
+  readonly note: string | null;
+}
+
+export type SettingName = (typeof settingsKeys)[number];
+export type ManifestSettings = Partial<Record<SettingName, number>>;
+
+export interface Manifest {
+  /** The path as the user gave it; used in messages and the report. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly version: 1;
+  /** Normalised portal URL (no trailing slash), or null when the manifest names none. */
+  readonly portalUrl: string | null;
+  readonly apiKeyEnv: string;
+  readonly settings: ManifestSettings;
+  readonly moves: readonly MoveSpec[];
+}
+
+export const Severity = { Error: "error", Warning: "warning" } as const;
+export type Severity = (typeof Severity)[keyof typeof Severity];
+
+/** One problem found in a manifest: where it is, and a sentence that says what to do. */
+export interface Issue {
+  readonly severity: Severity;
+  readonly rule: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Path in the manifest, e.g. `moves[2].to`; empty for the document itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export const refKey = (ref: GroupRef): string => (ref.kind === "id" ? ref.id : `name:${ref.name}`);
+export const describeRef = (ref: GroupRef): string => (ref.kind === "id" ? ref.id : JSON.stringify(ref.name));

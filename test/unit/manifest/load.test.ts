@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import { parseThoroughly, parseYaml, sha256 } from "../../../src/manifest/load.js";
+import { A, B } from "../../helpers/manifest.js";
+
+// Text without anchors is read by the fast parser; the document API must agree with it on the data.
+const documents = [
+  readFileSync(new URL("../../../migrations.example.yaml", import.meta.url), "utf8"),
+  `version: 1\nmoves:\n  - { from: ${A}, to: { name: "R&D: \\"core\\"" }, note: 'it''s' }\n`,
+  `version: 1\nsettings: { timeout: 2.5, retries: 0x3, rate: 1e3 }\nmoves:\n  - from: ${A}\n    to: ${B}\n    note: |\n      two\n      lines\n`,
+  "version: 1\nmoves:\n  - { from: null, to: true, note: 2026-11-26 }\n",
+  "version: 1\nmoves:\n  - { <<: { from: x }, to: ~ }\n",
+  "",
+  "# only a comment\n",
+];
+
+describe("parseYaml", () => {
+  it.each(documents.map((d, i) => [i, d]))("reads document %i the same way on both paths", (_i, text) => {
+    const fast = parseYaml(text, sha256(text));
+    const thorough = parseThoroughly(text, sha256(text));
+    expect(fast.problems).toEqual([]);
+    expect(thorough.problems).toEqual([]);
+    expect(fast.parsed?.value).toEqual(thorough.parsed?.value);
+  });
+
+  it("locates nodes on the fast path through the document API", () => {
+    const text = `version: 1\nmoves:\n  - from: ${A}\n    to: { name: Sales }\n`;
+    const { parsed } = parseYaml(text, sha256(text));
+    expect(parsed?.locate(["moves", 0, "to", "name"])).toEqual({ line: 4, column: 17 });
+    expect(parsed?.locate(["moves", 0, "to"], "key")).toEqual({ line: 4, column: 5 });
+    expect(parsed?.locate(["moves", 3, "to"])).toEqual({ line: 3, column: 3 }); // the deepest ancestor that exists
+  });
+
+  it("sends text with anchors down the thorough path, which limits aliases", () => {
+    const text = "version: 1\nx: &a [1, 2]\ny: *a\nmoves: []\n";
+    expect(parseYaml(text, sha256(text)).parsed?.value).toEqual({
+      version: 1,
+      x: [1, 2],
+      y: [1, 2],
+      moves: [],
+    });
+  });
+});
