@@ -5,3 +5,4 @@ const read = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../schema/${name}`, import.meta.url), "utf8")) as Record<string, unknown>;
 
 export const manifestSchema = read("manifest.schema.json");
+export const seedSchema = read("seed.schema.json");

@@ -7,8 +7,21 @@ const write = (stream: NodeJS.WriteStream) => (text: string) => {
   stream.write(text);
 };
 
+// SIGINT/SIGTERM: the first asks the command to stop cleanly; a second exits at once (SPEC §4.7).
+const stop = new AbortController();
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals): void => {
+  signals++;
+  if (signals > 1) process.exit(ExitCode.Interrupted);
+  process.stderr.write(`${signal}: stopping (send it again to exit at once)\n`);
+  stop.abort();
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
+    stop: stop.signal,
     env: process.env,
     output: {
       out: (line) => process.stdout.write(`${line}\n`),
@@ -23,3 +36,5 @@ try {
   );
   process.exitCode = ExitCode.Internal;
 }
+process.off("SIGINT", onSignal);
+process.off("SIGTERM", onSignal);

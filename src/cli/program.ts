@@ -1,5 +1,9 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { sandboxCommand } from "../commands/sandbox.js";
+import { snapshotCommand } from "../commands/snapshot.js";
 import { validateCommand } from "../commands/validate.js";
+import { DEFAULT_DOCSPACE_VERSION } from "../sandbox/server.js";
+import { clientFromEnv } from "./wiring.js";
 import type { Output } from "../commands/io.js";
 import type { Env } from "../manifest/check.js";
 import { TOOL } from "../version.js";
@@ -11,7 +15,31 @@ export interface CliContext {
   /** Raw writers for commander's own help and error text. */
   readonly writeOut: (text: string) => void;
   readonly writeErr: (text: string) => void;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly stop: AbortSignal;
 }
+
+/** Commander argument parsers: a bad number is a usage error (exit 2). */
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `use a whole number of at least ${min}`
+          : `use a whole number from ${min} to ${max}`,
+      );
+    }
+    return n;
+  };
+const share = (text: string): number => {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError("use a share from 0 to 1, e.g. 0.05");
+  return n;
+};
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -35,6 +63,74 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
     .argument("<manifest>", "the YAML manifest")
     .action(async (file: string) => {
       result.code = await validateCommand(file, { env: ctx.env, output: ctx.output });
+    });
+
+  program
+    .command("sandbox")
+    .description("serve the built-in DocSpace simulator on 127.0.0.1 until stopped")
+    .option("--port <n>", "port (default: a free one)", integer(0, 65535), 0)
+    .option("--seed <file>", "portal to load (default: examples/sandbox-portal.json)")
+    .option(
+      "--docspace-version <x.y.z>",
+      "DocSpace server version to behave as; before 3.7.1 the move only copies",
+      DEFAULT_DOCSPACE_VERSION,
+    )
+    .option("--latency-ms <n>", "added to every answer", integer(0), 0)
+    .option("--jitter-ms <n>", "up to this much more, per request", integer(0), 0)
+    .option("--fail-rate <share>", "share of 5xx answers", share, 0)
+    .option("--reset-rate <share>", "share of dropped connections", share, 0)
+    .option("--hang-rate <share>", "share of requests never answered", share, 0)
+    .option("--envelope-error-rate <share>", 'share of 200 answers with "status": 1', share, 0)
+    .option("--fault-seed <n>", "seed for the fault draws", integer(0), 1)
+    .option("--rate-per-minute <n>", "sliding-window limit, 0 = off", integer(0), 1500)
+    .option("--get-concurrency <n>", "concurrent GETs, 0 = off", integer(0), 50)
+    .option("--write-concurrency <n>", "concurrent writes, 0 = off", integer(0), 15)
+    .option("--daily-writes <n>", "POST+PUT per day, 0 = off", integer(0), 10000)
+    .action(async (o: Record<string, unknown>) => {
+      result.code = await sandboxCommand(
+        {
+          port: o.port as number,
+          seedPath: o.seed as string | undefined,
+          version: o.docspaceVersion as string,
+          limits: {
+            ratePerMinute: o.ratePerMinute as number,
+            getConcurrency: o.getConcurrency as number,
+            writeConcurrency: o.writeConcurrency as number,
+            dailyWrites: o.dailyWrites as number,
+          },
+          faults: {
+            latencyMs: o.latencyMs as number,
+            jitterMs: o.jitterMs as number,
+            failRate: o.failRate as number,
+            resetRate: o.resetRate as number,
+            hangRate: o.hangRate as number,
+            envelopeErrorRate: o.envelopeErrorRate as number,
+            seed: o.faultSeed as number,
+          },
+        },
+        { env: ctx.env, output: ctx.output, stop: ctx.stop },
+      );
+    });
+
+  program
+    .command("snapshot")
+    .description(
+      "export groups, members and users from the portal in DOCSPACE_URL into a sandbox seed file (GET only)",
+    )
+    .requiredOption("--out <file>", "the seed file to write")
+    .option("--group <id|name>", "only this group (repeatable)", collect, [])
+    .option("--timeout <s>", "per-request timeout, seconds", integer(1, 600), 30)
+    .action(async (o: { out: string; group: string[]; timeout: number }) => {
+      const wired = await clientFromEnv(ctx.env, { readOnly: true, timeoutMs: o.timeout * 1000 });
+      if (!wired.ok) {
+        ctx.output.err(wired.message);
+        result.code = ExitCode.Usage;
+        return;
+      }
+      result.code = await snapshotCommand(
+        { out: o.out, groups: o.group },
+        { client: wired.client, output: ctx.output },
+      );
     });
 
   for (const command of program.commands)

@@ -1,0 +1,157 @@
+import { ApiError, FailureKind, parseRetryAfter } from "./http-error.js";
+
+export type Method = "GET" | "PUT" | "POST" | "DELETE";
+
+export interface ApiRequest {
+  readonly method: Method;
+  /** Path under the portal, starting `/api/2.0/`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+}
+
+export interface ApiResponse<T> {
+  readonly response: T;
+  readonly httpStatus: number;
+  /** Items on this page, for lists. */
+  readonly count: number | null;
+  /** All matches, for paged lists. */
+  readonly total: number | null;
+}
+
+export interface ClientOptions {
+  /** Normalised portal URL, no trailing slash. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly timeoutMs: number;
+  /** Dry runs: any method but GET is refused before anything is sent. */
+  readonly readOnly: boolean;
+  readonly userAgent: string;
+  readonly now?: () => number;
+}
+
+/**
+ * One DocSpace request over `fetch`: Bearer key, per-request timeout, the envelope unwrapped, and every
+ * failure classified as an ApiError. No retries here: the engine decides those.
+ */
+export class DocSpaceClient {
+  readonly baseUrl: string;
+  readonly readOnly: boolean;
+  readonly #apiKey: string;
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+  readonly #now: () => number;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl;
+    this.readOnly = options.readOnly;
+    this.#apiKey = options.apiKey;
+    this.#timeoutMs = options.timeoutMs;
+    this.#userAgent = options.userAgent;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async request<T>(req: ApiRequest): Promise<ApiResponse<T>> {
+    const summary = { method: req.method, path: withQuery(req.path, req.query) };
+    if (this.readOnly && req.method !== "GET") {
+      throw new ApiError({ kind: FailureKind.ReadOnly, request: summary });
+    }
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      Authorization: `Bearer ${this.#apiKey}`,
+      "User-Agent": this.#userAgent,
+    };
+    if (req.body !== undefined) headers["Content-Type"] = "application/json";
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = req.signal === undefined ? timeout : AbortSignal.any([timeout, req.signal]);
+
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.baseUrl}${summary.path}`, {
+        method: req.method,
+        headers,
+        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+        signal,
+        redirect: "manual",
+      });
+      text = await res.text();
+    } catch (err) {
+      const kind = timeout.aborted
+        ? FailureKind.Timeout
+        : req.signal?.aborted === true
+          ? FailureKind.Aborted
+          : FailureKind.Network;
+      throw new ApiError({ kind, request: summary, cause: stripCause(err) });
+    }
+
+    const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.#now());
+    const body = parseJson(text);
+    if (res.status < 200 || res.status >= 300) {
+      throw new ApiError({
+        kind: FailureKind.Http,
+        request: summary,
+        httpStatus: res.status,
+        retryAfterMs,
+        serverMessage: errorMessageOf(body),
+      });
+    }
+    if (body === undefined || body === null || typeof body !== "object" || !("status" in body)) {
+      throw new ApiError({ kind: FailureKind.Unparsable, request: summary, httpStatus: res.status });
+    }
+    const envelope = body as {
+      status: unknown;
+      statusCode?: unknown;
+      response?: unknown;
+      count?: unknown;
+      total?: unknown;
+    };
+    if (envelope.status !== 0) {
+      // A 2xx whose envelope says "status": 1 is a failure; its statusCode decides how.
+      throw new ApiError({
+        kind: FailureKind.Envelope,
+        request: summary,
+        httpStatus: typeof envelope.statusCode === "number" ? envelope.statusCode : null,
+        retryAfterMs,
+        serverMessage: errorMessageOf(body),
+      });
+    }
+    return {
+      response: envelope.response as T,
+      httpStatus: res.status,
+      count: typeof envelope.count === "number" ? envelope.count : null,
+      total: typeof envelope.total === "number" ? envelope.total : null,
+    };
+  }
+}
+
+function withQuery(path: string, query: ApiRequest["query"]): string {
+  if (query === undefined) return path;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  const text = params.toString();
+  return text === "" ? path : `${path}?${text}`;
+}
+
+function parseJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessageOf(body: unknown): string | null {
+  const error = (body as { error?: { message?: unknown } } | undefined)?.error;
+  return typeof error?.message === "string" ? error.message.slice(0, 300) : null;
+}
+
+/** undici's errors can carry the request (and so the Authorization header) deep inside; keep only text. */
+function stripCause(err: unknown): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const inner = (error as { cause?: unknown }).cause;
+  const code = (inner as { code?: unknown } | undefined)?.code;
+  return new Error(`${error.name}: ${error.message}${typeof code === "string" ? ` (${code})` : ""}`);
+}

@@ -1,0 +1,26 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname, join, basename } from "node:path";
+
+/**
+ * Writes a file atomically: a temporary file beside it, fsynced, then renamed over the target, so a
+ * reader never sees half a file. Mode 0600: reports and snapshots name people.
+ */
+export async function writeFileAtomic(path: string, text: string, mode = 0o600): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", mode);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  await rename(temp, path);
+}
+
+export const writeJsonAtomic = (path: string, value: unknown): Promise<void> =>
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);

@@ -1,0 +1,624 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mayReadGroups, mayWriteGroups, PortalModel, type Lookup, type GroupView } from "../portal/model.js";
+import { Role, type Seed } from "../portal/types.js";
+import {
+  ACCESS_DENIED,
+  AUTHORIZING_TYPE,
+  employeeDto,
+  errorBody,
+  groupDto,
+  ITEM_NOT_FOUND_TYPE,
+  NOT_FOUND_GROUP,
+  NOT_FOUND_USER,
+  success,
+  validationBody,
+  type KeyUser,
+} from "./dto.js";
+import { Faults, NO_FAULTS, type Fate, type FaultSettings } from "./faults.js";
+import { DEFAULT_LIMITS, RateLimiter, type LimitSettings } from "./limits.js";
+
+/**
+ * The built-in DocSpace simulator (SPEC §7): the portal model over node:http on 127.0.0.1, with
+ * DocSpace's routes, envelopes, errors, API keys and scopes, rate limits and injectable faults.
+ */
+export interface SandboxOptions {
+  readonly seed: Seed;
+  /** DocSpace server version; before 3.7.1 the move only copies. */
+  readonly version?: string;
+  readonly port?: number;
+  /** The key with every scope, acting as the owner; generated when absent. */
+  readonly apiKey?: string;
+  readonly limits?: Partial<LimitSettings>;
+  readonly faults?: Partial<FaultSettings>;
+  /** Milliseconds since the epoch, for the rate windows. */
+  readonly now?: () => number;
+  /** Keep a log of requests (off for load tests). */
+  readonly logRequests?: boolean;
+}
+
+export interface LoggedRequest {
+  readonly seq: number;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** The status sent, or what happened instead. */
+  readonly outcome: number | "reset" | "hang";
+  readonly fault: string | null;
+  /** The body sent by the client, when it was JSON. */
+  readonly body: unknown;
+}
+
+export interface Sandbox {
+  readonly url: string;
+  readonly port: number;
+  readonly apiKey: string;
+  readonly model: PortalModel;
+  readonly faults: Faults;
+  readonly requests: readonly LoggedRequest[];
+  clearLog(): void;
+  /** Hold every admitted request before it is handled, until resume(). */
+  pause(): void;
+  resume(): void;
+  /** Admitted requests not yet answered, for the owner's key. */
+  inFlight(): { gets: number; writes: number };
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DOCSPACE_VERSION = "3.7.2";
+export const API_KEY_PATTERN = /^sk-[0-9a-f]{64}$/;
+export const generateApiKey = (): string => `sk-${randomBytes(32).toString("hex")}`;
+
+interface KeyRecord {
+  readonly id: string;
+  readonly key: string;
+  /** Claims: `*:write` for full keys, else the permission strings. */
+  readonly claims: ReadonlySet<string>;
+  readonly permissions: readonly string[];
+  readonly role: Role;
+  readonly user: KeyUser;
+  readonly expiresAt: string | null;
+}
+
+const ROLE_NAMES: Record<Role, string> = {
+  owner: "Owner",
+  admin: "Admin",
+  roomAdmin: "Room Admin",
+  user: "User",
+  guest: "Guest",
+};
+
+const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const GUID_RE = new RegExp(`^${GUID}$`);
+const MAX_BODY = 1024 * 1024;
+
+type RouteName =
+  | "version"
+  | "keys-self"
+  | "people-self"
+  | "people-filter"
+  | "group-list"
+  | "group-get"
+  | "group-move"
+  | "group-members"
+  | "group-manager"
+  | "group-update";
+
+const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
+  { method: "GET", pattern: /^\/api\/2\.0\/settings\/version\/build$/, name: "version" },
+  { method: "GET", pattern: /^\/api\/2\.0\/keys\/@self$/, name: "keys-self" },
+  { method: "GET", pattern: /^\/api\/2\.0\/people\/@self$/, name: "people-self" },
+  { method: "GET", pattern: /^\/api\/2\.0\/people\/filter$/, name: "people-filter" },
+  { method: "GET", pattern: /^\/api\/2\.0\/group$/, name: "group-list" },
+  { method: "GET", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-get" },
+  {
+    method: "PUT",
+    pattern: new RegExp(`^/api/2\\.0/group/(${GUID})/members/(${GUID})$`),
+    name: "group-move",
+  },
+  { method: null, pattern: new RegExp(`^/api/2\\.0/group/(${GUID})/members$`), name: "group-members" },
+  { method: "PUT", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})/manager$`), name: "group-manager" },
+  { method: "PUT", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-update" },
+];
+
+/** Scopes that satisfy each route (docspace-api.md §3, §9); null: any valid key; "anonymous": none needed. */
+function requiredScopes(route: RouteName, method: string): readonly string[] | null | "anonymous" {
+  switch (route) {
+    case "version":
+      return "anonymous";
+    case "keys-self":
+      return null;
+    case "people-self":
+      return ["accounts.self:read", "accounts.self:write", "*:read", "*:write"];
+    case "people-filter":
+      return ["*:read", "*:write", "accounts:read", "accounts:write"];
+    default:
+      return method === "GET" ? ["*:read", "*:write", "accounts:read"] : ["*:write", "accounts:write"];
+  }
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+class HttpSandbox implements Sandbox {
+  readonly model: PortalModel;
+  readonly faults: Faults;
+  readonly apiKey: string;
+  requests: LoggedRequest[] = [];
+  url = "";
+  port = 0;
+  readonly #server: Server;
+  readonly #limiter: RateLimiter;
+  readonly #keys = new Map<string, KeyRecord>();
+  readonly #ownerPartition: string;
+  readonly #logRequests: boolean;
+  readonly #now: () => number;
+  #seq = 0;
+  #gate: { promise: Promise<void>; open: () => void } | null = null;
+
+  constructor(options: SandboxOptions) {
+    this.model = new PortalModel(options.seed, { version: options.version ?? DEFAULT_DOCSPACE_VERSION });
+    this.faults = new Faults({ ...NO_FAULTS, ...options.faults });
+    this.#now = options.now ?? Date.now;
+    this.#limiter = new RateLimiter({ ...DEFAULT_LIMITS, ...options.limits }, this.#now);
+    this.#logRequests = options.logRequests ?? true;
+    this.apiKey = options.apiKey ?? generateApiKey();
+    const owner = this.#addKey(this.apiKey, [], Role.Owner, null, 0);
+    this.#ownerPartition = owner.user.id;
+    (options.seed.apiKeys ?? []).forEach((k, i) => {
+      this.#addKey(k.key, k.scopes, k.role ?? Role.Admin, k.expiresAt ?? null, i + 1);
+    });
+    this.#server = createServer((req, res) => {
+      void this.#handle(req, res);
+    });
+    this.#server.keepAliveTimeout = 5000;
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(port, "127.0.0.1", () => {
+        this.#server.off("error", reject);
+        resolve();
+      });
+    });
+    this.port = (this.#server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}`;
+  }
+
+  clearLog(): void {
+    this.requests = [];
+  }
+
+  pause(): void {
+    if (this.#gate !== null) return;
+    let open = (): void => undefined;
+    const promise = new Promise<void>((resolve) => (open = resolve));
+    this.#gate = { promise, open };
+  }
+
+  resume(): void {
+    this.#gate?.open();
+    this.#gate = null;
+  }
+
+  inFlight(): { gets: number; writes: number } {
+    return this.#limiter.inFlight(this.#ownerPartition);
+  }
+
+  async close(): Promise<void> {
+    this.resume();
+    const closed = new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        resolve();
+      }),
+    );
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  #addKey(
+    key: string,
+    scopes: readonly string[],
+    role: Role,
+    expiresAt: string | null,
+    n: number,
+  ): KeyRecord {
+    if (!API_KEY_PATTERN.test(key))
+      throw new Error("an API key must be sk- followed by 64 lowercase hex digits");
+    const full = scopes.length === 0 || scopes.includes("*");
+    const record: KeyRecord = {
+      id: `5a4d0000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`,
+      key,
+      claims: new Set(full ? ["*:write"] : scopes),
+      permissions: full ? [] : [...scopes],
+      role,
+      expiresAt,
+      user: {
+        id: `0e0e0000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`,
+        displayName: `Sandbox ${ROLE_NAMES[role]}`,
+        email: `${role.toLowerCase()}${n}@sandbox.invalid`,
+        isOwner: role === Role.Owner,
+        isAdmin: role === Role.Owner || role === Role.Admin,
+        isRoomAdmin: role === Role.RoomAdmin,
+        isVisitor: role === Role.Guest,
+        isCollaborator: role === Role.User,
+      },
+    };
+    this.#keys.set(key, record);
+    return record;
+  }
+
+  #authenticate(req: IncomingMessage): KeyRecord | null {
+    const header = req.headers.authorization;
+    if (header?.startsWith("Bearer ") !== true) return null;
+    const record = this.#keys.get(header.slice("Bearer ".length).trim());
+    if (record === undefined) return null;
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= this.#now()) return null;
+    return record;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const seq = ++this.#seq;
+    const started = process.hrtime.bigint();
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const link = { href: `${this.url}${req.url ?? "/"}`, action: method };
+    const key = this.#authenticate(req);
+    let body: unknown = undefined;
+    const log = (outcome: LoggedRequest["outcome"], fault: string | null): void => {
+      if (this.#logRequests) {
+        this.requests.push({ seq, method, path: url.pathname, query: url.search, outcome, fault, body });
+      }
+    };
+    const send = (reply: Reply, fault: string | null = null): void => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const headers: Record<string, string> = {
+        "Server-Timing": `aspnetcore-request-time;dur=${ms.toFixed(0)}ms`,
+        ...reply.headers,
+      };
+      let text = "";
+      if (reply.body !== undefined) {
+        text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
+        headers["Content-Type"] ??= "application/json; charset=utf-8";
+      }
+      headers["Content-Length"] = String(Buffer.byteLength(text));
+      res.writeHead(reply.status, headers);
+      res.end(text);
+      log(reply.status, fault);
+    };
+
+    // The rate limiter runs before routing and authorization (docspace-api.md §5).
+    const admission = this.#limiter.admit(key?.user.id ?? "anonymous", method);
+    if (!admission.admitted) {
+      const headers: Record<string, string> = {
+        "Retry-After": String(admission.retryAfterSeconds),
+        "X-RateLimit-Limit": String(admission.limit),
+        "X-RateLimit-Remaining": "0",
+      };
+      if (admission.reset !== undefined) headers["X-RateLimit-Reset"] = String(admission.reset);
+      req.resume();
+      send({ status: 429, headers }, admission.which);
+      return;
+    }
+    res.on("close", admission.release);
+
+    try {
+      body = await readBody(req);
+    } catch {
+      send({ status: 400 });
+      return;
+    }
+    const matched = matchRoute(method, url.pathname);
+    if (matched === null) {
+      send({ status: 404 });
+      return;
+    }
+    const scopes = requiredScopes(matched.name, method);
+    if (scopes !== "anonymous") {
+      if (key === null) {
+        send({ status: 401 });
+        return;
+      }
+      if (scopes !== null && !scopes.some((s) => key.claims.has(s))) {
+        send({ status: 403 });
+        return;
+      }
+    }
+
+    const { fate, latencyMs } = this.faults.decide({ seq, method, path: url.pathname });
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (this.#gate !== null) await this.#gate.promise;
+    if (fate?.kind === "delay") await sleep(fate.ms);
+    if (fate?.kind === "hang") {
+      log("hang", "hang");
+      return; // never answered; the connection closes when the client gives up or the sandbox stops
+    }
+    const faultBefore = fate !== null && fate.kind !== "delay" && !("after" in fate && fate.after);
+    if (faultBefore) {
+      this.#sendFault(fate, res, send, log);
+      return;
+    }
+    const reply = this.#route(matched, method, url.searchParams, body, key, link);
+    if (fate !== null && fate.kind !== "delay") {
+      this.#sendFault(fate, res, send, log);
+      return;
+    }
+    send(reply);
+  }
+
+  #sendFault(
+    fate: Fate,
+    res: ServerResponse,
+    send: (reply: Reply, fault: string) => void,
+    log: (o: "reset", f: string) => void,
+  ): void {
+    switch (fate.kind) {
+      case "reset":
+        log("reset", "reset");
+        res.socket?.destroy();
+        return;
+      case "envelope-error":
+        send(
+          {
+            status: 200,
+            body: errorBody(fate.statusCode ?? 500, "Internal server error", "System.Exception"),
+          },
+          "envelope-error",
+        );
+        return;
+      case "status": {
+        const headers: Record<string, string> =
+          fate.retryAfter === undefined ? {} : { "Retry-After": fate.retryAfter };
+        if (fate.status === 429) {
+          send(
+            {
+              status: 429,
+              headers: { "X-RateLimit-Limit": "1500", "X-RateLimit-Remaining": "0", ...headers },
+            },
+            "status",
+          );
+        } else if (fate.status === 500) {
+          send(
+            { status: 500, headers, body: errorBody(500, "Internal server error", "System.Exception") },
+            "status",
+          );
+        } else {
+          // Gateways in front of DocSpace answer with a short HTML page, not the API's JSON.
+          const text = `<html><body><h1>${fate.status}</h1></body></html>`;
+          send(
+            { status: fate.status, headers: { "Content-Type": "text/html", ...headers }, body: text },
+            "status",
+          );
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #route(
+    matched: { name: RouteName; params: string[] },
+    method: string,
+    query: URLSearchParams,
+    body: unknown,
+    key: KeyRecord | null,
+    link: { href: string; action: string },
+  ): Reply {
+    const model = this.model;
+    const users = (id: string) => model.user(id);
+    const role = key?.role ?? Role.Guest;
+    const denied: Reply = {
+      status: 403,
+      body: errorBody(
+        403,
+        ACCESS_DENIED,
+        AUTHORIZING_TYPE,
+        "ASC.Core.Security.PermissionContext.DemandPermissionsAsync()",
+      ),
+    };
+    const groupReply = (result: Lookup<GroupView>, includeMembers = true): Reply => {
+      if (!result.found) {
+        const message = result.which === "group" ? NOT_FOUND_GROUP : NOT_FOUND_USER;
+        return {
+          status: 404,
+          body: errorBody(
+            404,
+            message,
+            ITEM_NOT_FOUND_TYPE,
+            "ASC.People.Api.GroupController.GetGroupInfoAsync(Guid id)",
+          ),
+        };
+      }
+      return { status: 200, body: success(groupDto(result.value, users, includeMembers), link) };
+    };
+    const [first = "", second = ""] = matched.params;
+
+    switch (matched.name) {
+      case "version":
+        return { status: 200, body: success({ docSpace: model.version, documentServer: "9.0.3.1" }, link) };
+      case "keys-self": {
+        if (key === null) return { status: 401 };
+        const dto: Record<string, unknown> = {
+          id: key.id,
+          name: `sandbox ${key.role} key`,
+          key: `sk-***${key.key.slice(-4)}`,
+          keyPostfix: key.key.slice(-4),
+          permissions: key.permissions,
+          createOn: "2026-01-01T00:00:00.0000000+00:00",
+          createBy: employeeDto(key.user),
+          isActive: true,
+        };
+        if (key.expiresAt !== null) dto.expiresAt = key.expiresAt;
+        return { status: 200, body: success(dto, link) };
+      }
+      case "people-self":
+        return key === null ? { status: 401 } : { status: 200, body: success(employeeDto(key.user), link) };
+      case "people-filter": {
+        if (role === Role.User || role === Role.Guest) return denied;
+        const errors = queryErrors(query, {
+          guid: ["groupId"],
+          int: ["employeeStatus", "startIndex"],
+          count: true,
+        });
+        if (errors !== null) return { status: 400, body: validationBody(errors, link) };
+        const groupId = query.get("groupId") ?? undefined;
+        const status = query.get("employeeStatus");
+        const people = model.people({
+          ...(groupId === undefined ? {} : { groupId }),
+          ...(status === null ? {} : { employeeStatus: Number(status) }),
+        });
+        const start = Number(query.get("startIndex") ?? 0);
+        const page = people.slice(start, start + Number(query.get("count") ?? 100));
+        return { status: 200, body: success(page.map(employeeDto), link, people.length) };
+      }
+      case "group-list": {
+        if (!mayReadGroups(role)) return denied;
+        const errors = queryErrors(query, { guid: ["userId"], int: ["startIndex"], count: true });
+        if (errors !== null) return { status: 400, body: validationBody(errors, link) };
+        const order = query.get("sortOrder")?.toLowerCase();
+        const userId = query.get("userId");
+        const { items, total } = model.listGroups({
+          filterValue: query.get("filterValue") ?? "",
+          startIndex: Number(query.get("startIndex") ?? 0),
+          count: Number(query.get("count") ?? 100),
+          sortBy: query.get("sortBy") ?? "title",
+          descending: order === "1" || order === "descending",
+          ...(userId === null ? {} : { userId }),
+          manager: query.get("manager")?.toLowerCase() === "true",
+        });
+        return {
+          status: 200,
+          body: success(
+            items.map((gr) => groupDto(gr, users, false)),
+            link,
+            total,
+          ),
+        };
+      }
+      case "group-get": {
+        if (!mayReadGroups(role)) return denied;
+        const group = model.group(first);
+        const includeMembers = query.get("includeMembers")?.toLowerCase() !== "false";
+        return groupReply(
+          group === null ? { found: false, which: "group" } : { found: true, value: group },
+          includeMembers,
+        );
+      }
+      case "group-move":
+        // Permission is demanded before either group is looked up (docspace-api.md §1 step 3).
+        return mayWriteGroups(role) ? groupReply(model.move(first, second)) : denied;
+      case "group-members": {
+        if (!mayWriteGroups(role)) return denied;
+        const members = memberList(body);
+        if (members === null) {
+          return {
+            status: 400,
+            body: validationBody(
+              { members: ["The JSON value could not be converted to System.Guid[]."] },
+              link,
+            ),
+          };
+        }
+        if (method === "PUT") return groupReply(model.addMembers(first, members));
+        if (method === "DELETE") return groupReply(model.removeMembers(first, members));
+        if (method === "POST") return groupReply(model.setMembers(first, members));
+        return { status: 405 };
+      }
+      case "group-manager": {
+        if (!mayWriteGroups(role)) return denied;
+        const userId = (body as { userId?: unknown } | undefined)?.userId;
+        if (typeof userId !== "string" || !GUID_RE.test(userId)) {
+          return {
+            status: 400,
+            body: errorBody(
+              400,
+              "Value cannot be null. (Parameter 'userId')",
+              "System.ArgumentNullException",
+            ),
+          };
+        }
+        return groupReply(model.setManager(first, userId));
+      }
+      case "group-update": {
+        if (!mayWriteGroups(role)) return denied;
+        const change = (body ?? {}) as {
+          groupName?: string;
+          membersToAdd?: string[];
+          membersToRemove?: string[];
+          groupManager?: string;
+        };
+        return groupReply(model.updateGroup(first, change));
+      }
+    }
+  }
+}
+
+function matchRoute(method: string, path: string): { name: RouteName; params: string[] } | null {
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (match === null) continue;
+    if (route.method !== null && route.method !== method) continue;
+    if (route.method === null && !["PUT", "POST", "DELETE"].includes(method)) continue;
+    return { name: route.name, params: match.slice(1).map((p) => p.toLowerCase()) };
+  }
+  return null;
+}
+
+/** `{members: [guid, …]}`; null when any entry is not a GUID (the whole request is refused). */
+function memberList(body: unknown): string[] | null {
+  const members = (body as { members?: unknown } | undefined)?.members;
+  if (members === undefined || members === null) return [];
+  if (!Array.isArray(members)) return null;
+  return members.every((m): m is string => typeof m === "string" && GUID_RE.test(m)) ? members : null;
+}
+
+function queryErrors(
+  query: URLSearchParams,
+  rules: { guid: string[]; int: string[]; count: boolean },
+): Record<string, string[]> | null {
+  const errors: Record<string, string[]> = {};
+  for (const name of rules.guid) {
+    const value = query.get(name);
+    if (value !== null && !GUID_RE.test(value)) errors[name] = [`The value '${value}' is not valid.`];
+  }
+  for (const name of [...rules.int, ...(rules.count ? ["count"] : [])]) {
+    const value = query.get(name);
+    if (value !== null && !/^-?\d+$/.test(value)) errors[name] = [`The value '${value}' is not valid.`];
+  }
+  const count = query.get("count");
+  if (rules.count && count !== null && /^-?\d+$/.test(count) && (Number(count) < 1 || Number(count) > 100)) {
+    errors.count = ["The field Count must be between 1 and 100."];
+  }
+  return Object.keys(errors).length === 0 ? null : errors;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error("body too large");
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts a sandbox on 127.0.0.1 (port 0: a free one). */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const sandbox = new HttpSandbox(options);
+  await sandbox.listen(options.port ?? 0);
+  return sandbox;
+}

@@ -1,0 +1,196 @@
+import { LOST_GROUP_ID, PortalModel, SYSTEM_GROUPS } from "../../../src/portal/model.js";
+import { compareVersions, moveBehaviourOf, parseVersion } from "../../../src/portal/version.js";
+import { g, group, smallSeed, u, user } from "../../helpers/portal.js";
+
+const portal = (version: string): PortalModel => new PortalModel(smallSeed(), { version });
+const members = (model: PortalModel, n: number): string[] => [...(model.group(g(n))?.memberIds ?? [])].sort();
+const sorted = (...ns: number[]): string[] => ns.map(u).sort();
+
+describe("versions", () => {
+  it.each([
+    ["3.7.2", "move"],
+    ["3.7.1", "move"],
+    ["3.7.2.1234", "move"],
+    ["4.0", "move"],
+    ["3.7.0", "copy"],
+    ["3.6.2", "copy"],
+    ["3.1.0", "copy"],
+    ["3.0.0", "copy"],
+  ])("%s → %s", (version, behaviour) => {
+    expect(moveBehaviourOf(parseVersion(version) ?? [])).toBe(behaviour);
+  });
+
+  it("compares part by part", () => {
+    expect(compareVersions([3, 10], [3, 9, 9])).toBeGreaterThan(0);
+    expect(parseVersion("not a version")).toBeNull();
+  });
+});
+
+describe("the move on DocSpace 3.7.2 (moves)", () => {
+  it("moves active and pending non-guests, drops guests, leaves disabled users, removes the manager role", () => {
+    const model = portal("3.7.2");
+    const result = model.move(g(1), g(2));
+    expect(result.found).toBe(true);
+    // Destination: its own members plus u1 (the ex-manager, now plain), u2, u5 (pending); u6 once.
+    expect(members(model, 2)).toEqual(sorted(1, 2, 5, 6, 7));
+    expect(model.group(g(2))?.managerId).toBe(u(7));
+    // Source: kept, without manager; only the disabled user remains (the API hides them).
+    expect(model.group(g(1))).toMatchObject({ name: "Sales EMEA", managerId: null, memberIds: [] });
+    expect(model.allMemberIds(g(1))).toEqual([u(4)]);
+    // The guest is in neither group.
+    expect(model.group(g(2))?.memberIds).not.toContain(u(3));
+  });
+
+  it("answers with the destination group", () => {
+    const result = portal("3.7.2").move(g(3), g(2));
+    expect(result).toEqual({
+      found: true,
+      value: { id: g(2), name: "Sales", managerId: u(7), memberIds: [u(6), u(7), u(8)], isSystem: false },
+    });
+  });
+
+  it("empties the group when from == to, manager included", () => {
+    const model = portal("3.7.2");
+    const result = model.move(g(2), g(2));
+    expect(result).toMatchObject({ found: true, value: { memberIds: [], managerId: null } });
+  });
+
+  it("changes nothing when the source is empty", () => {
+    const model = portal("3.7.2");
+    model.move(g(4), g(3));
+    expect(members(model, 3)).toEqual(sorted(8));
+  });
+
+  it("finds neither group when one is unknown, and changes nothing", () => {
+    const model = portal("3.7.2");
+    expect(model.move(g(1), g(99))).toEqual({ found: false, which: "group" });
+    expect(model.move(g(99), g(1))).toEqual({ found: false, which: "group" });
+    expect(members(model, 1)).toEqual(sorted(1, 2, 3, 5, 6));
+  });
+
+  it("treats a deleted group and the lost group as not found", () => {
+    const model = portal("3.7.2");
+    expect(model.removeGroup(g(3))).toBe(true);
+    expect(model.group(g(3))).toBeNull();
+    expect(model.move(g(3), g(2)).found).toBe(false);
+    expect(model.group(LOST_GROUP_ID)).toBeNull();
+    expect(model.listGroups().items.map((x) => x.name)).toEqual(["Empty", "Sales", "Sales EMEA"]);
+  });
+
+  it("finds system groups by id but never lists them", () => {
+    const model = portal("3.7.2");
+    expect(model.group(SYSTEM_GROUPS.everyone.id.toUpperCase())).toMatchObject({
+      name: "Everyone",
+      isSystem: true,
+    });
+    expect(model.group(SYSTEM_GROUPS.guest.id)?.memberIds).toEqual([u(3)]);
+    expect(model.listGroups({ filterValue: "everyone" }).total).toBe(0);
+  });
+});
+
+describe("the move on DocSpace 3.6 (copies only)", () => {
+  it("adds the same members to the destination and removes nobody from the source", () => {
+    const model = portal("3.6.2");
+    model.move(g(1), g(2));
+    expect(members(model, 2)).toEqual(sorted(1, 2, 5, 6, 7));
+    expect(model.group(g(1))).toMatchObject({ managerId: u(1) });
+    expect(members(model, 1)).toEqual(sorted(1, 2, 3, 5, 6));
+    expect(model.allMemberIds(g(1))).toContain(u(4));
+  });
+
+  it("leaves the group as it was when from == to", () => {
+    const model = portal("3.6.2");
+    model.move(g(2), g(2));
+    expect(members(model, 2)).toEqual(sorted(6, 7));
+    expect(model.group(g(2))?.managerId).toBe(u(7));
+  });
+
+  it("can be completed with DELETE /members: exactly the moved members, manager role included", () => {
+    const model = portal("3.6.2");
+    model.move(g(1), g(2));
+    model.removeMembers(g(1), [u(1), u(2), u(5), u(6)]);
+    expect(model.group(g(1))).toMatchObject({ managerId: null, memberIds: [u(3)] });
+  });
+});
+
+describe("member edits (§8)", () => {
+  it("adds idempotently, ignoring unknown users, guests and disabled users", () => {
+    const model = portal("3.7.2");
+    expect(model.addMembers(g(3), [u(8), u(2), u(99), u(3), u(4)])).toMatchObject({
+      found: true,
+      value: { memberIds: [u(8), u(2)] },
+    });
+  });
+
+  it("removes only the listed users; unknown or non-member ids are no-ops", () => {
+    const model = portal("3.7.2");
+    model.removeMembers(g(2), [u(6), u(99), u(1)]);
+    expect(members(model, 2)).toEqual(sorted(7));
+    expect(model.group(g(2))?.managerId).toBe(u(7));
+  });
+
+  it("replaces all members", () => {
+    const model = portal("3.7.2");
+    model.setMembers(g(2), [u(8)]);
+    expect(model.group(g(2))).toMatchObject({ memberIds: [u(8)], managerId: null });
+  });
+
+  it("sets a manager, who becomes a member, keeping the others", () => {
+    const model = portal("3.7.2");
+    expect(model.setManager(g(3), u(2))).toMatchObject({
+      found: true,
+      value: { managerId: u(2), memberIds: [u(8), u(2)] },
+    });
+    expect(model.setManager(g(3), u(99))).toEqual({ found: false, which: "user" });
+    expect(model.setManager(g(99), u(2))).toEqual({ found: false, which: "group" });
+  });
+
+  it("updates name, members and manager together", () => {
+    const model = portal("3.7.2");
+    model.updateGroup(g(3), {
+      groupName: "Support EU",
+      membersToAdd: [u(2)],
+      membersToRemove: [u(8)],
+      groupManager: u(6),
+    });
+    expect(model.group(g(3))).toMatchObject({ name: "Support EU", managerId: u(6), memberIds: [u(2), u(6)] });
+  });
+});
+
+describe("group list and people filter (§2)", () => {
+  it("filters by case-insensitive substring and pages after sorting by name", () => {
+    const model = portal("3.7.2");
+    expect(model.listGroups({ filterValue: "  SALES " }).items.map((x) => x.name)).toEqual([
+      "Sales",
+      "Sales EMEA",
+    ]);
+    const page = model.listGroups({ startIndex: 1, count: 2 });
+    expect(page.total).toBe(4);
+    expect(page.items.map((x) => x.name)).toEqual(["Sales", "Sales EMEA"]);
+    expect(model.listGroups({ sortBy: "membersCount", descending: true }).items[0]?.name).toBe("Sales EMEA");
+    expect(model.listGroups({ userId: u(6) }).items.map((x) => x.name)).toEqual(["Sales", "Sales EMEA"]);
+    expect(model.listGroups({ userId: u(7), manager: true }).items.map((x) => x.name)).toEqual(["Sales"]);
+  });
+
+  it("lists a group's people by status; terminated only when asked or unfiltered", () => {
+    const model = portal("3.7.2");
+    expect(model.people({ groupId: g(1), employeeStatus: 2 }).map((x) => x.id)).toEqual([u(4)]);
+    expect(model.people({ groupId: g(1), employeeStatus: 1 }).map((x) => x.id)).toEqual([
+      u(1),
+      u(2),
+      u(3),
+      u(6),
+    ]);
+    expect(model.people({ groupId: g(1) })).toHaveLength(6);
+  });
+
+  it("round-trips through the seed format", () => {
+    const model = portal("3.7.2");
+    const again = new PortalModel(model.toSeed(), { version: "3.7.2" });
+    expect(again.toSeed()).toEqual(model.toSeed());
+    expect(
+      new PortalModel({ users: [user(1)], groups: [group(1, [1])] }, { version: "3.7.2" }).group(g(1))
+        ?.memberIds,
+    ).toEqual([u(1)]);
+  });
+});
