@@ -6,3 +6,4 @@ const read = (name: string): Record<string, unknown> =>
 
 export const manifestSchema = read("manifest.schema.json");
 export const seedSchema = read("seed.schema.json");
+export const reportSchema = read("report.schema.json");

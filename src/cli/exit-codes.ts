@@ -10,3 +10,21 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A run's outcome (SPEC §6) as its exit code (SPEC §2). */
+export function exitCodeFor(
+  outcome: "succeeded" | "failed" | "aborted" | "deferred" | "interrupted",
+): ExitCode {
+  switch (outcome) {
+    case "succeeded":
+      return ExitCode.Ok;
+    case "failed":
+      return ExitCode.Failed;
+    case "aborted":
+      return ExitCode.Aborted;
+    case "deferred":
+      return ExitCode.Deferred;
+    case "interrupted":
+      return ExitCode.Interrupted;
+  }
+}

@@ -22,6 +22,8 @@ process.on("SIGTERM", onSignal);
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
     stop: stop.signal,
+    stderrIsTTY: process.stderr.isTTY,
+    writeProgress: (text) => process.stderr.write(text),
     env: process.env,
     output: {
       out: (line) => process.stdout.write(`${line}\n`),

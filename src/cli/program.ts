@@ -1,8 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { demoCommand } from "../commands/demo.js";
+import { runCommand } from "../commands/run.js";
 import { sandboxCommand } from "../commands/sandbox.js";
+import { systemClock } from "../engine/governor.js";
 import { snapshotCommand } from "../commands/snapshot.js";
 import { validateCommand } from "../commands/validate.js";
 import { DEFAULT_DOCSPACE_VERSION } from "../sandbox/server.js";
+import { createLogger } from "./logger.js";
 import { clientFromEnv } from "./wiring.js";
 import type { Output } from "../commands/io.js";
 import type { Env } from "../manifest/check.js";
@@ -17,7 +21,53 @@ export interface CliContext {
   readonly writeErr: (text: string) => void;
   /** Aborted on SIGINT/SIGTERM. */
   readonly stop: AbortSignal;
+  /** stderr is a terminal: pretty logs and a live progress line. */
+  readonly stderrIsTTY: boolean;
+  /** Writes to stderr without a newline (the progress line). */
+  readonly writeProgress: (text: string) => void;
 }
+
+interface GlobalOptions {
+  logLevel: string;
+  logFile?: string;
+  quiet?: boolean;
+}
+
+function loggerFor(ctx: CliContext, globals: GlobalOptions) {
+  return createLogger({
+    level: globals.quiet === true ? "error" : globals.logLevel,
+    ...(globals.logFile === undefined ? {} : { file: globals.logFile }),
+    prettyOnTerminal: ctx.stderrIsTTY,
+    color: ctx.env.NO_COLOR === undefined,
+  });
+}
+
+/** On a terminal one updating line; otherwise a log line at most every 10 s (SPEC: cron runs). */
+function progressFor(ctx: CliContext, globals: GlobalOptions, logger: ReturnType<typeof createLogger>) {
+  if (globals.quiet === true) return undefined;
+  const started = Date.now();
+  let lastLog = started;
+  return (done: number, total: number): void => {
+    const now = Date.now();
+    const rate = done / Math.max(0.001, (now - started) / 1000);
+    const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
+    const text = `${done}/${total} moves, ${rate.toFixed(1)} moves/s, ETA ${eta} s`;
+    if (ctx.stderrIsTTY) {
+      ctx.writeProgress(`\r${text}${done === total ? "\n" : ""}`);
+    } else if (now - lastLog >= 10_000 || done === total) {
+      lastLog = now;
+      logger.info({ event: "run.progress", done, total }, text);
+    }
+  };
+}
+
+const ids = (text: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== ""),
+];
 
 /** Commander argument parsers: a bad number is a usage error (exit 2). */
 const integer =
@@ -63,6 +113,67 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
     .argument("<manifest>", "the YAML manifest")
     .action(async (file: string) => {
       result.code = await validateCommand(file, { env: ctx.env, output: ctx.output });
+    });
+
+  program
+    .command("run")
+    .description("execute the moves of a manifest and write a JSON report")
+    .argument("<manifest>", "the YAML manifest")
+    .option("--report <path>", "report file (default reports/<manifest>-<UTC time>.json)")
+    .option("--concurrency <n>", "moves in flight at once, 1-15 (default 4)", integer(1, 15))
+    .option("--rate <n>", "requests per minute across all workers, reads included (default 1200)", integer(1))
+    .option("--retries <n>", "retries per request for transient failures (default 5)", integer(0, 20))
+    .option("--timeout <s>", "per-request timeout in seconds (default 30)", integer(1, 600))
+    .option(
+      "--max-wait <s>",
+      "longest Retry-After to wait through; longer defers the run, exit 4 (default 300)",
+      integer(0, 86400),
+    )
+    .option("--only <id,...>", "run only these moves (by manifest id)", ids)
+    .option("--exclude <id,...>", "skip these moves (by manifest id)", ids)
+    .option("--no-verify", "skip the read-back of each move (only for portals at v3.7.1 or later)")
+    .action(async (file: string, o: Record<string, unknown>, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const logger = loggerFor(ctx, globals);
+      const progress = progressFor(ctx, globals, logger);
+      result.code = await runCommand(
+        file,
+        {
+          concurrency: o.concurrency as number | undefined,
+          rate: o.rate as number | undefined,
+          retries: o.retries as number | undefined,
+          timeout: o.timeout as number | undefined,
+          maxWait: o.maxWait as number | undefined,
+          report: o.report as string | undefined,
+          only: o.only as string[] | undefined,
+          exclude: o.exclude as string[] | undefined,
+          verify: o.verify as boolean,
+        },
+        {
+          env: ctx.env,
+          output: ctx.output,
+          logger,
+          stop: ctx.stop,
+          clock: systemClock,
+          ...(progress === undefined ? {} : { progress }),
+          ...(ctx.env.DOCSPACE_MIGRATE_TEST_BACKOFF_MS === undefined
+            ? {}
+            : { baseBackoffMs: Number(ctx.env.DOCSPACE_MIGRATE_TEST_BACKOFF_MS) }),
+        },
+      );
+    });
+
+  program
+    .command("demo")
+    .description("run the example manifest on a built-in sandbox seeded with the example organisation")
+    .action(async (_o: unknown, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      // The demo is for reading: logs only for warnings unless asked otherwise.
+      const logger = loggerFor(ctx, {
+        ...globals,
+        logLevel: globals.logLevel === "info" ? "warn" : globals.logLevel,
+      });
+      result.code = await demoCommand({ output: ctx.output, logger, stop: ctx.stop, clock: systemClock });
     });
 
   program

@@ -1,24 +1,10 @@
 import type { DocSpaceClient } from "../api/client.js";
+import type { EmployeeDto, GroupDto } from "../api/dto.js";
 import { ApiError } from "../api/http-error.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Group, Seed, User } from "../portal/types.js";
 import { writeJsonAtomic } from "../report/write.js";
 import type { Output } from "./io.js";
-
-interface EmployeeDto {
-  id: string;
-  displayName: string;
-  email?: string;
-  status: number;
-  isVisitor?: boolean;
-}
-interface GroupDto {
-  id: string;
-  name: string;
-  manager?: EmployeeDto;
-  members?: EmployeeDto[];
-  isSystem?: boolean;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 100;
@@ -59,7 +45,7 @@ export async function snapshotCommand(
       const matches = UUID.test(wanted)
         ? listed.filter((g) => g.id.toLowerCase() === wanted.toLowerCase())
         : listed.filter((g) => g.name === wanted);
-      if (matches.length === 1) selected.push(matches[0] as GroupDto);
+      if (matches.length === 1) selected.push(...matches);
       else if (matches.length === 0)
         problems.push(
           `--group ${JSON.stringify(wanted)}: no group has that ${UUID.test(wanted) ? "id" : "exact name"}`,

@@ -1,0 +1,30 @@
+/** The parts of DocSpace's JSON the tool reads (docspace-api.md §1, §2, §9). */
+export interface EmployeeDto {
+  readonly id: string;
+  readonly displayName: string;
+  readonly email?: string;
+  readonly status: number;
+  readonly isVisitor?: boolean;
+  readonly isOwner?: boolean;
+  readonly isAdmin?: boolean;
+  readonly isRoomAdmin?: boolean;
+}
+
+export interface GroupDto {
+  readonly id: string;
+  readonly name: string;
+  readonly manager?: EmployeeDto;
+  readonly members?: readonly EmployeeDto[];
+  readonly membersCount?: number;
+  readonly isSystem?: boolean;
+}
+
+export interface ApiKeyDto {
+  readonly permissions?: readonly string[];
+  readonly expiresAt?: string;
+  readonly isActive?: boolean;
+}
+
+export interface VersionDto {
+  readonly docSpace?: string;
+}

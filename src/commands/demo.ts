@@ -1,0 +1,57 @@
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import { ExitCode } from "../cli/exit-codes.js";
+import type { Clock } from "../engine/governor.js";
+import { DEFAULT_SEED_PATH, loadSeedFile } from "../sandbox/seed.js";
+import { startSandbox } from "../sandbox/server.js";
+import type { Output } from "./io.js";
+import { runCommand } from "./run.js";
+
+export const EXAMPLE_MANIFEST = fileURLToPath(new URL("../../migrations.example.yaml", import.meta.url));
+
+/**
+ * `docspace-migrate demo`: the example organisation in an in-process sandbox, the example manifest run
+ * against it for real, the summary printed, the sandbox stopped. Nothing leaves 127.0.0.1.
+ */
+export async function demoCommand(deps: {
+  output: Output;
+  logger: Logger;
+  stop: AbortSignal;
+  clock: Clock;
+}): Promise<ExitCode> {
+  const { out, err } = deps.output;
+  const seed = await loadSeedFile(DEFAULT_SEED_PATH);
+  if (!seed.ok) {
+    for (const p of seed.problems) err(p);
+    return ExitCode.Internal;
+  }
+  const sandbox = await startSandbox({ seed: seed.seed, logRequests: false });
+  try {
+    out(
+      `demo: a DocSpace sandbox on ${sandbox.url} (DocSpace ${sandbox.model.version}), seeded with the example`,
+    );
+    out(
+      `      organisation (${seed.seed.groups.length} groups, ${seed.seed.users.length} people); running migrations.example.yaml for real:`,
+    );
+    out("");
+    const code = await runCommand(
+      "migrations.example.yaml",
+      { verify: true },
+      {
+        env: {},
+        output: deps.output,
+        logger: deps.logger,
+        stop: deps.stop,
+        clock: deps.clock,
+        portal: { url: sandbox.url, apiKey: sandbox.apiKey },
+        manifestFile: EXAMPLE_MANIFEST,
+      },
+    );
+    out("");
+    out("Next: edit a copy of migrations.example.yaml, `docspace-migrate validate` it, and rehearse it on");
+    out("`docspace-migrate sandbox` (or a copy of your portal: `snapshot`, then `sandbox --seed`).");
+    return code;
+  } finally {
+    await sandbox.close();
+  }
+}

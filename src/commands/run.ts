@@ -1,0 +1,259 @@
+import { randomUUID } from "node:crypto";
+import { basename } from "node:path";
+import type { Logger } from "pino";
+import { DocSpaceClient } from "../api/client.js";
+import { loadApiKey } from "../api/credentials.js";
+import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
+import { renderRunSummary } from "../cli/render.js";
+import { execute, notRun, StopKind } from "../engine/execute.js";
+import { Governor, type Clock } from "../engine/governor.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../engine/retry-policy.js";
+import type { SendContext } from "../engine/send.js";
+import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
+import { normalizePortalUrl } from "../manifest/portal-url.js";
+import { Severity, type Manifest } from "../manifest/types.js";
+import { preflight as runPreflight, PreflightAbort } from "../plan/preflight.js";
+import type { Preflight } from "../plan/types.js";
+import { MoveBehaviour } from "../portal/version.js";
+import { buildReport, outcomeOf } from "../report/build.js";
+import {
+  MoveStatus,
+  Reason,
+  RunMode,
+  type MoveResult,
+  type Report,
+  type RunSettings,
+} from "../report/types.js";
+import { writeJsonAtomic } from "../report/write.js";
+import { TOOL } from "../version.js";
+import type { Output } from "./io.js";
+
+export const DEFAULT_SETTINGS = {
+  concurrency: 4,
+  rate: 1200,
+  retries: 5,
+  timeout: 30,
+  maxWait: 300,
+} as const;
+
+/** Flags as given; undefined = not on the command line (the manifest's settings, then defaults, apply). */
+export interface RunFlags {
+  readonly concurrency?: number | undefined;
+  readonly rate?: number | undefined;
+  readonly retries?: number | undefined;
+  readonly timeout?: number | undefined;
+  readonly maxWait?: number | undefined;
+  readonly report?: string | undefined;
+  readonly only?: readonly string[] | undefined;
+  readonly exclude?: readonly string[] | undefined;
+  readonly verify: boolean;
+}
+
+export interface RunDeps {
+  readonly env: Env;
+  readonly output: Output;
+  readonly logger: Logger;
+  readonly stop: AbortSignal;
+  readonly clock: Clock;
+  /** Called as moves finish. */
+  readonly progress?: (done: number, total: number) => void;
+  /** The demo: a portal and key given directly instead of from the environment. */
+  readonly portal?: { readonly url: string; readonly apiKey: string };
+  /** First backoff in ms; tests use a small one. */
+  readonly baseBackoffMs?: number;
+  /** Where the default report goes (`reports/`). */
+  readonly reportDir?: string;
+  /** Read the manifest from this file but show `manifestPath` (the demo's packaged example). */
+  readonly manifestFile?: string;
+}
+
+/** flags > manifest settings > defaults (SPEC §1). */
+export function resolveSettings(manifest: Manifest, flags: RunFlags): RunSettings {
+  const pick = (name: keyof typeof DEFAULT_SETTINGS): number =>
+    flags[name] ?? manifest.settings[name] ?? DEFAULT_SETTINGS[name];
+  return {
+    concurrency: pick("concurrency"),
+    rate: pick("rate"),
+    retries: pick("retries"),
+    timeout: pick("timeout"),
+    maxWait: pick("maxWait"),
+    verify: flags.verify,
+  };
+}
+
+const stamp = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
+
+/** `docspace-migrate run <manifest>`: executes the moves and writes the report (SPEC §4, §6). */
+export async function runCommand(manifestPath: string, flags: RunFlags, deps: RunDeps): Promise<ExitCode> {
+  const { output, logger, clock } = deps;
+  const loaded = await loadManifest(deps.manifestFile ?? manifestPath, deps.env);
+  const issues = loaded.issues;
+  const manifest = loaded.manifest === null ? null : { ...loaded.manifest, path: manifestPath };
+  if (manifest === null) {
+    for (const issue of issues) output.err(formatIssue(issue));
+    output.err(`${manifestPath}: invalid manifest; nothing was sent`);
+    return ExitCode.Usage;
+  }
+  const manifestWarnings = issues
+    .filter((i) => i.severity === Severity.Warning)
+    .map((i) => formatIssue({ ...i, file: manifestPath }));
+
+  const known = new Set(manifest.moves.map((m) => m.id));
+  const unknown = [...(flags.only ?? []), ...(flags.exclude ?? [])].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    output.err(
+      `--only/--exclude name moves the manifest does not have: ${unknown.join(", ")}; nothing was sent`,
+    );
+    return ExitCode.Usage;
+  }
+
+  let portalUrl: string;
+  let apiKey: string;
+  if (deps.portal !== undefined) {
+    portalUrl = deps.portal.url;
+    apiKey = deps.portal.apiKey;
+  } else {
+    const raw = manifest.portalUrl ?? deps.env.DOCSPACE_URL;
+    if (raw === undefined || raw.trim() === "") {
+      output.err("no portal URL: set DOCSPACE_URL or portal.url in the manifest; nothing was sent");
+      return ExitCode.Usage;
+    }
+    const url =
+      manifest.portalUrl === null ? normalizePortalUrl(raw) : { ok: true as const, url: manifest.portalUrl };
+    if (!url.ok) {
+      output.err(`DOCSPACE_URL: ${url.message}; nothing was sent`);
+      return ExitCode.Usage;
+    }
+    const key = await loadApiKey(deps.env, manifest.apiKeyEnv);
+    if (!key.ok) {
+      output.err(`${key.message}; nothing was sent`);
+      return ExitCode.Usage;
+    }
+    portalUrl = url.url;
+    apiKey = key.apiKey;
+  }
+
+  const settings = resolveSettings(manifest, flags);
+  const startedAt = clock.now();
+  const reportPath =
+    flags.report ??
+    `${deps.reportDir ?? "reports"}/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp(startedAt)}.json`;
+  const client = new DocSpaceClient({
+    baseUrl: portalUrl,
+    apiKey,
+    timeoutMs: settings.timeout * 1000,
+    readOnly: false,
+    userAgent: `${TOOL.name}/${TOOL.version}`,
+  });
+  const governor = new Governor({ ratePerMinute: settings.rate, concurrency: settings.concurrency, clock });
+  const policy: RetryPolicy = {
+    ...DEFAULT_RETRY_POLICY,
+    retries: settings.retries,
+    maxWaitMs: settings.maxWait * 1000,
+    ...(deps.baseBackoffMs === undefined
+      ? {}
+      : { baseBackoffMs: deps.baseBackoffMs, maxBackoffMs: deps.baseBackoffMs * 8 }),
+  };
+  const counters = { retries: 0 };
+  const sendCtx: SendContext = { client, governor, policy, stop: deps.stop, counters };
+  const runId = randomUUID();
+  logger.info(
+    { event: "run.started", runId, portal: portalUrl, moves: manifest.moves.length, settings },
+    "run started",
+  );
+
+  const warnings: string[] = [...manifestWarnings];
+  const problems: string[] = [];
+  let pre: Preflight | null = null;
+  let moves: MoveResult[];
+  let stopped: "aborted" | "deferred" | "interrupted" | null = null;
+  try {
+    pre = await runPreflight(sendCtx, manifest.moves);
+  } catch (err) {
+    if (!(err instanceof PreflightAbort)) throw err;
+    problems.push(err.message);
+    stopped = StopKind.Aborted;
+  }
+  if (pre === null) {
+    moves = manifest.moves.map((m) => notRun(m, null, MoveStatus.NotAttempted, Reason.Aborted));
+  } else {
+    if (!settings.verify && pre.behaviour !== MoveBehaviour.Move) {
+      warnings.push(
+        `--no-verify ignored: the portal reports DocSpace ${pre.portalVersion ?? "(version unknown)"}, whose move may only copy; every move is read back`,
+      );
+    }
+    if (pre.behaviour === MoveBehaviour.Copy) {
+      warnings.push(
+        `DocSpace ${pre.portalVersion ?? ""} only copies members on a move (servers before v3.7.1); each move is completed by removing the moved members from the source`,
+      );
+    }
+    warnings.push(...pre.key.notes.map((n) => `key: ${n}`));
+    problems.push(...pre.problems.map((p) => p.message));
+    if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
+    const selected = (id: string): boolean =>
+      (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
+      !(flags.exclude ?? []).includes(id);
+    const result = await execute(
+      {
+        moves: manifest.moves,
+        preflight: pre,
+        selected,
+        verify: settings.verify,
+        concurrency: settings.concurrency,
+      },
+      {
+        send: sendCtx,
+        logger,
+        now: clock.now,
+        ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
+      },
+    );
+    moves = result.moves;
+    if (result.stopped !== null) {
+      stopped = result.stopped.kind;
+      problems.push(result.stopped.message);
+    }
+  }
+
+  const outcome = outcomeOf(moves, stopped);
+  const report: Report = buildReport({
+    tool: { name: TOOL.name, version: TOOL.version },
+    runId,
+    mode: RunMode.Run,
+    portal: portalUrl,
+    portalVersion: pre?.portalVersion ?? null,
+    behaviour: pre?.behaviour ?? null,
+    manifest: { path: manifest.path, sha256: manifest.sha256 },
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(clock.now()).toISOString(),
+    settings,
+    outcome,
+    exitCode: exitCodeFor(outcome),
+    problems,
+    warnings,
+    moves,
+    counters: {
+      requests: governor.stats.requests,
+      retries: counters.retries,
+      rateLimited: governor.stats.rateLimited,
+    },
+  });
+  await writeJsonAtomic(reportPath, report);
+  logger.info(
+    {
+      event: "run.finished",
+      runId,
+      outcome,
+      exitCode: report.exitCode,
+      report: reportPath,
+      summary: report.summary,
+    },
+    "run finished",
+  );
+  for (const line of renderRunSummary(report, reportPath)) output.out(line);
+  return report.exitCode as ExitCode;
+}

@@ -1,0 +1,60 @@
+import type { MoveSpec } from "../manifest/types.js";
+import type { MoveBehaviour } from "../portal/version.js";
+
+export interface MemberInfo {
+  readonly id: string;
+  readonly displayName: string;
+  readonly status: number;
+  readonly isVisitor: boolean;
+}
+
+/** A group as read once before anything is written: the before-snapshot. */
+export interface GroupSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly managerId: string | null;
+  readonly members: readonly MemberInfo[];
+  readonly isSystem: boolean;
+}
+
+export interface GroupName {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** A move whose groups were both found. */
+export interface ResolvedMove {
+  readonly spec: MoveSpec;
+  readonly from: GroupName;
+  readonly to: GroupName;
+}
+
+export const ProblemReason = { GroupNotFound: "group-not-found", Preflight: "preflight" } as const;
+export type ProblemReason = (typeof ProblemReason)[keyof typeof ProblemReason];
+
+/** Something that blocks every write: listed all at once (SPEC §4.2). */
+export interface BlockingProblem {
+  /** The move it concerns, or null for the run as a whole. */
+  readonly moveId: string | null;
+  readonly reason: ProblemReason;
+  readonly message: string;
+}
+
+/** What the key may do, as far as the portal tells (docspace-api.md §9); null = cannot tell. */
+export interface KeyCheck {
+  readonly canWrite: boolean | null;
+  /** Why it cannot write, when it cannot. */
+  readonly refusals: readonly string[];
+  readonly notes: readonly string[];
+}
+
+export interface Preflight {
+  readonly portalVersion: string | null;
+  /** Copy-only before v3.7.1; null when the portal did not say. */
+  readonly behaviour: MoveBehaviour | null;
+  readonly key: KeyCheck;
+  /** Per manifest move: resolved, or null when a group could not be resolved or read. */
+  readonly moves: readonly (ResolvedMove | null)[];
+  readonly groups: ReadonlyMap<string, GroupSnapshot>;
+  readonly problems: readonly BlockingProblem[];
+}

@@ -1,0 +1,41 @@
+import { MoveStatus, Outcome, type MoveResult, type Report, type Summary } from "./types.js";
+
+/** The run's outcome from its move results and how it ended (SPEC §2, §6). Pure. */
+export function outcomeOf(
+  moves: readonly MoveResult[],
+  stopped: "aborted" | "deferred" | "interrupted" | null,
+): Outcome {
+  if (stopped === "aborted") return Outcome.Aborted;
+  if (stopped === "deferred") return Outcome.Deferred;
+  if (stopped === "interrupted") return Outcome.Interrupted;
+  const bad = moves.some((m) => m.status === MoveStatus.Failed || m.status === MoveStatus.NotAttempted);
+  return bad ? Outcome.Failed : Outcome.Succeeded;
+}
+
+export function summarize(
+  moves: readonly MoveResult[],
+  counters: { requests: number; retries: number; rateLimited: number },
+): Summary {
+  const count = (status: MoveStatus): number => moves.filter((m) => m.status === status).length;
+  return {
+    total: moves.length,
+    succeeded: count(MoveStatus.Succeeded),
+    failed: count(MoveStatus.Failed),
+    skipped: count(MoveStatus.Skipped),
+    planned: count(MoveStatus.Planned),
+    notAttempted: count(MoveStatus.NotAttempted),
+    membersMoved: moves.reduce((sum, m) => sum + m.moved.length, 0),
+    requests: counters.requests,
+    retries: counters.retries,
+    rateLimited: counters.rateLimited,
+  };
+}
+
+export type ReportInput = Omit<Report, "reportVersion" | "summary"> & {
+  readonly counters: { requests: number; retries: number; rateLimited: number };
+};
+
+export function buildReport(input: ReportInput): Report {
+  const { counters, ...rest } = input;
+  return { reportVersion: 1, ...rest, summary: summarize(input.moves, counters) };
+}

@@ -1,0 +1,119 @@
+/** The JSON report (SPEC §6); `schema/report.schema.json` describes the same shape. */
+export const RunMode = { Run: "run", DryRun: "dry-run", Undo: "undo" } as const;
+export type RunMode = (typeof RunMode)[keyof typeof RunMode];
+
+export const Outcome = {
+  Succeeded: "succeeded",
+  Failed: "failed",
+  Aborted: "aborted",
+  Deferred: "deferred",
+  Interrupted: "interrupted",
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+export const MoveStatus = {
+  Succeeded: "succeeded",
+  Failed: "failed",
+  Skipped: "skipped",
+  Planned: "planned",
+  NotAttempted: "not-attempted",
+} as const;
+export type MoveStatus = (typeof MoveStatus)[keyof typeof MoveStatus];
+
+export const Reason = {
+  AlreadyDone: "already-done",
+  DependencyFailed: "dependency-failed",
+  Preflight: "preflight",
+  StalePlan: "stale-plan",
+  GroupNotFound: "group-not-found",
+  HttpError: "http-error",
+  Unverified: "unverified",
+  Aborted: "aborted",
+  Deferred: "deferred",
+  Interrupted: "interrupted",
+  Excluded: "excluded",
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export interface MoveError {
+  readonly kind: string;
+  readonly message: string;
+  readonly httpStatus: number | null;
+}
+
+export interface GroupRefReport {
+  readonly id: string | null;
+  readonly name: string | null;
+}
+
+export interface BeforeState {
+  readonly source: readonly string[];
+  readonly destination: readonly string[];
+  readonly sourceManager: string | null;
+}
+
+/** One move's result: data, never an exception (STYLE habit 2). */
+export interface MoveResult {
+  readonly id: string;
+  readonly note: string | null;
+  readonly from: GroupRefReport;
+  readonly to: GroupRefReport;
+  readonly status: MoveStatus;
+  readonly reason: Reason | null;
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly httpStatus: number | null;
+  readonly error: MoveError | null;
+  readonly before: BeforeState | null;
+  readonly moved: readonly string[];
+  readonly alreadyInDestination: readonly string[];
+  readonly droppedGuests: readonly string[];
+  readonly guestsLeftInSource: readonly string[];
+  readonly managerRemoved: string | null;
+  readonly completion: "removed-from-source" | null;
+  readonly verified: boolean;
+  readonly warnings: readonly string[];
+}
+
+export interface RunSettings {
+  readonly concurrency: number;
+  readonly rate: number;
+  readonly retries: number;
+  readonly timeout: number;
+  readonly maxWait: number;
+  readonly verify: boolean;
+}
+
+export interface Summary {
+  readonly total: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly planned: number;
+  readonly notAttempted: number;
+  readonly membersMoved: number;
+  readonly requests: number;
+  readonly retries: number;
+  readonly rateLimited: number;
+}
+
+export interface Report {
+  readonly reportVersion: 1;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly runId: string;
+  readonly mode: RunMode;
+  readonly portal: string;
+  readonly portalVersion: string | null;
+  readonly behaviour: "move" | "copy" | null;
+  readonly manifest: { readonly path: string; readonly sha256: string };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly settings: RunSettings;
+  readonly outcome: Outcome;
+  readonly exitCode: number;
+  /** Why the run stopped early or could not start, when it did. */
+  readonly problems: readonly string[];
+  readonly warnings: readonly string[];
+  readonly summary: Summary;
+  readonly moves: readonly MoveResult[];
+}

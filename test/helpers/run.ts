@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { Ajv } from "ajv";
+import { default as addFormats } from "ajv-formats";
+import { pino } from "pino";
+import { runCommand, type RunFlags } from "../../src/commands/run.js";
+import { systemClock } from "../../src/engine/governor.js";
+import type { Seed } from "../../src/portal/types.js";
+import type { Report } from "../../src/report/types.js";
+import { reportSchema } from "../../src/schemas.js";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/server.js";
+
+export const KEY = `sk-${"7".repeat(64)}`;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats.default(ajv);
+export const validateReport = ajv.compile(reportSchema);
+
+export interface RunOutcome {
+  code: number;
+  out: string[];
+  err: string[];
+  logs: string;
+  report: Report | null;
+  reportText: string;
+}
+
+/** A sandbox, a temporary directory, and `run` against them in this process (the real client, real HTTP). */
+export class RunHarness {
+  sandbox!: Sandbox;
+  dir!: string;
+  stop = new AbortController();
+
+  async start(seed: Seed, options: Partial<SandboxOptions> = {}): Promise<Sandbox> {
+    this.dir = await mkdtemp(join(tmpdir(), "dm-run-"));
+    this.sandbox = await startSandbox({ seed, apiKey: KEY, ...options });
+    return this.sandbox;
+  }
+
+  async close(): Promise<void> {
+    await this.sandbox.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async run(
+    manifest: string,
+    flags: Partial<RunFlags> = {},
+    env: Record<string, string> = {},
+  ): Promise<RunOutcome> {
+    const file = join(this.dir, "manifest.yaml");
+    await writeFile(file, manifest);
+    const reportPath = join(this.dir, `report-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
+    const out: string[] = [];
+    const err: string[] = [];
+    let logs = "";
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs += chunk.toString("utf8");
+        done();
+      },
+    });
+    const code = await runCommand(
+      file,
+      { verify: true, report: reportPath, ...flags },
+      {
+        env: { DOCSPACE_URL: this.sandbox.url, DOCSPACE_API_KEY: KEY, ...env },
+        output: { out: (l) => out.push(l), err: (l) => err.push(l) },
+        logger: pino({ level: "debug" }, sink),
+        stop: this.stop.signal,
+        clock: systemClock,
+        baseBackoffMs: 10,
+      },
+    );
+    let reportText = "";
+    let report: Report | null = null;
+    try {
+      reportText = await readFile(reportPath, "utf8");
+      report = JSON.parse(reportText) as Report;
+    } catch {
+      /* no report */
+    }
+    if (report !== null && !validateReport(report)) {
+      throw new Error(
+        `the report does not match schema/report.schema.json: ${JSON.stringify(validateReport.errors)}`,
+      );
+    }
+    return { code, out, err, logs, report, reportText };
+  }
+
+  /** Methods and paths the sandbox saw, without queries. */
+  calls(): string[] {
+    return this.sandbox.requests.map((r) => `${r.method} ${r.path}`);
+  }
+}

@@ -1,0 +1,213 @@
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox, type Sandbox } from "../../src/sandbox/server.js";
+import type { Report } from "../../src/report/types.js";
+import { runBin } from "../helpers/cli.js";
+import { g, smallSeed } from "../helpers/portal.js";
+import { KEY, RunHarness, validateReport } from "../helpers/run.js";
+
+const manifest = (...moves: string[]): string =>
+  `version: 1\nmoves:\n${moves.map((m) => `  - ${m}`).join("\n")}\n`;
+
+describe("docspace-migrate run (built bin): exit codes", () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  const env = (): Record<string, string> => ({ DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: KEY });
+  const write = async (name: string, text: string): Promise<string> => {
+    const file = join(dir, name);
+    await writeFile(file, text);
+    return file;
+  };
+  const readReport = async (path: string): Promise<Report> => {
+    const report = JSON.parse(await readFile(path, "utf8")) as Report;
+    expect(validateReport(report)).toBe(true);
+    return report;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dm-cli-run-"));
+    sandbox = await startSandbox({ seed: smallSeed(), apiKey: KEY });
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("0: every move succeeded; the report is written with mode 0600 under reports/", async () => {
+    const file = await write("m.yaml", manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+    const run = await runBin(["run", file, "--log-level", "warn"], { env: env(), cwd: dir });
+    expect(run.code).toBe(0);
+    const [name] = await readdir(join(dir, "reports"));
+    expect(name).toMatch(/^m-\d{8}T\d{6}Z\.json$/);
+    const path = join(dir, "reports", name ?? "");
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readReport(path)).toMatchObject({ outcome: "succeeded", exitCode: 0 });
+    expect(run.stdout).toContain(
+      "Result: succeeded (exit 0): 1 succeeded, 0 failed, 0 skipped, 0 not attempted; 3 members moved;",
+    );
+  });
+
+  it("1: a move failed; the summary names it and its reason", async () => {
+    const file = await write("m.yaml", manifest(`{ id: a, from: ${g(1)}, to: ${g(99)} }`));
+    const report = join(dir, "r.json");
+    const run = await runBin(["run", file, "--report", report], { env: env() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`  - move "a" to: ${g(99)}: the group does not exist (or was deleted)`);
+    expect((await readReport(report)).outcome).toBe("failed");
+  });
+
+  it("2: invalid usage or manifest, nothing sent", async () => {
+    const file = await write("m.yaml", manifest(`{ from: ${g(1)}, to: nope }`));
+    const bad = await runBin(["run", file], { env: env() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('moves[0].to: "nope" is not a UUID or {name: ...}');
+    expect((await runBin(["run", file, "--concurrency", "16"], { env: env() })).code).toBe(2);
+    expect((await runBin(["run", file, "--api-key", KEY], { env: env() })).code).toBe(2);
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
+  it("3: the key was refused; the key is in no output, log file or report", async () => {
+    const wrong = `sk-${"4".repeat(64)}`;
+    const file = await write("m.yaml", manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+    const report = join(dir, "r.json");
+    const log = join(dir, "run.log");
+    const run = await runBin(["run", file, "--report", report, "--log-file", log, "--log-level", "trace"], {
+      env: { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: wrong },
+    });
+    expect(run.code).toBe(3);
+    const texts = [run.stdout, run.stderr, await readFile(log, "utf8"), await readFile(report, "utf8")];
+    for (const text of texts) expect(text).not.toContain(wrong.slice(3, 30));
+    expect(texts[2]).toContain('"event":"run.finished"');
+  });
+
+  it("reads the key from DOCSPACE_API_KEY_FILE", async () => {
+    const keyFile = await write("key", `${KEY}\n`);
+    const file = await write("m.yaml", manifest(`{ from: ${g(3)}, to: ${g(4)} }`));
+    const run = await runBin(["run", file, "--report", join(dir, "r.json")], {
+      env: { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY_FILE: keyFile },
+    });
+    expect(run.code).toBe(0);
+  });
+
+  it("130: SIGINT lets the request in flight finish, starts nothing new, and writes the report", async () => {
+    const file = await write(
+      "m.yaml",
+      manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(3)}, to: ${g(4)} }`),
+    );
+    const report = join(dir, "r.json");
+    sandbox.faults.script((req) => {
+      if (req.method === "PUT") sandbox.pause();
+      return undefined;
+    });
+    let kill: (s: NodeJS.Signals) => void = () => undefined;
+    const finished = runBin(["run", file, "--report", report, "--concurrency", "1"], {
+      env: env(),
+      onSpawn: (k) => (kill = k),
+    });
+    while (sandbox.inFlight().writes < 1) await new Promise((r) => setTimeout(r, 10));
+    kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 200));
+    sandbox.resume();
+    const run = await finished;
+    expect(run.code).toBe(130);
+    const result = await readReport(report);
+    expect(result.outcome).toBe("interrupted");
+    expect(result.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+      ["a", "succeeded", null],
+      ["b", "not-attempted", "interrupted"],
+    ]);
+    expect(sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+  });
+});
+
+describe("docspace-migrate demo (built bin)", () => {
+  it("runs the example on an in-process sandbox and prints the summary", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dm-demo-"));
+    try {
+      const run = await runBin(["demo"], { cwd: dir });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(
+        "Result: succeeded (exit 0): 5 succeeded, 0 failed, 0 skipped, 0 not attempted; 38 members moved;",
+      );
+      expect(run.stdout).toMatch(/Report: reports\/migrations\.example-\d{8}T\d{6}Z\.json/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// SPEC §3: each hostile input gets a clear error from `run` too, and nothing reaches the portal.
+describe("run refuses bad manifests before sending anything", () => {
+  const A = "08e455dc-98c4-4390-b36f-54757080149c";
+  const B = "9b1c2d3e-0000-4000-8000-000000000002";
+  const cases: [string, string, string][] = [
+    [
+      "a file over 5 MiB",
+      `version: 1\nmoves: []\n${"#".repeat(5 * 1024 * 1024)}`,
+      "manifests are limited to 5 MiB",
+    ],
+    [
+      "an alias bomb",
+      `version: 1\na: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\nmoves: []\n`,
+      "as in an alias bomb",
+    ],
+    [
+      "a duplicate key",
+      `version: 1\nmoves:\n  - from: ${A}\n    from: ${B}\n    to: ${B}\n`,
+      'duplicate key "from"',
+    ],
+    [
+      "a path trick",
+      `version: 1\nmoves:\n  - { from: "../${A}", to: ${B} }\n`,
+      "is not a UUID or {name: ...}",
+    ],
+    [
+      "an apiKey",
+      `version: 1\nportal: { url: "https://x.example.com", apiKey: abc }\nmoves:\n  - { from: ${A}, to: ${B} }\n`,
+      "an API key does not belong in the manifest",
+    ],
+    [
+      "http to a remote host",
+      `version: 1\nportal: { url: "http://x.example.com" }\nmoves:\n  - { from: ${A}, to: ${B} }\n`,
+      "would send the API key in clear text",
+    ],
+    [
+      "credentials in the URL",
+      `version: 1\nportal: { url: "https://a:b@x.example.com" }\nmoves:\n  - { from: ${A}, to: ${B} }\n`,
+      "the URL contains credentials",
+    ],
+    [
+      "from equal to to",
+      `version: 1\nmoves:\n  - { from: ${A}, to: ${A} }\n`,
+      "from and to are the same group",
+    ],
+    [
+      "a cycle",
+      `version: 1\nmoves:\n  - { from: ${A}, to: ${B} }\n  - { from: ${B}, to: ${A} }\n`,
+      "form a cycle",
+    ],
+    [
+      "the same source twice",
+      `version: 1\nmoves:\n  - { from: ${A}, to: ${B} }\n  - { from: ${A}, to: { name: X } }\n`,
+      "is already the source of move",
+    ],
+  ];
+  let h: RunHarness;
+  beforeAll(async () => {
+    h = new RunHarness();
+    await h.start(smallSeed());
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  it.each(cases)("%s", async (_name, text, message) => {
+    h.sandbox.clearLog();
+    const res = await h.run(text);
+    expect(res.code).toBe(2);
+    expect(res.err.join("\n")).toContain(message);
+    expect(res.err.at(-1)).toMatch(/invalid manifest; nothing was sent$/);
+    expect(h.sandbox.requests).toHaveLength(0);
+    expect(res.report).toBeNull();
+  });
+});

@@ -1,0 +1,384 @@
+import { nthMatching } from "../../src/sandbox/faults.js";
+import { g, smallSeed, u, user, group } from "../helpers/portal.js";
+import { KEY, RunHarness } from "../helpers/run.js";
+
+const manifest = (...moves: string[]): string =>
+  `version: 1\nmoves:\n${moves.map((m) => `  - ${m}`).join("\n")}\n`;
+const sorted = (list: readonly string[] | undefined): string[] => [...(list ?? [])].sort();
+const ids = (...ns: number[]): string[] => ns.map(u).sort();
+
+let h: RunHarness;
+beforeEach(() => {
+  h = new RunHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+describe("run on DocSpace 3.7.2 (the move empties the source)", () => {
+  it("moves, verifies and reports who went where", async () => {
+    await h.start(smallSeed());
+    const res = await h.run(manifest(`{ id: emea, from: ${g(1)}, to: { name: Sales }, note: Q3 }`));
+    expect(res.code).toBe(0);
+    const move = res.report?.moves[0];
+    expect(move).toMatchObject({
+      id: "emea",
+      note: "Q3",
+      from: { id: g(1), name: "Sales EMEA" },
+      to: { id: g(2), name: "Sales" },
+      status: "succeeded",
+      reason: null,
+      attempts: 1,
+      httpStatus: 200,
+      error: null,
+      managerRemoved: u(1),
+      completion: null,
+      verified: true,
+      guestsLeftInSource: [],
+    });
+    expect(sorted(move?.moved)).toEqual(ids(1, 2, 5));
+    expect(move?.alreadyInDestination).toEqual([u(6)]);
+    expect(move?.droppedGuests).toEqual([u(3)]);
+    expect(move?.before).toEqual({
+      source: [u(1), u(2), u(3), u(5), u(6)],
+      destination: [u(6), u(7)],
+      sourceManager: u(1),
+    });
+    expect(res.report).toMatchObject({
+      mode: "run",
+      outcome: "succeeded",
+      exitCode: 0,
+      portalVersion: "3.7.2",
+      behaviour: "move",
+      summary: { total: 1, succeeded: 1, membersMoved: 3, retries: 0, rateLimited: 0 },
+    });
+    // Preflight reads each group once, then one PUT and one read-back; no DELETE on a moving portal.
+    expect(h.calls()).toEqual([
+      "GET /api/2.0/settings/version/build",
+      "GET /api/2.0/keys/@self",
+      "GET /api/2.0/people/@self",
+      "GET /api/2.0/group",
+      expect.stringMatching(/^GET \/api\/2\.0\/group\/22222222/),
+      expect.stringMatching(/^GET \/api\/2\.0\/group\/22222222/),
+      `PUT /api/2.0/group/${g(1)}/members/${g(2)}`,
+      `GET /api/2.0/group/${g(1)}`,
+    ]);
+    expect(res.report?.summary.requests).toBe(8);
+    expect(sorted(h.sandbox.model.group(g(2))?.memberIds)).toEqual(ids(1, 2, 5, 6, 7));
+    expect(res.out.at(-1)).toMatch(/^Report: .*report-.*\.json$/);
+  });
+
+  it("runs moves that share a group in manifest order, and the rest at once", async () => {
+    await h.start(smallSeed());
+    const res = await h.run(
+      manifest(
+        `{ id: a, from: ${g(3)}, to: ${g(4)} }`,
+        `{ id: b, from: ${g(4)}, to: ${g(2)} }`,
+        `{ id: c, from: ${g(1)}, to: ${g(2)} }`,
+      ),
+    );
+    expect(res.code).toBe(0);
+    // u8 went 3 → 4 → 2; the chain's second move saw it arrive.
+    expect(res.report?.moves.map((m) => [m.id, m.moved.length])).toEqual([
+      ["a", 1],
+      ["b", 1],
+      ["c", 3],
+    ]);
+    expect(sorted(h.sandbox.model.group(g(2))?.memberIds)).toEqual(ids(1, 2, 5, 6, 7, 8));
+    expect(h.sandbox.model.group(g(4))?.memberIds).toEqual([]);
+    const puts = h.sandbox.requests.filter((r) => r.method === "PUT").map((r) => r.path);
+    expect(puts.indexOf(`/api/2.0/group/${g(3)}/members/${g(4)}`)).toBeLessThan(
+      puts.indexOf(`/api/2.0/group/${g(4)}/members/${g(2)}`),
+    );
+  });
+
+  it("--no-verify skips the read-back on a portal at v3.7.1 or later", async () => {
+    await h.start(smallSeed());
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`), { verify: false });
+    expect(res.code).toBe(0);
+    expect(h.calls().filter((c) => c === `GET /api/2.0/group/${g(1)}`)).toHaveLength(1);
+    expect(res.report?.moves[0]).toMatchObject({
+      verified: false,
+      managerRemoved: u(1),
+      droppedGuests: [u(3)],
+    });
+  });
+
+  it("--only and --exclude select moves by id", async () => {
+    await h.start(smallSeed());
+    const res = await h.run(
+      manifest(`{ id: a, from: ${g(3)}, to: ${g(4)} }`, `{ id: b, from: ${g(1)}, to: ${g(2)} }`),
+      { only: ["b"] },
+    );
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+      ["a", "skipped", "excluded"],
+      ["b", "succeeded", null],
+    ]);
+    expect(res.code).toBe(0);
+    const unknown = await h.run(manifest(`{ id: a, from: ${g(3)}, to: ${g(4)} }`), { exclude: ["zzz"] });
+    expect([unknown.code, unknown.err]).toEqual([
+      2,
+      ["--only/--exclude name moves the manifest does not have: zzz; nothing was sent"],
+    ]);
+  });
+});
+
+describe("run on DocSpace 3.6 (the move only copies)", () => {
+  it("completes the move by removing exactly the moved members from the source, and says so", async () => {
+    await h.start(smallSeed(), { version: "3.6.2" });
+    const res = await h.run(manifest(`{ id: emea, from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.code).toBe(0);
+    const move = res.report?.moves[0];
+    expect(move).toMatchObject({
+      status: "succeeded",
+      completion: "removed-from-source",
+      managerRemoved: u(1),
+      droppedGuests: [],
+      guestsLeftInSource: [u(3)],
+      verified: true,
+    });
+    expect(move?.warnings[0]).toBe(
+      'DocSpace 3.6.2 only copied the members (servers before v3.7.1 do); 4 member(s) were removed from "Sales EMEA" to complete the move',
+    );
+    const del = h.sandbox.requests.find((r) => r.method === "DELETE");
+    expect(sorted((del?.body as { members: string[] }).members)).toEqual(ids(1, 2, 5, 6));
+    expect(h.calls().slice(-3)).toEqual([
+      `PUT /api/2.0/group/${g(1)}/members/${g(2)}`,
+      `GET /api/2.0/group/${g(1)}`,
+      `DELETE /api/2.0/group/${g(1)}/members`,
+    ]);
+    // The end state matches a moving portal's, except that the guest stays (nobody removes guests here).
+    expect(h.sandbox.model.group(g(1))).toMatchObject({ managerId: null, memberIds: [u(3)] });
+    expect(sorted(h.sandbox.model.group(g(2))?.memberIds)).toEqual(ids(1, 2, 5, 6, 7));
+    expect(res.report?.warnings).toContain(
+      "DocSpace 3.6.2 only copies members on a move (servers before v3.7.1); each move is completed by removing the moved members from the source",
+    );
+  });
+
+  it("ignores --no-verify there, with a warning", async () => {
+    await h.start(smallSeed(), { version: "3.6.2" });
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`), { verify: false });
+    expect(res.report?.moves[0]).toMatchObject({ completion: "removed-from-source", verified: true });
+    expect(res.report?.warnings[0]).toMatch(/^--no-verify ignored: the portal reports DocSpace 3\.6\.2/);
+  });
+});
+
+describe("blocking problems: nothing is written", () => {
+  const onlyReads = (): void => {
+    expect(h.sandbox.requests.every((r) => r.method === "GET")).toBe(true);
+  };
+
+  it("lists every unresolvable name, missing group and same-group pair at once; exit 1", async () => {
+    const seed = smallSeed();
+    await h.start({ ...seed, groups: [...seed.groups, group(5, [], null, "Sales")] });
+    const res = await h.run(
+      manifest(
+        `{ id: a, from: { name: Support }, to: { name: Sales } }`,
+        `{ id: b, from: { name: Sale }, to: ${g(3)} }`,
+        `{ id: c, from: ${g(99)}, to: ${g(4)} }`,
+        `{ id: d, from: { name: Empty }, to: ${g(4)} }`,
+      ),
+    );
+    expect(res.code).toBe(1);
+    onlyReads();
+    expect(res.report?.problems).toEqual([
+      `move "a" to: 2 groups are named "Sales" (${g(2)}, ${g(5)}); refer to one by its id`,
+      'move "b" from: no group is named "Sale"; names that contain it: "Sales", "Sales", "Sales EMEA"',
+      `move "c" from: ${g(99)}: the group does not exist (or was deleted)`,
+      `move "d": from and to are the same group (Empty, ${g(4)}); DocSpace would empty it`,
+    ]);
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+      ["a", "not-attempted", "group-not-found"],
+      ["b", "not-attempted", "group-not-found"],
+      ["c", "not-attempted", "group-not-found"],
+      ["d", "not-attempted", "preflight"],
+    ]);
+    expect(res.out).toContain("Blocking problems (nothing was changed):");
+  });
+
+  it("refuses a system group", async () => {
+    await h.start(smallSeed());
+    const res = await h.run(manifest(`{ from: c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e, to: ${g(4)} }`));
+    expect(res.code).toBe(1);
+    onlyReads();
+    expect(res.report?.problems[0]).toContain('is the system group "Everyone"');
+  });
+
+  it("stops before any write when the key may only read (exit 3), naming the missing permission", async () => {
+    const readKey = `sk-${"8".repeat(64)}`;
+    await h.start({
+      ...smallSeed(),
+      apiKeys: [{ key: readKey, scopes: ["accounts:read", "accounts.self:read"] }],
+    });
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`), {}, { DOCSPACE_API_KEY: readKey });
+    expect(res.code).toBe(3);
+    onlyReads();
+    expect(res.report?.outcome).toBe("aborted");
+    expect(res.report?.problems).toContain(
+      "key: the key's permissions (accounts:read, accounts.self:read) do not include accounts:write, which moving members needs",
+    );
+  });
+
+  it("stops before any write when the key's user is a room admin (exit 3)", async () => {
+    const roomAdmin = `sk-${"9".repeat(64)}`;
+    await h.start({ ...smallSeed(), apiKeys: [{ key: roomAdmin, scopes: ["*"], role: "roomAdmin" }] });
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`), {}, { DOCSPACE_API_KEY: roomAdmin });
+    expect(res.code).toBe(3);
+    onlyReads();
+    expect(res.report?.problems).toContain(
+      "key: the key belongs to Sandbox Room Admin, a room admin: only DocSpace admins and the owner may move members",
+    );
+  });
+
+  it("exits 3 when the key is not accepted, and 3 when the portal cannot be reached", async () => {
+    await h.start(smallSeed());
+    const wrong = await h.run(
+      manifest(`{ from: ${g(1)}, to: ${g(2)} }`),
+      {},
+      { DOCSPACE_API_KEY: `sk-${"1".repeat(64)}` },
+    );
+    expect(wrong.code).toBe(3);
+    expect(wrong.report?.problems[0]).toMatch(/^the portal did not accept the API key \(401\)/);
+    const closed = await h.run(
+      manifest(`{ from: ${g(1)}, to: ${g(2)} }`),
+      { retries: 1 },
+      { DOCSPACE_URL: "http://127.0.0.1:9" },
+    );
+    expect(closed.code).toBe(3);
+    expect(closed.report?.problems[0]).toMatch(/^the portal could not be reached/);
+  });
+});
+
+describe("failures, retries and rate limits", () => {
+  it("retries 5xx and dropped connections, and succeeds", async () => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script(nthMatching("PUT", /members\//, 1, { kind: "status", status: 503 }));
+    h.sandbox.faults.script(nthMatching("PUT", /members\//, 2, { kind: "reset" }));
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.code).toBe(0);
+    expect(res.report?.moves[0]).toMatchObject({ status: "succeeded", attempts: 3 });
+    expect(res.report?.summary).toMatchObject({ retries: 2 });
+    expect(res.logs).toContain('"event":"move.retry"');
+  });
+
+  it("treats a 200 with an error envelope as a failure, and retries its 500", async () => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script(nthMatching("PUT", /members\//, 1, { kind: "envelope-error", statusCode: 500 }));
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.report?.moves[0]).toMatchObject({ status: "succeeded", attempts: 2 });
+  });
+
+  it("honours a 429's Retry-After and counts it", async () => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script(
+      nthMatching("PUT", /members\//, 1, { kind: "status", status: 429, retryAfter: "1" }),
+    );
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.code).toBe(0);
+    expect(res.report?.summary).toMatchObject({ rateLimited: 1, retries: 1 });
+    const [first, second] = h.sandbox.requests.filter((r) => r.method === "PUT");
+    expect(first?.outcome).toBe(429);
+    expect(second?.outcome).toBe(200);
+  });
+
+  it("defers the rest of the run when Retry-After exceeds --max-wait (exit 4)", async () => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script(
+      nthMatching("PUT", /members\//, 1, { kind: "status", status: 429, retryAfter: "3600" }),
+    );
+    const res = await h.run(
+      manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(2)}, to: ${g(3)} }`),
+      { maxWait: 60 },
+    );
+    expect(res.code).toBe(4);
+    expect(res.report?.outcome).toBe("deferred");
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+      ["a", "not-attempted", "deferred"],
+      ["b", "not-attempted", "deferred"],
+    ]);
+    expect(h.sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+  });
+
+  it("never retries a 404: the move fails, moves sharing its groups are skipped, the others run (exit 1)", async () => {
+    const seed = smallSeed();
+    await h.start({ ...seed, groups: [...seed.groups, group(5, [], null, "Archive")] });
+    h.sandbox.faults.script(
+      nthMatching("PUT", new RegExp(`${g(1)}/members/`), 1, { kind: "status", status: 404 }),
+    );
+    const res = await h.run(
+      manifest(
+        `{ id: a, from: ${g(1)}, to: ${g(2)} }`,
+        `{ id: b, from: ${g(2)}, to: ${g(5)} }`,
+        `{ id: c, from: ${g(3)}, to: { name: Empty } }`,
+      ),
+      { concurrency: 1 },
+    );
+    expect(res.code).toBe(1);
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.reason, m.attempts])).toEqual([
+      ["a", "failed", "http-error", 1],
+      ["b", "skipped", "dependency-failed", 0],
+      ["c", "succeeded", null, 1],
+    ]);
+    expect(res.report?.moves[0]?.error).toMatchObject({ kind: "http", httpStatus: 404 });
+  });
+
+  it("aborts on a 403 during the run: later moves are not attempted (exit 3)", async () => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script(nthMatching("PUT", /members\//, 1, { kind: "envelope-error", statusCode: 403 }));
+    const res = await h.run(
+      manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(3)}, to: ${g(4)} }`),
+      { concurrency: 1 },
+    );
+    expect(res.code).toBe(3);
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+      ["a", "failed", "http-error"],
+      ["b", "not-attempted", "aborted"],
+    ]);
+    expect(h.sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+  });
+
+  it("fails a move whose destination lacks an expected member (unverified)", async () => {
+    await h.start(smallSeed());
+    // Between the preflight and the move, someone takes u2 out of the source.
+    h.sandbox.faults.script((req) => {
+      if (req.method === "PUT") h.sandbox.model.removeMembers(g(1), [u(2)]);
+      return undefined;
+    });
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.code).toBe(1);
+    expect(res.report?.moves[0]).toMatchObject({ status: "failed", reason: "unverified", verified: false });
+    expect(res.report?.moves[0]?.error?.message).toBe(
+      "the destination lacks 1 member(s) the move should have added: User 2",
+    );
+  });
+
+  it("keeps the key out of every output, log and report, also on errors", async () => {
+    await h.start(smallSeed(), { faults: { failRate: 1 } });
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`), { retries: 1 });
+    expect(res.code).not.toBe(0);
+    for (const text of [res.out.join("\n"), res.err.join("\n"), res.logs, res.reportText]) {
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain(KEY.slice(3, 20));
+    }
+    expect(res.logs.length).toBeGreaterThan(0);
+  });
+});
+
+describe("larger portals", () => {
+  it("moves many disjoint pairs concurrently, each verified", async () => {
+    const users = Array.from({ length: 60 }, (_, i) => user(i + 1));
+    const groups = Array.from({ length: 30 }, (_, i) =>
+      group(i + 1, i % 2 === 0 ? [i + 1, i + 2, i + 3] : [], null),
+    );
+    await h.start({ users, groups });
+    const lines = Array.from({ length: 15 }, (_, i) => `{ from: ${g(2 * i + 1)}, to: ${g(2 * i + 2)} }`);
+    const res = await h.run(manifest(...lines), { concurrency: 8, rate: 60_000 });
+    expect(res.code).toBe(0);
+    expect(res.report?.summary).toMatchObject({
+      total: 15,
+      succeeded: 15,
+      membersMoved: 45,
+      requests: 3 + 30 + 30,
+    });
+  });
+});
