@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark, one after another, each printing its own table.
+import { benchRunThroughput, printRunThroughput } from "./run-throughput.mjs";
 import { benchSandboxThroughput } from "./sandbox-throughput.mjs";
 import { benchValidateLarge } from "./validate-large.mjs";
 
 console.log("validate-large: `docspace-migrate validate` on generated manifests (median of runs)");
-console.table(benchValidateLarge());
+console.table(await benchValidateLarge());
 console.log("sandbox-throughput: the sandbox under load from a second process (target ≥ 2,000 req/s)");
 console.table(await benchSandboxThroughput());
+printRunThroughput(await benchRunThroughput());

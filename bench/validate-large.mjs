@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { median, runCli } from "./lib/measure.mjs";
+import { median, runCliAsync } from "./lib/measure.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const uuid = (n, tag) => `${tag}0000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
@@ -38,7 +38,7 @@ const cases = [
   },
 ];
 
-export function benchValidateLarge() {
+export async function benchValidateLarge() {
   const dir = mkdtempSync(join(tmpdir(), "dm-validate-large-"));
   const rows = [];
   try {
@@ -50,7 +50,7 @@ export function benchValidateLarge() {
       const sizeMiB = statSync(file).size / 1024 / 1024;
       const runs = [];
       for (let r = 0; r < RUNS; r++) {
-        const run = runCli(["validate", file]);
+        const run = await runCliAsync(["validate", file]);
         if (run.code !== c.expect) {
           throw new Error(`${c.name}: exit ${run.code}, expected ${c.expect}\n${run.stderr.slice(0, 500)}`);
         }
@@ -72,5 +72,5 @@ export function benchValidateLarge() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`validate-large (${RUNS} runs each, median; targets: < 2 s, < 300 MB)`);
-  console.table(benchValidateLarge());
+  console.table(await benchValidateLarge());
 }

@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,24 +9,50 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/main.js");
 const PRELOAD = new URL("./peak-rss.mjs", import.meta.url).href;
 
-/** Runs the built CLI once; returns wall time (ms), peak RSS of the whole process (MB) and the exit code. */
-export function runCli(args, env = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "dm-bench-"));
-  const rssFile = join(dir, "rss");
-  const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", PRELOAD, BIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PEAK_RSS_FILE: rssFile, ...env },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const peakMb = Number(readFileSync(rssFile, "utf8")) / 1024;
-  rmSync(dir, { recursive: true, force: true });
-  return { ms, peakMb, code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
-
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 };
+
+/** Runs the built CLI once: wall time (ms), peak RSS (MB) and CPU time (ms) of the whole process, exit code, output. */
+export function runCliAsync(args, env = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "dm-bench-"));
+  const rssFile = join(dir, "rss");
+  const start = process.hrtime.bigint();
+  const child = spawn(process.execPath, ["--import", PRELOAD, BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PEAK_RSS_FILE: rssFile, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const usage = JSON.parse(readFileSync(rssFile, "utf8"));
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ ms, peakMb: usage.maxRSS / 1024, cpuMs: usage.cpuMicros / 1000, code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts `docspace-migrate sandbox` as its own process; resolves with its URL and a stop function. */
+export async function startSandboxProcess(args, env) {
+  const child = spawn(process.execPath, [BIN, "sandbox", ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const first = await new Promise((resolve) =>
+    createInterface({ input: child.stdout }).once("line", resolve),
+  );
+  return {
+    url: first.replace("listening on ", ""),
+    stop: () =>
+      new Promise((resolve) => {
+        child.on("close", resolve);
+        child.kill("SIGTERM");
+      }),
+  };
+}

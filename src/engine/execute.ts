@@ -144,9 +144,15 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       deps.logger.warn({ event: "run.stopping", kind }, message);
     }
   };
-  deps.send.stop.addEventListener("abort", () => { stopWith(StopKind.Interrupted, "interrupted by a signal"); }, {
-    once: true,
-  });
+  deps.send.stop.addEventListener(
+    "abort",
+    () => {
+      stopWith(StopKind.Interrupted, "interrupted by a signal");
+    },
+    {
+      once: true,
+    },
+  );
 
   moves.forEach((move, index) => {
     results[index] = (async (): Promise<MoveResult> => {
