@@ -119,6 +119,9 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
     .command("run")
     .description("execute the moves of a manifest and write a JSON report")
     .argument("<manifest>", "the YAML manifest")
+    .option("--dry-run", "preview only: GET requests alone, predicts the end state, writes a report")
+    .option("--plan-out <file>", "with --dry-run: save the preview as a plan")
+    .option("--plan <file>", "execute a saved plan; pairs whose groups changed since are refused")
     .option("--report <path>", "report file (default reports/<manifest>-<UTC time>.json)")
     .option("--concurrency <n>", "moves in flight at once, 1-15 (default 4)", integer(1, 15))
     .option("--rate <n>", "requests per minute across all workers, reads included (default 1200)", integer(1))
@@ -148,6 +151,9 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
           only: o.only as string[] | undefined,
           exclude: o.exclude as string[] | undefined,
           verify: o.verify as boolean,
+          dryRun: o.dryRun as boolean | undefined,
+          planOut: o.planOut as string | undefined,
+          plan: o.plan as string | undefined,
         },
         {
           env: ctx.env,

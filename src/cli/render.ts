@@ -58,3 +58,87 @@ export function renderRunSummary(report: Report, reportPath: string): string[] {
   lines.push(`Report: ${reportPath}`);
   return lines;
 }
+
+/**
+ * The dry run for people (SPEC §5): which behaviour applies, a row per move, then the warnings grouped by
+ * kind, then the blocking problems. `name` turns a user id into a name.
+ */
+export function renderPreview(
+  report: Report,
+  reportPath: string,
+  behaviour: string,
+  name: (id: string) => string,
+  planPath?: string,
+): string[] {
+  const lines: string[] = [`dry run on ${report.portal}: nothing will be changed`, behaviour, ""];
+  const rows = report.moves.map((m) => {
+    const route = `${m.from.name ?? m.from.id ?? "?"} → ${m.to.name ?? m.to.id ?? "?"}`;
+    const p = m.preview;
+    if (p === undefined)
+      return [m.id, route, "", "", `${m.status}${m.reason === null ? "" : ` (${m.reason})`}`];
+    const moving = `${m.moved.length}${m.alreadyInDestination.length > 0 ? ` (+${m.alreadyInDestination.length} already there)` : ""}`;
+    return [
+      m.id,
+      route,
+      `${p.sourceBefore} → ${p.sourceAfter}`,
+      `${p.destinationBefore} → ${p.destinationAfter}`,
+      moving,
+    ];
+  });
+  const header = ["move", "from → to", "source", "destination", "moving"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string =>
+    `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
+  lines.push(line(header), ...rows.map(line));
+
+  const group = (title: string, items: string[]): void => {
+    if (items.length === 0) return;
+    lines.push("", title);
+    for (const item of items) lines.push(`  - ${item}`);
+  };
+  const planned = report.moves.filter((m) => m.preview !== undefined);
+  group(
+    "Guests DocSpace will remove from the source and add to no group:",
+    planned.flatMap((m) =>
+      m.droppedGuests.map((id) => `${m.id}: ${name(id)} (leaves "${m.from.name ?? ""}")`),
+    ),
+  );
+  group(
+    "Guests who stay in the source (this portal copies, and guests cannot join groups):",
+    planned.flatMap((m) =>
+      m.guestsLeftInSource.map((id) => `${m.id}: ${name(id)} (stays in "${m.from.name ?? ""}")`),
+    ),
+  );
+  group(
+    "Managers who lose the manager role (they become plain members of the destination):",
+    planned.flatMap((m) =>
+      m.managerRemoved === null
+        ? []
+        : [`${m.id}: ${name(m.managerRemoved)} (manager of "${m.from.name ?? ""}")`],
+    ),
+  );
+  group(
+    "Disabled users left behind in the source:",
+    planned.flatMap((m) =>
+      (m.preview?.disabledLeftBehind ?? []).map(
+        (id) => `${m.id}: ${name(id)} (stays in "${m.from.name ?? ""}")`,
+      ),
+    ),
+  );
+  group(
+    "Sources left empty (the groups themselves are kept):",
+    planned.flatMap((m) => (m.preview?.emptiesSource === true ? [`${m.id}: "${m.from.name ?? ""}"`] : [])),
+  );
+  group("Chains and other notes:", report.warnings.slice());
+  group("Blocking problems (a run would send nothing and exit 1):", report.problems.slice());
+  const s = report.summary;
+  const members = planned.reduce((n, m) => n + m.moved.length, 0);
+  lines.push(
+    "",
+    `Result: ${report.problems.length > 0 ? "blocking problems" : "ready"} (exit ${report.exitCode}): ${s.planned} planned, ${s.skipped} skipped, ${s.notAttempted} not possible; ${plural(members, "member")} would move; ${plural(s.requests, "request")}, all GET`,
+    `Report: ${reportPath}`,
+  );
+  if (planPath !== undefined)
+    lines.push(`Plan: ${planPath} (run it with: docspace-migrate run <manifest> --plan ${planPath})`);
+  return lines;
+}

@@ -31,22 +31,24 @@ export async function demoCommand(deps: {
       `demo: a DocSpace sandbox on ${sandbox.url} (DocSpace ${sandbox.model.version}), seeded with the example`,
     );
     out(
-      `      organisation (${seed.seed.groups.length} groups, ${seed.seed.users.length} people); running migrations.example.yaml for real:`,
+      `organisation (${seed.seed.groups.length} groups, ${seed.seed.users.length} people). First, the preview of migrations.example.yaml:`,
     );
     out("");
-    const code = await runCommand(
-      "migrations.example.yaml",
-      { verify: true },
-      {
-        env: {},
-        output: deps.output,
-        logger: deps.logger,
-        stop: deps.stop,
-        clock: deps.clock,
-        portal: { url: sandbox.url, apiKey: sandbox.apiKey },
-        manifestFile: EXAMPLE_MANIFEST,
-      },
-    );
+    const runDeps = {
+      env: {},
+      output: deps.output,
+      logger: deps.logger,
+      stop: deps.stop,
+      clock: deps.clock,
+      portal: { url: sandbox.url, apiKey: sandbox.apiKey },
+      manifestFile: EXAMPLE_MANIFEST,
+    };
+    const preview = await runCommand("migrations.example.yaml", { verify: true, dryRun: true }, runDeps);
+    if (preview !== ExitCode.Ok || deps.stop.aborted) return preview;
+    out("");
+    out("Now for real, on the same sandbox:");
+    out("");
+    const code = await runCommand("migrations.example.yaml", { verify: true }, runDeps);
     out("");
     out("Next: edit a copy of migrations.example.yaml, `docspace-migrate validate` it, and rehearse it on");
     out("`docspace-migrate sandbox` (or a copy of your portal: `snapshot`, then `sandbox --seed`).");

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Logger } from "pino";
 import { DocSpaceClient } from "../api/client.js";
 import { loadApiKey } from "../api/credentials.js";
 import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
-import { renderRunSummary } from "../cli/render.js";
+import { renderPreview, renderRunSummary } from "../cli/render.js";
 import { execute, notRun, StopKind } from "../engine/execute.js";
 import { Governor, type Clock } from "../engine/governor.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../engine/retry-policy.js";
@@ -13,6 +14,7 @@ import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest } from "../manifest/types.js";
 import { preflight as runPreflight, PreflightAbort } from "../plan/preflight.js";
+import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import type { Preflight } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { buildReport, outcomeOf } from "../report/build.js";
@@ -27,6 +29,7 @@ import {
 import { writeJsonAtomic } from "../report/write.js";
 import { TOOL } from "../version.js";
 import type { Output } from "./io.js";
+import { behaviourLine, previewMoves } from "./preview.js";
 
 export const DEFAULT_SETTINGS = {
   concurrency: 4,
@@ -47,6 +50,12 @@ export interface RunFlags {
   readonly only?: readonly string[] | undefined;
   readonly exclude?: readonly string[] | undefined;
   readonly verify: boolean;
+  /** Preview only: a read-only client, GET requests alone. */
+  readonly dryRun?: boolean | undefined;
+  /** With dryRun: save the preview as a plan file. */
+  readonly planOut?: string | undefined;
+  /** Execute a saved plan; pairs whose groups changed since are refused (stale-plan). */
+  readonly plan?: string | undefined;
 }
 
 export interface RunDeps {
@@ -102,6 +111,14 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     .filter((i) => i.severity === Severity.Warning)
     .map((i) => formatIssue({ ...i, file: manifestPath }));
 
+  if (flags.planOut !== undefined && flags.dryRun !== true) {
+    output.err("--plan-out goes with --dry-run: a plan is a saved preview; nothing was sent");
+    return ExitCode.Usage;
+  }
+  if (flags.plan !== undefined && flags.dryRun === true) {
+    output.err("--plan executes a saved plan and cannot be combined with --dry-run; nothing was sent");
+    return ExitCode.Usage;
+  }
   const known = new Set(manifest.moves.map((m) => m.id));
   const unknown = [...(flags.only ?? []), ...(flags.exclude ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) {
@@ -138,15 +155,40 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   }
 
   const settings = resolveSettings(manifest, flags);
+  const dryRun = flags.dryRun === true;
   const startedAt = clock.now();
   const reportPath =
     flags.report ??
-    `${deps.reportDir ?? "reports"}/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp(startedAt)}.json`;
+    `${deps.reportDir ?? "reports"}/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp(startedAt)}${dryRun ? "-dry-run" : ""}.json`;
+
+  let savedPlan: SavedPlan | null = null;
+  let moveSpecs = manifest.moves;
+  if (flags.plan !== undefined) {
+    const planned = await readPlan(flags.plan, {
+      portal: portalUrl,
+      manifestSha256: manifest.sha256,
+      moveIds: [...known],
+    });
+    if (!planned.ok) {
+      output.err(`${flags.plan}: ${planned.message}; nothing was sent`);
+      return ExitCode.Usage;
+    }
+    savedPlan = planned.plan;
+    // The plan pins the ids it resolved: names are not looked up again.
+    const pinned = new Map(savedPlan.moves.map((m) => [m.id, m]));
+    moveSpecs = manifest.moves.map((m) => {
+      const pin = pinned.get(m.id);
+      return pin === undefined
+        ? m
+        : { ...m, from: { kind: "id", id: pin.from.id }, to: { kind: "id", id: pin.to.id } };
+    });
+  }
+
   const client = new DocSpaceClient({
     baseUrl: portalUrl,
     apiKey,
     timeoutMs: settings.timeout * 1000,
-    readOnly: false,
+    readOnly: dryRun,
     userAgent: `${TOOL.name}/${TOOL.version}`,
   });
   const governor = new Governor({ ratePerMinute: settings.rate, concurrency: settings.concurrency, clock });
@@ -162,60 +204,67 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const sendCtx: SendContext = { client, governor, policy, stop: deps.stop, counters };
   const runId = randomUUID();
   logger.info(
-    { event: "run.started", runId, portal: portalUrl, moves: manifest.moves.length, settings },
+    {
+      event: "run.started",
+      runId,
+      mode: dryRun ? "dry-run" : "run",
+      portal: portalUrl,
+      moves: moveSpecs.length,
+      settings,
+    },
     "run started",
   );
 
+  const selected = (id: string): boolean =>
+    (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
+    !(flags.exclude ?? []).includes(id) &&
+    (savedPlan === null || savedPlan.moves.some((m) => m.id === id));
   const warnings: string[] = [...manifestWarnings];
   const problems: string[] = [];
   let pre: Preflight | null = null;
   let moves: MoveResult[];
   let stopped: "aborted" | "deferred" | "interrupted" | null = null;
+  let names: (id: string) => string = (id) => id;
   try {
-    pre = await runPreflight(sendCtx, manifest.moves);
+    pre = await runPreflight(sendCtx, moveSpecs);
   } catch (err) {
     if (!(err instanceof PreflightAbort)) throw err;
     problems.push(err.message);
     stopped = StopKind.Aborted;
   }
   if (pre === null) {
-    moves = manifest.moves.map((m) => notRun(m, null, MoveStatus.NotAttempted, Reason.Aborted));
+    moves = moveSpecs.map((m) => notRun(m, null, MoveStatus.NotAttempted, Reason.Aborted));
   } else {
-    if (!settings.verify && pre.behaviour !== MoveBehaviour.Move) {
-      warnings.push(
-        `--no-verify ignored: the portal reports DocSpace ${pre.portalVersion ?? "(version unknown)"}, whose move may only copy; every move is read back`,
-      );
-    }
-    if (pre.behaviour === MoveBehaviour.Copy) {
-      warnings.push(
-        `DocSpace ${pre.portalVersion ?? ""} only copies members on a move (servers before v3.7.1); each move is completed by removing the moved members from the source`,
-      );
-    }
-    warnings.push(...pre.key.notes.map((n) => `key: ${n}`));
+    warnings.push(...preflightWarnings(pre, settings, dryRun));
     problems.push(...pre.problems.map((p) => p.message));
-    if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
-    const selected = (id: string): boolean =>
-      (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
-      !(flags.exclude ?? []).includes(id);
-    const result = await execute(
-      {
-        moves: manifest.moves,
-        preflight: pre,
-        selected,
-        verify: settings.verify,
-        concurrency: settings.concurrency,
-      },
-      {
-        send: sendCtx,
-        logger,
-        now: clock.now,
-        ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
-      },
-    );
-    moves = result.moves;
-    if (result.stopped !== null) {
-      stopped = result.stopped.kind;
-      problems.push(result.stopped.message);
+    if (dryRun) {
+      const preview = await previewMoves(sendCtx, moveSpecs, pre, selected);
+      moves = preview.results;
+      names = (id) => preview.prediction.people.get(id)?.displayName ?? id;
+    } else {
+      if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
+      const stale = savedPlan === null ? new Map<string, string[]>() : staleGroups(savedPlan, pre.groups);
+      const result = await execute(
+        {
+          moves: moveSpecs,
+          preflight: pre,
+          selected,
+          verify: settings.verify,
+          concurrency: settings.concurrency,
+          stale,
+        },
+        {
+          send: sendCtx,
+          logger,
+          now: clock.now,
+          ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
+        },
+      );
+      moves = result.moves;
+      if (result.stopped !== null) {
+        stopped = result.stopped.kind;
+        problems.push(result.stopped.message);
+      }
     }
   }
 
@@ -223,7 +272,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const report: Report = buildReport({
     tool: { name: TOOL.name, version: TOOL.version },
     runId,
-    mode: RunMode.Run,
+    mode: dryRun ? RunMode.DryRun : RunMode.Run,
     portal: portalUrl,
     portalVersion: pre?.portalVersion ?? null,
     behaviour: pre?.behaviour ?? null,
@@ -243,6 +292,24 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     },
   });
   await writeJsonAtomic(reportPath, report);
+  let planPath: string | undefined;
+  if (dryRun && flags.planOut !== undefined && pre !== null) {
+    if (report.problems.length > 0) {
+      output.err(`no plan written to ${flags.planOut}: the preview found blocking problems`);
+    } else {
+      await writeJsonAtomic(
+        flags.planOut,
+        buildPlan({
+          tool: TOOL,
+          createdAt: new Date(startedAt).toISOString(),
+          portal: portalUrl,
+          manifest: report.manifest,
+          preflight: pre,
+        }),
+      );
+      planPath = flags.planOut;
+    }
+  }
   logger.info(
     {
       event: "run.finished",
@@ -254,6 +321,53 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     },
     "run finished",
   );
-  for (const line of renderRunSummary(report, reportPath)) output.out(line);
+  const lines = dryRun
+    ? renderPreview(
+        report,
+        reportPath,
+        behaviourLine(report.portalVersion, report.behaviour),
+        names,
+        planPath,
+      )
+    : renderRunSummary(report, reportPath);
+  for (const line of lines) output.out(line);
   return report.exitCode as ExitCode;
+}
+
+/** Notes from the preflight that belong in the report's warnings. */
+function preflightWarnings(pre: Preflight, settings: RunSettings, dryRun: boolean): string[] {
+  const warnings: string[] = [];
+  if (!dryRun && !settings.verify && pre.behaviour !== MoveBehaviour.Move) {
+    warnings.push(
+      `--no-verify ignored: the portal reports DocSpace ${pre.portalVersion ?? "(version unknown)"}, whose move may only copy; every move is read back`,
+    );
+  }
+  if (pre.behaviour === MoveBehaviour.Copy) {
+    warnings.push(
+      `DocSpace ${pre.portalVersion ?? ""} only copies members on a move (servers before v3.7.1); each move is completed by removing the moved members from the source`,
+    );
+  }
+  warnings.push(...pre.key.notes.map((n) => `key: ${n}`));
+  // A read-only key is the right key for a preview: say what a run would meet, block nothing.
+  if (dryRun)
+    warnings.push(
+      ...pre.key.refusals.map((r) => `key: a run with this key would stop before any write: ${r}`),
+    );
+  return warnings;
+}
+
+async function readPlan(
+  path: string,
+  expected: Parameters<typeof checkPlan>[1],
+): Promise<ReturnType<typeof checkPlan>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    return {
+      ok: false,
+      message: `cannot read the plan (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    };
+  }
+  return checkPlan(value, expected);
 }

@@ -27,6 +27,8 @@ export interface ExecuteInput {
   readonly selected: (moveId: string) => boolean;
   readonly verify: boolean;
   readonly concurrency: number;
+  /** `run --plan`: moves whose groups changed since the plan, with those groups' names. */
+  readonly stale?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ExecuteDeps {
@@ -164,6 +166,15 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       };
       if (!input.selected(move.id))
         return finish(notRun(move, resolved, MoveStatus.Skipped, Reason.Excluded));
+      const changed = input.stale?.get(move.id);
+      if (changed !== undefined) {
+        return finish({
+          ...notRun(move, resolved, MoveStatus.Skipped, Reason.StalePlan),
+          warnings: [
+            `not run: the members of ${changed.map((n) => `"${n}"`).join(" and ")} changed since the plan was made`,
+          ],
+        });
+      }
       // A run that stopped leaves the rest for later: that is not a failure of the moves waited on.
       if (stopped !== null) return finish(notRun(move, resolved, MoveStatus.NotAttempted, stopReason()));
       const blocker = earlier.find((r) => !wentAsPlanned(r));

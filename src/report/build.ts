@@ -1,4 +1,4 @@
-import { MoveStatus, Outcome, type MoveResult, type Report, type Summary } from "./types.js";
+import { MoveStatus, Outcome, Reason, type MoveResult, type Report, type Summary } from "./types.js";
 
 /** The run's outcome from its move results and how it ended (SPEC §2, §6). Pure. */
 export function outcomeOf(
@@ -8,7 +8,10 @@ export function outcomeOf(
   if (stopped === "aborted") return Outcome.Aborted;
   if (stopped === "deferred") return Outcome.Deferred;
   if (stopped === "interrupted") return Outcome.Interrupted;
-  const bad = moves.some((m) => m.status === MoveStatus.Failed || m.status === MoveStatus.NotAttempted);
+  const bad = moves.some(
+    (m) =>
+      m.status === MoveStatus.Failed || m.status === MoveStatus.NotAttempted || m.reason === Reason.StalePlan,
+  );
   return bad ? Outcome.Failed : Outcome.Succeeded;
 }
 

@@ -73,6 +73,23 @@ export interface MoveResult {
   readonly completion: "removed-from-source" | null;
   readonly verified: boolean;
   readonly warnings: readonly string[];
+  /** Dry runs only: the predicted groups before and after this move. */
+  readonly preview?: MovePreview;
+}
+
+export interface MovePreview {
+  readonly sourceBefore: number;
+  readonly sourceAfter: number;
+  readonly destinationBefore: number;
+  readonly destinationAfter: number;
+  /** Members of each group after this move, as predicted. */
+  readonly sourceMembersAfter: readonly string[];
+  readonly destinationMembersAfter: readonly string[];
+  readonly sourceManagerAfter: string | null;
+  readonly destinationManagerAfter: string | null;
+  /** Disabled users, whom DocSpace leaves in the source. */
+  readonly disabledLeftBehind: readonly string[];
+  readonly emptiesSource: boolean;
 }
 
 export interface RunSettings {

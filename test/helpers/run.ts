@@ -94,3 +94,7 @@ export class RunHarness {
     return this.sandbox.requests.map((r) => `${r.method} ${r.path}`);
   }
 }
+
+/** A manifest with these flow-style moves. */
+export const manifest = (...moves: string[]): string =>
+  `version: 1\nmoves:\n${moves.map((m) => `  - ${m}`).join("\n")}\n`;

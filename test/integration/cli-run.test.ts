@@ -5,10 +5,7 @@ import { startSandbox, type Sandbox } from "../../src/sandbox/server.js";
 import type { Report } from "../../src/report/types.js";
 import { runBin } from "../helpers/cli.js";
 import { g, smallSeed } from "../helpers/portal.js";
-import { KEY, RunHarness, validateReport } from "../helpers/run.js";
-
-const manifest = (...moves: string[]): string =>
-  `version: 1\nmoves:\n${moves.map((m) => `  - ${m}`).join("\n")}\n`;
+import { KEY, RunHarness, validateReport, manifest } from "../helpers/run.js";
 
 describe("docspace-migrate run (built bin): exit codes", () => {
   let sandbox: Sandbox;

@@ -1,9 +1,7 @@
 import { nthMatching } from "../../src/sandbox/faults.js";
 import { g, smallSeed, u, user, group } from "../helpers/portal.js";
-import { KEY, RunHarness } from "../helpers/run.js";
+import { KEY, RunHarness, manifest } from "../helpers/run.js";
 
-const manifest = (...moves: string[]): string =>
-  `version: 1\nmoves:\n${moves.map((m) => `  - ${m}`).join("\n")}\n`;
 const sorted = (list: readonly string[] | undefined): string[] => [...(list ?? [])].sort();
 const ids = (...ns: number[]): string[] => ns.map(u).sort();
 
