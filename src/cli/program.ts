@@ -1,8 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { demoCommand } from "../commands/demo.js";
-import { runCommand } from "../commands/run.js";
+import { DEFAULT_SETTINGS, runCommand } from "../commands/run.js";
 import { sandboxCommand } from "../commands/sandbox.js";
 import { systemClock } from "../engine/governor.js";
+import { createSendContext } from "../engine/send.js";
 import { snapshotCommand } from "../commands/snapshot.js";
 import { validateCommand } from "../commands/validate.js";
 import { DEFAULT_DOCSPACE_VERSION } from "../sandbox/server.js";
@@ -139,6 +140,10 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
       const globals = command.optsWithGlobals<GlobalOptions>();
       const logger = loggerFor(ctx, globals);
       const progress = progressFor(ctx, globals, logger);
+      // --quiet: nothing on stdout when every move went well (cron mails only what needs reading).
+      const held: string[] = [];
+      const output: Output =
+        globals.quiet === true ? { out: (line) => held.push(line), err: ctx.output.err } : ctx.output;
       result.code = await runCommand(
         file,
         {
@@ -157,16 +162,14 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
         },
         {
           env: ctx.env,
-          output: ctx.output,
+          output,
           logger,
           stop: ctx.stop,
           clock: systemClock,
           ...(progress === undefined ? {} : { progress }),
-          ...(ctx.env.DOCSPACE_MIGRATE_TEST_BACKOFF_MS === undefined
-            ? {}
-            : { baseBackoffMs: Number(ctx.env.DOCSPACE_MIGRATE_TEST_BACKOFF_MS) }),
         },
       );
+      if (result.code !== ExitCode.Ok) for (const line of held) ctx.output.out(line);
     });
 
   program
@@ -244,9 +247,19 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
         result.code = ExitCode.Usage;
         return;
       }
+      // The same rate budget and retries as a run: a large portal must not trip its own limit.
+      const sendCtx = createSendContext({
+        client: wired.client,
+        stop: ctx.stop,
+        clock: systemClock,
+        rate: DEFAULT_SETTINGS.rate,
+        concurrency: DEFAULT_SETTINGS.concurrency,
+        retries: DEFAULT_SETTINGS.retries,
+        maxWaitSeconds: DEFAULT_SETTINGS.maxWait,
+      });
       result.code = await snapshotCommand(
         { out: o.out, groups: o.group },
-        { client: wired.client, output: ctx.output },
+        { send: sendCtx, output: ctx.output },
       );
     });
 

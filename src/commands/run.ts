@@ -7,9 +7,8 @@ import { loadApiKey } from "../api/credentials.js";
 import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
 import { renderPreview, renderRunSummary } from "../cli/render.js";
 import { execute, notRun, StopKind } from "../engine/execute.js";
-import { Governor, type Clock } from "../engine/governor.js";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../engine/retry-policy.js";
-import type { SendContext } from "../engine/send.js";
+import type { Clock } from "../engine/governor.js";
+import { createSendContext } from "../engine/send.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest } from "../manifest/types.js";
@@ -191,17 +190,17 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     readOnly: dryRun,
     userAgent: `${TOOL.name}/${TOOL.version}`,
   });
-  const governor = new Governor({ ratePerMinute: settings.rate, concurrency: settings.concurrency, clock });
-  const policy: RetryPolicy = {
-    ...DEFAULT_RETRY_POLICY,
+  const sendCtx = createSendContext({
+    client,
+    stop: deps.stop,
+    clock,
+    rate: settings.rate,
+    concurrency: settings.concurrency,
     retries: settings.retries,
-    maxWaitMs: settings.maxWait * 1000,
-    ...(deps.baseBackoffMs === undefined
-      ? {}
-      : { baseBackoffMs: deps.baseBackoffMs, maxBackoffMs: deps.baseBackoffMs * 8 }),
-  };
-  const counters = { retries: 0 };
-  const sendCtx: SendContext = { client, governor, policy, stop: deps.stop, counters };
+    maxWaitSeconds: settings.maxWait,
+    baseBackoffMs: deps.baseBackoffMs,
+  });
+  const { governor, counters } = sendCtx;
   const runId = randomUUID();
   logger.info(
     {

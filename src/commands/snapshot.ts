@@ -1,6 +1,6 @@
-import type { DocSpaceClient } from "../api/client.js";
 import type { EmployeeDto, GroupDto } from "../api/dto.js";
 import { ApiError } from "../api/http-error.js";
+import { send, SendError, type SendContext } from "../engine/send.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Group, Seed, User } from "../portal/types.js";
 import { writeJsonAtomic } from "../report/write.js";
@@ -11,13 +11,13 @@ const PAGE = 100;
 
 /** Reads every page of a paged list (`count`/`total` in the envelope, docspace-api.md §2). */
 async function readAllPages<T>(
-  client: DocSpaceClient,
+  ctx: SendContext,
   path: string,
   query: Record<string, string | number>,
 ): Promise<T[]> {
   const items: T[] = [];
   for (;;) {
-    const page = await client.request<T[]>({
+    const { result: page } = await send<T[]>(ctx, {
       method: "GET",
       path,
       query: { ...query, startIndex: items.length, count: PAGE },
@@ -33,11 +33,11 @@ async function readAllPages<T>(
  */
 export async function snapshotCommand(
   options: { out: string; groups: readonly string[] },
-  deps: { client: DocSpaceClient; output: Output },
+  deps: { send: SendContext; output: Output },
 ): Promise<ExitCode> {
-  const { client, output } = deps;
+  const { send: ctx, output } = deps;
   try {
-    const listed = await readAllPages<GroupDto>(client, "/api/2.0/group", {});
+    const listed = await readAllPages<GroupDto>(ctx, "/api/2.0/group", {});
     const selected: GroupDto[] = [];
     const problems: string[] = [];
     if (options.groups.length === 0) selected.push(...listed);
@@ -65,12 +65,10 @@ export async function snapshotCommand(
     for (const { id } of selected) {
       if (seen.has(id)) continue;
       seen.add(id);
-      const { response: group } = await client.request<GroupDto>({
-        method: "GET",
-        path: `/api/2.0/group/${id}`,
-      });
+      const { result } = await send<GroupDto>(ctx, { method: "GET", path: `/api/2.0/group/${id}` });
+      const group = result.response;
       // The group's members are its active and pending users; disabled ones are only found by status.
-      const disabled = await readAllPages<EmployeeDto>(client, "/api/2.0/people/filter", {
+      const disabled = await readAllPages<EmployeeDto>(ctx, "/api/2.0/people/filter", {
         groupId: id,
         employeeStatus: 2,
       });
@@ -97,8 +95,9 @@ export async function snapshotCommand(
       `snapshot: ${groups.length} groups, ${users.size} users written to ${options.out} (GET requests only)`,
     );
     return ExitCode.Ok;
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
+  } catch (thrown) {
+    const err = thrown instanceof SendError ? thrown.cause : thrown;
+    if (!(err instanceof ApiError)) throw thrown;
     output.err(`snapshot failed: ${err.message}`);
     const status = err.httpStatus;
     return status === 401 || status === 403 || err.kind === "network" || err.kind === "timeout"

@@ -267,10 +267,9 @@ async function runMove(
         error: { kind: "interrupted", message: cause.message, httpStatus: null },
       });
     }
-    const error =
-      cause instanceof ApiError
-        ? cause
-        : new ApiError({ kind: "network", request: { method: "PUT", path: "" }, cause });
+    // Anything but a DocSpace failure is a bug: let it surface (exit 70) rather than pass for a network error.
+    if (!(cause instanceof ApiError)) throw cause;
+    const error = cause;
     const verdict = classify(error, deps.send.policy);
     if (verdict === Verdict.Abort || isUnreachable(error))
       stopWith(StopKind.Aborted, `move "${move.id}": ${error.message}`);

@@ -2,8 +2,13 @@ import pLimit, { type LimitFunction } from "p-limit";
 
 export interface Clock {
   readonly now: () => number;
-  /** Resolves after `ms` (or at once when the signal is aborted). */
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or early when the signal is aborted. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** The wait for a slot or a token was cut short by a stop: nothing was sent. */
+export class WaitAborted extends Error {
+  override readonly name = "WaitAborted";
 }
 
 export interface GovernorStats {
@@ -51,10 +56,11 @@ export class Governor {
     return this.#limit.activeCount;
   }
 
-  /** Runs `send` once a slot and a token are free. */
-  run<T>(send: () => Promise<T>): Promise<T> {
+  /** Runs `send` once a slot and a token are free; a stop while waiting throws WaitAborted, unsent. */
+  run<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.#limit(async () => {
-      await this.#takeToken();
+      if (signal?.aborted === true) throw new WaitAborted("stopped before the request was sent");
+      await this.#takeToken(signal);
       this.stats.requests++;
       return send();
     });
@@ -89,17 +95,18 @@ export class Governor {
   }
 
   /** Tokens are handed out first come, first served. */
-  async #takeToken(): Promise<void> {
-    const mine = this.#turn.then(() => this.#waitForToken());
+  async #takeToken(signal?: AbortSignal): Promise<void> {
+    const mine = this.#turn.then(() => this.#waitForToken(signal));
     this.#turn = mine.catch(() => undefined);
     await mine;
   }
 
-  async #waitForToken(): Promise<void> {
+  async #waitForToken(signal?: AbortSignal): Promise<void> {
     for (;;) {
+      if (signal?.aborted === true) throw new WaitAborted("stopped before the request was sent");
       const now = this.#clock.now();
       if (now < this.#holdUntil) {
-        await this.#clock.sleep(this.#holdUntil - now);
+        await this.#clock.sleep(this.#holdUntil - now, signal);
         continue;
       }
       this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#refilledAt) / this.#intervalMs);
@@ -108,12 +115,25 @@ export class Governor {
         this.#tokens -= 1;
         return;
       }
-      await this.#clock.sleep(Math.ceil((1 - this.#tokens) * this.#intervalMs));
+      await this.#clock.sleep(Math.ceil((1 - this.#tokens) * this.#intervalMs), signal);
     }
   }
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted === true) {
+        resolve();
+        return;
+      }
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+    }),
 };

@@ -1,8 +1,8 @@
 import pRetry, { AbortError } from "p-retry";
 import type { ApiRequest, ApiResponse, DocSpaceClient } from "../api/client.js";
 import { ApiError } from "../api/http-error.js";
-import type { Governor } from "./governor.js";
-import { classify, Verdict, type RetryPolicy } from "./retry-policy.js";
+import { Governor, WaitAborted, type Clock } from "./governor.js";
+import { classify, DEFAULT_RETRY_POLICY, Verdict, type RetryPolicy } from "./retry-policy.js";
 
 /** The run was asked to stop: no new attempt starts (SPEC §4.7). */
 export class InterruptedError extends Error {
@@ -52,13 +52,18 @@ export async function send<T>(ctx: SendContext, request: ApiRequest): Promise<Se
     const result = await pRetry(
       async () => {
         if (stopped()) throw new AbortError(new InterruptedError("interrupted before the attempt"));
-        attempts++;
         inFlight = true;
         try {
-          const response = await ctx.governor.run(() => ctx.client.request<T>(request));
+          // Counted when sent: a stop while waiting for the governor leaves the attempt unmade.
+          const response = await ctx.governor.run(() => {
+            attempts++;
+            return ctx.client.request<T>(request);
+          }, ctx.stop);
           ctx.governor.succeeded();
           return response;
         } catch (err) {
+          if (err instanceof WaitAborted)
+            throw new AbortError(new InterruptedError("interrupted while waiting for the rate budget"));
           if (stopped()) waits.abort(new InterruptedError("interrupted after a failed attempt"));
           throw err;
         } finally {
@@ -94,4 +99,31 @@ export async function send<T>(ctx: SendContext, request: ApiRequest): Promise<Se
   } finally {
     ctx.stop.removeEventListener("abort", onStop);
   }
+}
+
+/** The governor, policy and counters for a client: one rate budget and one retry policy for a command. */
+export function createSendContext(options: {
+  client: DocSpaceClient;
+  stop: AbortSignal;
+  clock: Clock;
+  rate: number;
+  concurrency: number;
+  retries: number;
+  maxWaitSeconds: number;
+  baseBackoffMs?: number | undefined;
+}): SendContext {
+  const policy: RetryPolicy = {
+    ...DEFAULT_RETRY_POLICY,
+    retries: options.retries,
+    maxWaitMs: options.maxWaitSeconds * 1000,
+    ...(options.baseBackoffMs === undefined
+      ? {}
+      : { baseBackoffMs: options.baseBackoffMs, maxBackoffMs: options.baseBackoffMs * 8 }),
+  };
+  const governor = new Governor({
+    ratePerMinute: options.rate,
+    concurrency: options.concurrency,
+    clock: options.clock,
+  });
+  return { client: options.client, governor, policy, stop: options.stop, counters: { retries: 0 } };
 }

@@ -78,6 +78,16 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     expect(texts[2]).toContain('"event":"run.finished"');
   });
 
+  it("--quiet prints nothing when all went well, and the whole summary when not", async () => {
+    const ok = await write("ok.yaml", manifest(`{ from: ${g(3)}, to: ${g(4)} }`));
+    const quiet = await runBin(["--quiet", "run", ok, "--report", join(dir, "q.json")], { env: env() });
+    expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, "", ""]);
+    const bad = await write("bad.yaml", manifest(`{ id: x, from: ${g(1)}, to: ${g(99)} }`));
+    const loud = await runBin(["--quiet", "run", bad, "--report", join(dir, "b.json")], { env: env() });
+    expect(loud.code).toBe(1);
+    expect(loud.stdout).toContain(`  - move "x" to: ${g(99)}: the group does not exist (or was deleted)`);
+  });
+
   it("reads the key from DOCSPACE_API_KEY_FILE", async () => {
     const keyFile = await write("key", `${KEY}\n`);
     const file = await write("m.yaml", manifest(`{ from: ${g(3)}, to: ${g(4)} }`));

@@ -72,6 +72,21 @@ describe("snapshot", () => {
     expect([missing.code, missing.stderr]).toEqual([2, '--group "sales": no group has that exact name\n']);
   });
 
+  it("retries a transient failure instead of giving up on the export", async () => {
+    const seed = await loadSeedFile(EXAMPLE);
+    if (!seed.ok) throw new Error("seed");
+    const s = await startSandbox({ seed: seed.seed, apiKey: KEY });
+    sandboxes.push(s);
+    s.faults.script((r) =>
+      r.seq === 1 ? { kind: "status", status: 503 } : r.seq === 3 ? { kind: "reset" } : undefined,
+    );
+    const run = await runBin(["snapshot", "--out", join(dir, "x.json")], {
+      env: { DOCSPACE_URL: s.url, DOCSPACE_API_KEY: KEY },
+    });
+    expect(run.code).toBe(0);
+    expect(s.requests.slice(0, 3).map((r) => r.outcome)).toEqual([503, 200, "reset"]);
+  });
+
   it("stops with exit 3 when the key is refused, without printing it", async () => {
     const seed = await loadSeedFile(EXAMPLE);
     if (!seed.ok) throw new Error("seed");

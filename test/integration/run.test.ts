@@ -350,6 +350,31 @@ describe("failures, retries and rate limits", () => {
     );
   });
 
+  it("a stop during a long Retry-After ends the wait at once: the waiting move is interrupted (exit 130)", async () => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script((req) => {
+      if (req.method !== "PUT") return undefined;
+      setTimeout(() => {
+        h.stop.abort();
+      }, 50);
+      return { kind: "status", status: 429, retryAfter: "3600" };
+    });
+    // Without an interruptible wait this would sit out the hour (and the test would time out).
+    const res = await h.run(
+      manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(3)}, to: ${g(4)} }`),
+      {
+        maxWait: 86_400,
+        concurrency: 1,
+      },
+    );
+    expect(res.code).toBe(130);
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.reason, m.attempts])).toEqual([
+      ["a", "failed", "interrupted", 1],
+      ["b", "not-attempted", "interrupted", 0],
+    ]);
+    expect(h.sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+  }, 15_000);
+
   it("keeps the key out of every output, log and report, also on errors", async () => {
     await h.start(smallSeed(), { faults: { failRate: 1 } });
     const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`), { retries: 1 });
