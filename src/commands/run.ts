@@ -8,7 +8,7 @@ import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
 import { renderPreview, renderRunSummary } from "../cli/render.js";
 import { execute, notRun, StopKind } from "../engine/execute.js";
 import type { Clock } from "../engine/governor.js";
-import { createSendContext } from "../engine/send.js";
+import { createSendContext, InterruptedError, SendError } from "../engine/send.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest } from "../manifest/types.js";
@@ -226,14 +226,6 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   let names: (id: string) => string = (id) => id;
   try {
     pre = await runPreflight(sendCtx, moveSpecs);
-  } catch (err) {
-    if (!(err instanceof PreflightAbort)) throw err;
-    problems.push(err.message);
-    stopped = StopKind.Aborted;
-  }
-  if (pre === null) {
-    moves = moveSpecs.map((m) => notRun(m, null, MoveStatus.NotAttempted, Reason.Aborted));
-  } else {
     warnings.push(...preflightWarnings(pre, settings, dryRun));
     problems.push(...pre.problems.map((p) => p.message));
     if (dryRun) {
@@ -265,6 +257,20 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         problems.push(result.stopped.message);
       }
     }
+  } catch (err) {
+    // Only reads happen before execute(): stopping here leaves the portal as it was.
+    const cause = err instanceof SendError ? err.cause : err;
+    if (cause instanceof PreflightAbort) {
+      problems.push(cause.message);
+      stopped = StopKind.Aborted;
+    } else if (cause instanceof InterruptedError) {
+      problems.push("interrupted by a signal before any move was sent");
+      stopped = StopKind.Interrupted;
+    } else {
+      throw err;
+    }
+    const reason = stopped === StopKind.Aborted ? Reason.Aborted : Reason.Interrupted;
+    moves = moveSpecs.map((m, i) => notRun(m, pre?.moves[i] ?? null, MoveStatus.NotAttempted, reason));
   }
 
   const outcome = outcomeOf(moves, stopped);

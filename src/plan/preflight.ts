@@ -1,6 +1,6 @@
 import type { ApiKeyDto, EmployeeDto, GroupDto, VersionDto } from "../api/dto.js";
 import { ApiError } from "../api/http-error.js";
-import { send, SendError, type SendContext } from "../engine/send.js";
+import { InterruptedError, send, SendError, type SendContext } from "../engine/send.js";
 import { classify, isUnreachable, Verdict } from "../engine/retry-policy.js";
 import { RULES } from "../manifest/rules.js";
 import { describeRef, type GroupRef, type MoveSpec } from "../manifest/types.js";
@@ -33,6 +33,8 @@ export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): P
   /** The failure itself, and a PreflightAbort when it means the run cannot go on (SPEC §4.4). */
   const unwrap = (err: unknown): { cause: Error; abort: PreflightAbort | null } => {
     const cause = err instanceof SendError ? err.cause : err;
+    // A stop is not a finding about the portal: it ends the preflight as it is.
+    if (cause instanceof InterruptedError) throw cause;
     if (!(cause instanceof ApiError))
       return { cause: cause instanceof Error ? cause : new Error(String(cause)), abort: null };
     const fatal = classify(cause, ctx.policy) === Verdict.Abort || isUnreachable(cause);
@@ -69,7 +71,7 @@ export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): P
       try {
         found = await readAll(name);
       } catch (err) {
-        if (err instanceof PreflightAbort) throw err;
+        if (err instanceof PreflightAbort || err instanceof InterruptedError) throw err;
         resolved.set(
           `name:${name}`,
           `the groups could not be searched for ${JSON.stringify(name)} (${(err as Error).message})`,

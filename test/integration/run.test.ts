@@ -375,6 +375,43 @@ describe("failures, retries and rate limits", () => {
     expect(h.sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
   }, 15_000);
 
+  it.each(["3.7.2", "3.6.2"])(
+    "a move applied but whose answer was lost (502) is retried safely and reported right (%s)",
+    async (version) => {
+      await h.start(smallSeed(), { version });
+      h.sandbox.faults.script(
+        nthMatching("PUT", /members\//, 1, { kind: "status", status: 502, after: true }),
+      );
+      const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+      expect(res.code).toBe(0);
+      const move = res.report?.moves[0];
+      expect(move).toMatchObject({
+        status: "succeeded",
+        attempts: 2,
+        alreadyInDestination: [u(6)],
+        managerRemoved: u(1),
+      });
+      expect(sorted(move?.moved)).toEqual(ids(1, 2, 5));
+      expect(sorted(h.sandbox.model.group(g(2))?.memberIds)).toEqual(ids(1, 2, 5, 6, 7));
+      expect(h.sandbox.model.group(g(1))?.memberIds).toEqual(version === "3.6.2" ? [u(3)] : []);
+    },
+  );
+
+  it("a stop during the preflight sends no move: everything is not attempted (exit 130)", async () => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script((req) => {
+      if (req.seq === 2) h.stop.abort();
+      return undefined;
+    });
+    const res = await h.run(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.code).toBe(130);
+    expect(res.report?.problems).toEqual(["interrupted by a signal before any move was sent"]);
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+      ["a", "not-attempted", "interrupted"],
+    ]);
+    expect(h.sandbox.requests.every((r) => r.method === "GET")).toBe(true);
+  });
+
   it("keeps the key out of every output, log and report, also on errors", async () => {
     await h.start(smallSeed(), { faults: { failRate: 1 } });
     const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`), { retries: 1 });
