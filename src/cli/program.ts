@@ -136,6 +136,8 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
     .option("--only <id,...>", "run only these moves (by manifest id)", ids)
     .option("--exclude <id,...>", "skip these moves (by manifest id)", ids)
     .option("--no-verify", "skip the read-back of each move (only for portals at v3.7.1 or later)")
+    .option("--force", "also run moves the state store records as done on this portal")
+    .option("--state-dir <dir>", "journal, history and lock (default .docspace-migrate/ beside the manifest)")
     .action(async (file: string, o: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const logger = loggerFor(ctx, globals);
@@ -159,6 +161,8 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
           dryRun: o.dryRun as boolean | undefined,
           planOut: o.planOut as string | undefined,
           plan: o.plan as string | undefined,
+          force: o.force as boolean | undefined,
+          stateDir: o.stateDir as string | undefined,
         },
         {
           env: ctx.env,

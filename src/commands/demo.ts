@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { ExitCode } from "../cli/exit-codes.js";
@@ -26,6 +29,8 @@ export async function demoCommand(deps: {
     return ExitCode.Internal;
   }
   const sandbox = await startSandbox({ seed: seed.seed, logRequests: false });
+  // The demo's journal and lock live only as long as the demo.
+  const stateDir = await mkdtemp(join(tmpdir(), "docspace-migrate-demo-"));
   try {
     out(
       `demo: a DocSpace sandbox on ${sandbox.url} (DocSpace ${sandbox.model.version}), seeded with the example`,
@@ -43,17 +48,22 @@ export async function demoCommand(deps: {
       portal: { url: sandbox.url, apiKey: sandbox.apiKey },
       manifestFile: EXAMPLE_MANIFEST,
     };
-    const preview = await runCommand("migrations.example.yaml", { verify: true, dryRun: true }, runDeps);
+    const preview = await runCommand(
+      "migrations.example.yaml",
+      { verify: true, dryRun: true, stateDir },
+      runDeps,
+    );
     if (preview !== ExitCode.Ok || deps.stop.aborted) return preview;
     out("");
     out("Now for real, on the same sandbox:");
     out("");
-    const code = await runCommand("migrations.example.yaml", { verify: true }, runDeps);
+    const code = await runCommand("migrations.example.yaml", { verify: true, stateDir }, runDeps);
     out("");
     out("Next: edit a copy of migrations.example.yaml, `docspace-migrate validate` it, and rehearse it on");
     out("`docspace-migrate sandbox` (or a copy of your portal: `snapshot`, then `sandbox --seed`).");
     return code;
   } finally {
     await sandbox.close();
+    await rm(stateDir, { recursive: true, force: true });
   }
 }

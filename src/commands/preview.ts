@@ -4,7 +4,7 @@ import { send, type SendContext } from "../engine/send.js";
 import type { MoveSpec } from "../manifest/types.js";
 import { memberOf } from "../plan/preflight.js";
 import { predict, type Prediction } from "../plan/predict.js";
-import type { MemberInfo, Preflight } from "../plan/types.js";
+import type { MemberInfo, Preflight, ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
 
@@ -43,9 +43,16 @@ export async function previewMoves(
   moves: readonly MoveSpec[],
   preflight: Preflight,
   selected: (moveId: string) => boolean,
+  alreadyDone: (move: ResolvedMove) => boolean,
 ): Promise<{ results: MoveResult[]; prediction: Prediction }> {
+  // Moves the state store records as done are shown as such and left out of the prediction.
+  const done = new Set(preflight.moves.flatMap((m) => (m !== null && alreadyDone(m) ? [m.spec.id] : [])));
   const sources = [...new Set(preflight.moves.flatMap((m) => (m === null ? [] : [m.from.id])))];
-  const prediction = predict(preflight, await readDisabled(ctx, sources), selected);
+  const prediction = predict(
+    preflight,
+    await readDisabled(ctx, sources),
+    (id) => selected(id) && !done.has(id),
+  );
   const problems = new Map(preflight.problems.map((p) => [p.moveId, p]));
   const name = (id: string | null): string =>
     id === null ? "" : (prediction.people.get(id)?.displayName ?? id);
@@ -59,6 +66,12 @@ export async function previewMoves(
       return notRun(move, resolved, MoveStatus.NotAttempted, reason, problem?.message);
     }
     if (!selected(move.id)) return notRun(move, resolved, MoveStatus.Skipped, Reason.Excluded);
+    if (done.has(move.id)) {
+      return {
+        ...notRun(move, resolved, MoveStatus.Skipped, Reason.AlreadyDone),
+        warnings: ["already done on this portal by an earlier run"],
+      };
+    }
     const p = prediction.moves[index];
     if (p === null || p === undefined) return notRun(move, resolved, MoveStatus.Skipped, Reason.Excluded);
     const { from } = resolved;

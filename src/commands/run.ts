@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { dirname, join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Logger } from "pino";
@@ -14,7 +15,10 @@ import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest } from "../manifest/types.js";
 import { preflight as runPreflight, PreflightAbort } from "../plan/preflight.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
-import type { Preflight } from "../plan/types.js";
+import type { Preflight, ResolvedMove } from "../plan/types.js";
+import { moveKey, settledOnPortal, type JournalRecord } from "../state/history.js";
+import { Journal, readHistory } from "../state/journal.js";
+import { acquireLock } from "../state/lock.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { buildReport, outcomeOf } from "../report/build.js";
 import {
@@ -55,6 +59,10 @@ export interface RunFlags {
   readonly planOut?: string | undefined;
   /** Execute a saved plan; pairs whose groups changed since are refused (stale-plan). */
   readonly plan?: string | undefined;
+  /** Run moves the state store records as done on this portal. */
+  readonly force?: boolean | undefined;
+  /** Journal, history and lock; default `.docspace-migrate/` beside the manifest. */
+  readonly stateDir?: string | undefined;
 }
 
 export interface RunDeps {
@@ -202,141 +210,218 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   });
   const { governor, counters } = sendCtx;
   const runId = randomUUID();
-  logger.info(
-    {
-      event: "run.started",
-      runId,
-      mode: dryRun ? "dry-run" : "run",
-      portal: portalUrl,
-      moves: moveSpecs.length,
-      settings,
-    },
-    "run started",
-  );
-
-  const selected = (id: string): boolean =>
-    (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
-    !(flags.exclude ?? []).includes(id) &&
-    (savedPlan === null || savedPlan.moves.some((m) => m.id === id));
-  const warnings: string[] = [...manifestWarnings];
-  const problems: string[] = [];
-  let pre: Preflight | null = null;
-  let moves: MoveResult[];
-  let stopped: "aborted" | "deferred" | "interrupted" | null = null;
-  let names: (id: string) => string = (id) => id;
-  try {
-    pre = await runPreflight(sendCtx, moveSpecs);
-    warnings.push(...preflightWarnings(pre, settings, dryRun));
-    problems.push(...pre.problems.map((p) => p.message));
-    if (dryRun) {
-      const preview = await previewMoves(sendCtx, moveSpecs, pre, selected);
-      moves = preview.results;
-      names = (id) => preview.prediction.people.get(id)?.displayName ?? id;
-    } else {
-      if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
-      const stale = savedPlan === null ? new Map<string, string[]>() : staleGroups(savedPlan, pre.groups);
-      const result = await execute(
-        {
-          moves: moveSpecs,
-          preflight: pre,
-          selected,
-          verify: settings.verify,
-          concurrency: settings.concurrency,
-          stale,
-        },
-        {
-          send: sendCtx,
-          logger,
-          now: clock.now,
-          ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
-        },
+  const stateDir = flags.stateDir ?? join(dirname(deps.manifestFile ?? manifestPath), ".docspace-migrate");
+  const origin = new URL(portalUrl).origin;
+  const stateWarnings: string[] = [];
+  let lock: { release: () => Promise<void> } | null = null;
+  let journal: Journal | null = null;
+  if (!dryRun) {
+    // One run per state directory (exit 5); a dry run takes no lock and writes no state.
+    const taken = await acquireLock(stateDir, runId, () => new Date(clock.now()));
+    if (!taken.ok) {
+      output.err(`another run holds the lock on ${stateDir} (${taken.holder}); nothing was sent`);
+      return ExitCode.Locked;
+    }
+    if (taken.takenOver !== null) {
+      stateWarnings.push(
+        `took over the lock on ${stateDir} left by a process that is gone (${taken.takenOver})`,
       );
-      moves = result.moves;
-      if (result.stopped !== null) {
-        stopped = result.stopped.kind;
-        problems.push(result.stopped.message);
+    }
+    lock = taken;
+    journal = await Journal.open(stateDir);
+  }
+  try {
+    const history = await readHistory(stateDir);
+    const keyOf = (m: ResolvedMove): string =>
+      moveKey({ portal: origin, moveId: m.spec.id, from: m.from.id, to: m.to.id });
+    const record = (
+      m: ResolvedMove,
+      fields:
+        | { event: "started"; expected: readonly string[] }
+        | { event: "finished"; status: string; reason: string | null },
+    ): JournalRecord => ({
+      v: 1,
+      at: new Date(clock.now()).toISOString(),
+      runId,
+      portal: origin,
+      moveId: m.spec.id,
+      from: m.from.id,
+      to: m.to.id,
+      ...fields,
+    });
+    logger.info(
+      {
+        event: "run.started",
+        runId,
+        mode: dryRun ? "dry-run" : "run",
+        portal: portalUrl,
+        moves: moveSpecs.length,
+        settings,
+      },
+      "run started",
+    );
+
+    const selected = (id: string): boolean =>
+      (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
+      !(flags.exclude ?? []).includes(id) &&
+      (savedPlan === null || savedPlan.moves.some((m) => m.id === id));
+    const warnings: string[] = [...manifestWarnings, ...stateWarnings];
+    const problems: string[] = [];
+    let pre: Preflight | null = null;
+    let moves: MoveResult[];
+    let stopped: "aborted" | "deferred" | "interrupted" | null = null;
+    let names: (id: string) => string = (id) => id;
+    try {
+      pre = await runPreflight(sendCtx, moveSpecs);
+      warnings.push(...preflightWarnings(pre, settings, dryRun));
+      problems.push(...pre.problems.map((p) => p.message));
+      // A move started but never recorded as finished (a crash) is judged from the groups just read.
+      const recovered = new Set<string>();
+      for (const m of pre.moves) {
+        if (m === null) continue;
+        const doubt = history.inDoubt.get(keyOf(m));
+        const source = pre.groups.get(m.from.id);
+        const destination = pre.groups.get(m.to.id);
+        if (doubt === undefined || source === undefined || destination === undefined) continue;
+        const done = settledOnPortal(
+          doubt,
+          source.members.map((x) => x.id),
+          destination.members.map((x) => x.id),
+        );
+        warnings.push(
+          `move "${m.spec.id}" was in doubt (an earlier run stopped before recording its result); the portal shows it ${done ? "done, so it is not sent again" : "not done, so it runs"}`,
+        );
+        if (done) {
+          recovered.add(keyOf(m));
+          await journal?.append(record(m, { event: "finished", status: "succeeded", reason: "recovered" }));
+        }
+      }
+      const alreadyDone = (m: ResolvedMove): boolean =>
+        flags.force !== true && (history.done.has(keyOf(m)) || recovered.has(keyOf(m)));
+      if (dryRun) {
+        const preview = await previewMoves(sendCtx, moveSpecs, pre, selected, alreadyDone);
+        moves = preview.results;
+        names = (id) => preview.prediction.people.get(id)?.displayName ?? id;
+      } else {
+        if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
+        const stale = savedPlan === null ? new Map<string, string[]>() : staleGroups(savedPlan, pre.groups);
+        const result = await execute(
+          {
+            moves: moveSpecs,
+            preflight: pre,
+            selected,
+            verify: settings.verify,
+            concurrency: settings.concurrency,
+            stale,
+            alreadyDone,
+          },
+          {
+            send: sendCtx,
+            logger,
+            now: clock.now,
+            ...(journal === null
+              ? {}
+              : {
+                  journal: {
+                    started: (m: ResolvedMove, expected: readonly string[]) =>
+                      journal.append(record(m, { event: "started", expected })),
+                    finished: (m: ResolvedMove, r: MoveResult) =>
+                      journal.append(record(m, { event: "finished", status: r.status, reason: r.reason })),
+                  },
+                }),
+            ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
+          },
+        );
+        moves = result.moves;
+        if (result.stopped !== null) {
+          stopped = result.stopped.kind;
+          problems.push(result.stopped.message);
+        }
+      }
+    } catch (err) {
+      // Only reads happen before execute(): stopping here leaves the portal as it was.
+      const cause = err instanceof SendError ? err.cause : err;
+      if (cause instanceof PreflightAbort) {
+        problems.push(cause.message);
+        stopped = StopKind.Aborted;
+      } else if (cause instanceof InterruptedError) {
+        problems.push("interrupted by a signal before any move was sent");
+        stopped = StopKind.Interrupted;
+      } else {
+        throw err;
+      }
+      const reason = stopped === StopKind.Aborted ? Reason.Aborted : Reason.Interrupted;
+      moves = moveSpecs.map((m, i) => notRun(m, pre?.moves[i] ?? null, MoveStatus.NotAttempted, reason));
+    }
+
+    const outcome = outcomeOf(moves, stopped);
+    const report: Report = buildReport({
+      tool: { name: TOOL.name, version: TOOL.version },
+      runId,
+      mode: dryRun ? RunMode.DryRun : RunMode.Run,
+      portal: portalUrl,
+      portalVersion: pre?.portalVersion ?? null,
+      behaviour: pre?.behaviour ?? null,
+      manifest: { path: manifest.path, sha256: manifest.sha256 },
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date(clock.now()).toISOString(),
+      settings,
+      outcome,
+      exitCode: exitCodeFor(outcome),
+      problems,
+      warnings,
+      moves,
+      counters: {
+        requests: governor.stats.requests,
+        retries: counters.retries,
+        rateLimited: governor.stats.rateLimited,
+      },
+    });
+    await writeJsonAtomic(reportPath, report);
+    let planPath: string | undefined;
+    if (dryRun && flags.planOut !== undefined && pre !== null) {
+      if (report.problems.length > 0) {
+        output.err(`no plan written to ${flags.planOut}: the preview found blocking problems`);
+      } else {
+        await writeJsonAtomic(
+          flags.planOut,
+          buildPlan({
+            tool: TOOL,
+            createdAt: new Date(startedAt).toISOString(),
+            portal: portalUrl,
+            manifest: report.manifest,
+            preflight: pre,
+          }),
+        );
+        planPath = flags.planOut;
       }
     }
-  } catch (err) {
-    // Only reads happen before execute(): stopping here leaves the portal as it was.
-    const cause = err instanceof SendError ? err.cause : err;
-    if (cause instanceof PreflightAbort) {
-      problems.push(cause.message);
-      stopped = StopKind.Aborted;
-    } else if (cause instanceof InterruptedError) {
-      problems.push("interrupted by a signal before any move was sent");
-      stopped = StopKind.Interrupted;
-    } else {
-      throw err;
-    }
-    const reason = stopped === StopKind.Aborted ? Reason.Aborted : Reason.Interrupted;
-    moves = moveSpecs.map((m, i) => notRun(m, pre?.moves[i] ?? null, MoveStatus.NotAttempted, reason));
+    logger.info(
+      {
+        event: "run.finished",
+        runId,
+        outcome,
+        exitCode: report.exitCode,
+        report: reportPath,
+        summary: report.summary,
+      },
+      "run finished",
+    );
+    const lines = dryRun
+      ? renderPreview(
+          report,
+          reportPath,
+          behaviourLine(report.portalVersion, report.behaviour),
+          names,
+          planPath,
+        )
+      : renderRunSummary(report, reportPath);
+    for (const line of lines) output.out(line);
+    return report.exitCode as ExitCode;
+  } finally {
+    await journal?.close();
+    await lock?.release();
   }
-
-  const outcome = outcomeOf(moves, stopped);
-  const report: Report = buildReport({
-    tool: { name: TOOL.name, version: TOOL.version },
-    runId,
-    mode: dryRun ? RunMode.DryRun : RunMode.Run,
-    portal: portalUrl,
-    portalVersion: pre?.portalVersion ?? null,
-    behaviour: pre?.behaviour ?? null,
-    manifest: { path: manifest.path, sha256: manifest.sha256 },
-    startedAt: new Date(startedAt).toISOString(),
-    finishedAt: new Date(clock.now()).toISOString(),
-    settings,
-    outcome,
-    exitCode: exitCodeFor(outcome),
-    problems,
-    warnings,
-    moves,
-    counters: {
-      requests: governor.stats.requests,
-      retries: counters.retries,
-      rateLimited: governor.stats.rateLimited,
-    },
-  });
-  await writeJsonAtomic(reportPath, report);
-  let planPath: string | undefined;
-  if (dryRun && flags.planOut !== undefined && pre !== null) {
-    if (report.problems.length > 0) {
-      output.err(`no plan written to ${flags.planOut}: the preview found blocking problems`);
-    } else {
-      await writeJsonAtomic(
-        flags.planOut,
-        buildPlan({
-          tool: TOOL,
-          createdAt: new Date(startedAt).toISOString(),
-          portal: portalUrl,
-          manifest: report.manifest,
-          preflight: pre,
-        }),
-      );
-      planPath = flags.planOut;
-    }
-  }
-  logger.info(
-    {
-      event: "run.finished",
-      runId,
-      outcome,
-      exitCode: report.exitCode,
-      report: reportPath,
-      summary: report.summary,
-    },
-    "run finished",
-  );
-  const lines = dryRun
-    ? renderPreview(
-        report,
-        reportPath,
-        behaviourLine(report.portalVersion, report.behaviour),
-        names,
-        planPath,
-      )
-    : renderRunSummary(report, reportPath);
-  for (const line of lines) output.out(line);
-  return report.exitCode as ExitCode;
 }
 
 /** Notes from the preflight that belong in the report's warnings. */

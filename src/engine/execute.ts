@@ -29,6 +29,14 @@ export interface ExecuteInput {
   readonly concurrency: number;
   /** `run --plan`: moves whose groups changed since the plan, with those groups' names. */
   readonly stale?: ReadonlyMap<string, readonly string[]>;
+  /** The state store's word: this move is already done on this portal (skipped unless --force). */
+  readonly alreadyDone?: (move: ResolvedMove) => boolean;
+}
+
+/** Where each move is recorded before its PUT is sent and after its result (SPEC §4.6). */
+export interface MoveJournal {
+  started(move: ResolvedMove, expected: readonly string[]): Promise<void>;
+  finished(move: ResolvedMove, result: MoveResult): Promise<void>;
 }
 
 export interface ExecuteDeps {
@@ -36,6 +44,7 @@ export interface ExecuteDeps {
   readonly logger: Logger;
   readonly now: () => number;
   readonly onProgress?: (done: number, total: number) => void;
+  readonly journal?: MoveJournal;
 }
 
 export interface ExecuteResult {
@@ -166,6 +175,14 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       };
       if (!input.selected(move.id))
         return finish(notRun(move, resolved, MoveStatus.Skipped, Reason.Excluded));
+      if (input.alreadyDone?.(resolved) === true) {
+        return finish({
+          ...notRun(move, resolved, MoveStatus.Skipped, Reason.AlreadyDone),
+          warnings: [
+            "already done on this portal by an earlier run (see the state directory); --force runs it again",
+          ],
+        });
+      }
       const changed = input.stale?.get(move.id);
       if (changed !== undefined) {
         return finish({
@@ -188,7 +205,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
         await limit(() =>
           stopped !== null
             ? notRun(move, resolved, MoveStatus.NotAttempted, stopReason())
-            : runMove(move, resolved, { state, verify, version: preflight.portalVersion }, deps, stopWith),
+            : journaled(move, resolved, { state, verify, version: preflight.portalVersion }, deps, stopWith),
         ),
       );
     })();
@@ -201,10 +218,40 @@ const wentAsPlanned = (r: MoveResult): boolean =>
   r.status === MoveStatus.Succeeded ||
   (r.status === MoveStatus.Skipped && (r.reason === Reason.Excluded || r.reason === Reason.AlreadyDone));
 
+/** runMove with its journal records: "started" fsynced before the PUT, "finished" after the result. */
+async function journaled(
+  move: MoveSpec,
+  resolved: ResolvedMove,
+  ctx: MoveContext,
+  deps: ExecuteDeps,
+  stopWith: (kind: StopKind, message: string) => void,
+): Promise<MoveResult> {
+  const journal = deps.journal;
+  if (journal === undefined) return runMove(move, resolved, ctx, deps, stopWith);
+  const sent = { started: false }; // set inside the callback, read after it
+  const result = await runMove(
+    move,
+    resolved,
+    {
+      ...ctx,
+      beforeSend: async (expected) => {
+        await journal.started(resolved, expected);
+        sent.started = true;
+      },
+    },
+    deps,
+    stopWith,
+  );
+  if (sent.started) await journal.finished(resolved, result);
+  return result;
+}
+
 interface MoveContext {
   readonly state: Map<string, GroupSnapshot>;
   readonly verify: boolean;
   readonly version: string | null;
+  /** Called once, right before the PUT, with the members it is to move. */
+  readonly beforeSend?: (expected: readonly string[]) => Promise<void>;
 }
 
 async function runMove(
@@ -292,6 +339,7 @@ async function runMove(
     { event: "move.started", from: from.id, to: to.id, members: movers.length },
     `moving ${from.name} → ${to.name}`,
   );
+  await ctx.beforeSend?.(ids(movers));
   let after: GroupSnapshot;
   let httpStatus: number;
   try {
