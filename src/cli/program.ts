@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { demoCommand } from "../commands/demo.js";
 import { DEFAULT_SETTINGS, runCommand } from "../commands/run.js";
 import { sandboxCommand } from "../commands/sandbox.js";
+import { undoCommand } from "../commands/undo.js";
 import { systemClock } from "../engine/governor.js";
 import { createSendContext } from "../engine/send.js";
 import { snapshotCommand } from "../commands/snapshot.js";
@@ -175,6 +176,33 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
       );
       if (result.code !== ExitCode.Ok) for (const line of held) ctx.output.out(line);
     });
+
+  program
+    .command("undo")
+    .description("put the members of a run's moves back where they were, from its report")
+    .argument("<report.json>", "the report of the run to undo")
+    .option("--dry-run", "show what would be put back; GET requests only")
+    .option("--report <path>", "report file (default: beside the run's report, -undo.json)")
+    .option(
+      "--state-dir <dir>",
+      "the state directory to mark the moves undone in (default beside the manifest)",
+    )
+    .action(
+      async (file: string, o: { dryRun?: boolean; report?: string; stateDir?: string }, command: Command) => {
+        const globals = command.optsWithGlobals<GlobalOptions>();
+        result.code = await undoCommand(
+          file,
+          { dryRun: o.dryRun === true, report: o.report, stateDir: o.stateDir },
+          {
+            env: ctx.env,
+            output: ctx.output,
+            logger: loggerFor(ctx, globals),
+            stop: ctx.stop,
+            clock: systemClock,
+          },
+        );
+      },
+    );
 
   program
     .command("demo")

@@ -3,13 +3,12 @@ import { dirname, join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Logger } from "pino";
-import { DocSpaceClient } from "../api/client.js";
 import { loadApiKey } from "../api/credentials.js";
 import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
 import { renderPreview, renderRunSummary } from "../cli/render.js";
 import { execute, notRun, StopKind } from "../engine/execute.js";
 import type { Clock } from "../engine/governor.js";
-import { createSendContext, InterruptedError, SendError } from "../engine/send.js";
+import { InterruptedError, SendError } from "../engine/send.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest } from "../manifest/types.js";
@@ -17,8 +16,8 @@ import { preflight as runPreflight, PreflightAbort } from "../plan/preflight.js"
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
 import { moveKey, settledOnPortal, type JournalRecord } from "../state/history.js";
-import { Journal, readHistory } from "../state/journal.js";
-import { acquireLock } from "../state/lock.js";
+import { readHistory, type Journal } from "../state/journal.js";
+import { openState } from "../state/open.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { buildReport, outcomeOf } from "../report/build.js";
 import {
@@ -31,6 +30,7 @@ import {
 } from "../report/types.js";
 import { writeJsonAtomic } from "../report/write.js";
 import { TOOL } from "../version.js";
+import { connect } from "./connect.js";
 import type { Output } from "./io.js";
 import { behaviourLine, previewMoves } from "./preview.js";
 
@@ -191,21 +191,13 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     });
   }
 
-  const client = new DocSpaceClient({
-    baseUrl: portalUrl,
+  const sendCtx = connect({
+    portal: portalUrl,
     apiKey,
-    timeoutMs: settings.timeout * 1000,
     readOnly: dryRun,
-    userAgent: `${TOOL.name}/${TOOL.version}`,
-  });
-  const sendCtx = createSendContext({
-    client,
+    settings,
     stop: deps.stop,
     clock,
-    rate: settings.rate,
-    concurrency: settings.concurrency,
-    retries: settings.retries,
-    maxWaitSeconds: settings.maxWait,
     baseBackoffMs: deps.baseBackoffMs,
   });
   const { governor, counters } = sendCtx;
@@ -213,23 +205,18 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const stateDir = flags.stateDir ?? join(dirname(deps.manifestFile ?? manifestPath), ".docspace-migrate");
   const origin = new URL(portalUrl).origin;
   const stateWarnings: string[] = [];
-  let lock: { release: () => Promise<void> } | null = null;
-  let journal: Journal | null = null;
+  let state: { journal: Journal; close: () => Promise<void> } | null = null;
   if (!dryRun) {
     // One run per state directory (exit 5); a dry run takes no lock and writes no state.
-    const taken = await acquireLock(stateDir, runId, () => new Date(clock.now()));
-    if (!taken.ok) {
-      output.err(`another run holds the lock on ${stateDir} (${taken.holder}); nothing was sent`);
+    const opened = await openState(stateDir, runId, () => new Date(clock.now()));
+    if (!opened.ok) {
+      output.err(opened.message);
       return ExitCode.Locked;
     }
-    if (taken.takenOver !== null) {
-      stateWarnings.push(
-        `took over the lock on ${stateDir} left by a process that is gone (${taken.takenOver})`,
-      );
-    }
-    lock = taken;
-    journal = await Journal.open(stateDir);
+    if (opened.warning !== null) stateWarnings.push(opened.warning);
+    state = opened;
   }
+  const journal = state?.journal ?? null;
   try {
     const history = await readHistory(stateDir);
     const keyOf = (m: ResolvedMove): string =>
@@ -419,8 +406,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     for (const line of lines) output.out(line);
     return report.exitCode as ExitCode;
   } finally {
-    await journal?.close();
-    await lock?.release();
+    await state?.close();
   }
 }
 

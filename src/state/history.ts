@@ -47,7 +47,7 @@ export function foldHistory(records: readonly JournalRecord[]): History {
     } else {
       open.delete(key);
       if (record.status === "succeeded") done.add(key);
-      else if (record.status === "failed") done.delete(key);
+      else if (record.status === "failed" || record.status === "undone") done.delete(key);
     }
   }
   return { done, inDoubt: open };

@@ -25,6 +25,7 @@ export interface RunOutcome {
   logs: string;
   report: Report | null;
   reportText: string;
+  reportPath: string;
 }
 
 /** A sandbox, a temporary directory, and `run` against them in this process (the real client, real HTTP). */
@@ -86,7 +87,7 @@ export class RunHarness {
         `the report does not match schema/report.schema.json: ${JSON.stringify(validateReport.errors)}`,
       );
     }
-    return { code, out, err, logs, report, reportText };
+    return { code, out, err, logs, report, reportText, reportPath };
   }
 
   /** Methods and paths the sandbox saw, without queries. */

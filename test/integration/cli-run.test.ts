@@ -128,6 +128,14 @@ describe("docspace-migrate run (built bin): exit codes", () => {
   });
 });
 
+describe("docspace-migrate undo (built bin)", () => {
+  it("exits 2 for a file that is not a report", async () => {
+    const res = await runBin(["undo", "migrations.example.yaml"], { env: { DOCSPACE_API_KEY: KEY } });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^migrations\.example\.yaml: cannot read it as JSON/);
+  });
+});
+
 describe("docspace-migrate demo (built bin)", () => {
   it("runs the example on an in-process sandbox and prints the summary", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dm-demo-"));

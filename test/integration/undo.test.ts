@@ -1,0 +1,142 @@
+import { readFile } from "node:fs/promises";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { undoCommand } from "../../src/commands/undo.js";
+import { systemClock } from "../../src/engine/governor.js";
+import type { Report } from "../../src/report/types.js";
+import { g, group, smallSeed, u } from "../helpers/portal.js";
+import { KEY, manifest, RunHarness, validateReport } from "../helpers/run.js";
+
+let h: RunHarness;
+beforeEach(() => {
+  h = new RunHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function undo(
+  reportFile: string,
+  dryRun = false,
+): Promise<{ code: number; out: string[]; err: string[]; report: Report | null }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const reportPath = `${reportFile}.undo${dryRun ? "-dry" : ""}.json`;
+  const code = await undoCommand(
+    reportFile,
+    { dryRun, report: reportPath },
+    {
+      env: { DOCSPACE_API_KEY: KEY },
+      output: { out: (l) => out.push(l), err: (l) => err.push(l) },
+      logger: pino(
+        { level: "silent" },
+        new Writable({
+          write: (_c, _e, done) => {
+            done();
+          },
+        }),
+      ),
+      stop: new AbortController().signal,
+      clock: systemClock,
+      baseBackoffMs: 10,
+    },
+  );
+  let report: Report | null = null;
+  try {
+    report = JSON.parse(await readFile(reportPath, "utf8")) as Report;
+    expect(validateReport(report)).toBe(true);
+  } catch {
+    report = null;
+  }
+  return { code, out, err, report };
+}
+
+/** Each group's visible members (sorted) and manager. */
+const snapshot = () =>
+  h.sandbox.model
+    .toSeed()
+    .groups.map((x) => ({
+      id: x.id,
+      members: [...(h.sandbox.model.group(x.id)?.memberIds ?? [])].sort(),
+      manager: x.managerId,
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+
+describe("undo", () => {
+  it.each(["3.7.2", "3.6.2"])(
+    "puts members and the manager back where they were (%s); dropped guests are named",
+    async (version) => {
+      await h.start(smallSeed(), { version });
+      const before = snapshot();
+      const run = await h.run(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+      expect(run.code).toBe(0);
+      const res = await undo(run.reportPath);
+      expect(res.code).toBe(0);
+      expect(res.report).toMatchObject({
+        mode: "undo",
+        outcome: "succeeded",
+        moves: [{ id: "a", status: "succeeded" }],
+      });
+      const expected = before.map((x) =>
+        // On a moving portal the guest u3 was dropped from g1 and cannot come back.
+        version === "3.7.2" && x.id === g(1) ? { ...x, members: x.members.filter((m) => m !== u(3)) } : x,
+      );
+      expect(snapshot()).toEqual(expected);
+      if (version === "3.7.2")
+        expect(res.report?.warnings[0]).toContain("1 guest(s) that the moves removed cannot be put back");
+    },
+  );
+
+  it("unwinds a chain last move first", async () => {
+    const seed = smallSeed();
+    await h.start({ ...seed, groups: [...seed.groups, group(5, [], null, "Archive")] });
+    const before = snapshot();
+    const run = await h.run(
+      manifest(`{ id: a, from: ${g(3)}, to: ${g(2)} }`, `{ id: b, from: ${g(2)}, to: ${g(5)} }`),
+    );
+    expect(run.code).toBe(0);
+    expect(h.sandbox.model.group(g(5))?.memberIds).toHaveLength(3);
+    const res = await undo(run.reportPath);
+    expect(res.code).toBe(0);
+    expect(res.report?.moves.map((m) => m.id)).toEqual(["b", "a"]);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it("--dry-run only reads and says what it would put back", async () => {
+    await h.start(smallSeed());
+    const run = await h.run(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+    const after = snapshot();
+    h.sandbox.clearLog();
+    const res = await undo(run.reportPath, true);
+    expect(res.code).toBe(0);
+    expect(new Set(h.sandbox.requests.map((r) => r.method))).toEqual(new Set(["GET"]));
+    expect(snapshot()).toEqual(after);
+    expect(res.report?.moves[0]).toMatchObject({ status: "planned" });
+    expect(res.report?.moves[0]?.warnings[0]).toBe(
+      'would put 4 member(s) back into "Sales EMEA" and take 3 out of "Sales"',
+    );
+  });
+
+  it("marks the moves undone in the state store, so the manifest can run again", async () => {
+    await h.start(smallSeed());
+    const text = manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`);
+    const run = await h.run(text);
+    await undo(run.reportPath);
+    const again = await h.run(text);
+    expect(again.report?.moves[0]).toMatchObject({ status: "succeeded" });
+  });
+
+  it("refuses a report that is not a run's (exit 2), sending nothing", async () => {
+    await h.start(smallSeed());
+    const preview = await h.run(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`), { dryRun: true });
+    h.sandbox.clearLog();
+    const res = await undo(preview.reportPath);
+    expect([res.code, res.err]).toEqual([
+      2,
+      [
+        `${preview.reportPath}: this is a dry-run report; undo takes the report of a run that moved members; nothing was sent`,
+      ],
+    ]);
+    expect(h.sandbox.requests).toHaveLength(0);
+  });
+});
