@@ -9,4 +9,7 @@ export default {
   // integration tests spawn the CLI and start servers; two workers fit a 2-core machine
   maxWorkers: 2,
   testTimeout: 30000,
+  setupFilesAfterEnv: ["<rootDir>/test/setup/released.ts"],
+  // A leaked server fails its file (test/setup/released.ts) instead of keeping jest alive forever.
+  forceExit: true,
 };
