@@ -1,0 +1,52 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { JournalRecord } from "../../../src/state/history.js";
+import { Journal, JOURNAL_FILE, readHistory } from "../../../src/state/journal.js";
+
+const record = (n: number): JournalRecord => ({
+  v: 1,
+  event: "finished",
+  at: "2026-11-26T00:00:00Z",
+  runId: "r",
+  portal: "https://p.example.com",
+  moveId: `m${n}`,
+  from: "f",
+  to: "t",
+  status: "succeeded",
+  reason: null,
+});
+
+describe("the journal file", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dm-journal-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes concurrent appends together, in order, each resolved only once its line is on disk", async () => {
+    const journal = await Journal.open(dir);
+    const onDisk: number[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, (_, n) =>
+        journal.append(record(n)).then(async () => {
+          const text = await readFile(join(dir, JOURNAL_FILE), "utf8");
+          if (text.includes(`"moveId":"m${n}"`)) onDisk.push(n);
+        }),
+      ),
+    );
+    await journal.close();
+    expect(onDisk).toHaveLength(50);
+    const lines = (await readFile(join(dir, JOURNAL_FILE), "utf8")).trim().split("\n");
+    expect(lines.map((l) => (JSON.parse(l) as JournalRecord).moveId)).toEqual(
+      Array.from({ length: 50 }, (_, n) => `m${n}`),
+    );
+    expect((await readHistory(dir)).done.size).toBe(50);
+  });
+
+  it("reads a missing journal as an empty history", async () => {
+    expect((await readHistory(join(dir, "none"))).done.size).toBe(0);
+  });
+});
