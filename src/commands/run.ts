@@ -6,13 +6,12 @@ import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
 import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
 import { renderPreview, renderRunSummary } from "../cli/render.js";
-import { execute, notRun, StopKind } from "../engine/execute.js";
+import { execute, notRun, stopBeforeWrites } from "../engine/execute.js";
 import type { Clock } from "../engine/governor.js";
-import { InterruptedError, SendError } from "../engine/send.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest } from "../manifest/types.js";
-import { preflight as runPreflight, PreflightAbort } from "../plan/preflight.js";
+import { preflight as runPreflight } from "../plan/preflight.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
 import { moveKey, settledOnPortal, type JournalRecord } from "../state/history.js";
@@ -20,14 +19,7 @@ import { readHistory, type Journal } from "../state/journal.js";
 import { openState } from "../state/open.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { buildReport, outcomeOf } from "../report/build.js";
-import {
-  MoveStatus,
-  Reason,
-  RunMode,
-  type MoveResult,
-  type Report,
-  type RunSettings,
-} from "../report/types.js";
+import { MoveStatus, RunMode, type MoveResult, type Report, type RunSettings } from "../report/types.js";
 import { writeJsonAtomic } from "../report/write.js";
 import { TOOL } from "../version.js";
 import { connect } from "./connect.js";
@@ -327,18 +319,11 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       }
     } catch (err) {
       // Only reads happen before execute(): stopping here leaves the portal as it was.
-      const cause = err instanceof SendError ? err.cause : err;
-      if (cause instanceof PreflightAbort) {
-        problems.push(cause.message);
-        stopped = StopKind.Aborted;
-      } else if (cause instanceof InterruptedError) {
-        problems.push("interrupted by a signal before any move was sent");
-        stopped = StopKind.Interrupted;
-      } else {
-        throw err;
-      }
-      const reason = stopped === StopKind.Aborted ? Reason.Aborted : Reason.Interrupted;
-      moves = moveSpecs.map((m, i) => notRun(m, pre?.moves[i] ?? null, MoveStatus.NotAttempted, reason));
+      const stop = stopBeforeWrites(err, "interrupted by a signal before any move was sent");
+      if (stop === null) throw err;
+      problems.push(stop.message);
+      stopped = stop.kind;
+      moves = moveSpecs.map((m, i) => notRun(m, pre?.moves[i] ?? null, MoveStatus.NotAttempted, stop.reason));
     }
 
     const outcome = outcomeOf(moves, stopped);

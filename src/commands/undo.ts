@@ -9,14 +9,14 @@ import type { GroupDto } from "../api/dto.js";
 import { ApiError } from "../api/http-error.js";
 import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
 import { renderRunSummary } from "../cli/render.js";
-import { notRun, StopKind } from "../engine/execute.js";
+import { notRun, StopKind, stopBeforeWrites } from "../engine/execute.js";
 import type { Clock } from "../engine/governor.js";
 import { classify, isUnreachable, Verdict } from "../engine/retry-policy.js";
 import { InterruptedError, send, SendError, type SendContext } from "../engine/send.js";
 import type { Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import type { MoveSpec } from "../manifest/types.js";
-import { preflight as runPreflight, PreflightAbort, snapshotOf } from "../plan/preflight.js";
+import { preflight as runPreflight, snapshotOf } from "../plan/preflight.js";
 import type { GroupSnapshot } from "../plan/types.js";
 import { planUndo, type UndoStep } from "../plan/undo.js";
 import { buildReport, outcomeOf } from "../report/build.js";
@@ -182,24 +182,11 @@ export async function undoCommand(
         }
       }
     } catch (err) {
-      const cause = err instanceof SendError ? err.cause : err;
-      if (cause instanceof PreflightAbort) {
-        problems.push(cause.message);
-        stopped = StopKind.Aborted;
-      } else if (cause instanceof InterruptedError) {
-        problems.push("interrupted by a signal before anything was put back");
-        stopped = StopKind.Interrupted;
-      } else {
-        throw err;
-      }
-      results = specs.map((s) =>
-        notRun(
-          s,
-          null,
-          MoveStatus.NotAttempted,
-          stopped === StopKind.Aborted ? Reason.Aborted : Reason.Interrupted,
-        ),
-      );
+      const stop = stopBeforeWrites(err, "interrupted by a signal before anything was put back");
+      if (stop === null) throw err;
+      problems.push(stop.message);
+      stopped = stop.kind;
+      results = specs.map((s) => notRun(s, null, MoveStatus.NotAttempted, stop.reason));
     }
     const lost = plan.steps.flatMap((s) => s.lostGuests);
     if (lost.length > 0) {

@@ -4,7 +4,7 @@ import type { GroupDto } from "../api/dto.js";
 import { ApiError } from "../api/http-error.js";
 import type { MoveSpec } from "../manifest/types.js";
 import { dependencies } from "../plan/order.js";
-import { snapshotOf } from "../plan/preflight.js";
+import { PreflightAbort, snapshotOf } from "../plan/preflight.js";
 import {
   ProblemReason,
   type GroupSnapshot,
@@ -19,6 +19,22 @@ import { InterruptedError, send, SendError, type SendContext } from "./send.js";
 
 export const StopKind = { Aborted: "aborted", Deferred: "deferred", Interrupted: "interrupted" } as const;
 export type StopKind = (typeof StopKind)[keyof typeof StopKind];
+
+/**
+ * How a command stops when its reads fail before anything was written: the key was refused or the portal
+ * is gone (aborted), or a signal came (interrupted). Null for anything else, which is a bug to surface.
+ */
+export function stopBeforeWrites(
+  err: unknown,
+  interrupted: string,
+): { kind: StopKind; message: string; reason: Reason } | null {
+  const cause = err instanceof SendError ? err.cause : err;
+  if (cause instanceof PreflightAbort)
+    return { kind: StopKind.Aborted, message: cause.message, reason: Reason.Aborted };
+  if (cause instanceof InterruptedError)
+    return { kind: StopKind.Interrupted, message: interrupted, reason: Reason.Interrupted };
+  return null;
+}
 
 export interface ExecuteInput {
   readonly moves: readonly MoveSpec[];
