@@ -77,6 +77,3 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   const date = Date.parse(text);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
-
-/** Any thrown value as an Error, once, at the boundary. */
-export const coerceError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));

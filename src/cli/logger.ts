@@ -43,5 +43,3 @@ export function createLogger(options: {
     pino.multistream(streams),
   );
 }
-
-export const silentLogger = (): Logger => pino({ level: "silent" });
