@@ -88,6 +88,18 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     expect(loud.stdout).toContain(`  - move "x" to: ${g(99)}: the group does not exist (or was deleted)`);
   });
 
+  it("logs JSON events with stable names to stderr (not a terminal), with progress at the end", async () => {
+    const file = await write("m.yaml", manifest(`{ id: a, from: ${g(3)}, to: ${g(4)} }`));
+    const run = await runBin(["run", file, "--report", join(dir, "r.json")], { env: env() });
+    expect(run.code).toBe(0);
+    const events = run.stderr
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { event?: string; move?: string }).event ?? "");
+    expect(events).toEqual(["run.started", "move.started", "move.succeeded", "run.progress", "run.finished"]);
+    expect(run.stdout).not.toContain('"event"'); // stdout is for people
+  });
+
   it("reads the key from DOCSPACE_API_KEY_FILE", async () => {
     const keyFile = await write("key", `${KEY}\n`);
     const file = await write("m.yaml", manifest(`{ from: ${g(3)}, to: ${g(4)} }`));
