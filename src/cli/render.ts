@@ -91,6 +91,28 @@ export function renderPreview(
     `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
   lines.push(line(header), ...rows.map(line));
 
+  // Per move, who: the groups with their ids, who moves, who is there already (SPEC §5).
+  const NAMES_SHOWN = 50;
+  const people = (ids: readonly string[]): string => {
+    const shown = ids.slice(0, NAMES_SHOWN).map(name).join(", ");
+    return ids.length > NAMES_SHOWN
+      ? `${shown}, … and ${ids.length - NAMES_SHOWN} more (see the report)`
+      : shown;
+  };
+  const detailed = report.moves.filter((m) => m.preview !== undefined);
+  if (detailed.length > 0) lines.push("", "Per move:");
+  for (const m of detailed) {
+    lines.push(
+      `  ${m.id}: "${m.from.name ?? ""}" (${m.from.id ?? "?"}) → "${m.to.name ?? ""}" (${m.to.id ?? "?"})`,
+    );
+    lines.push(`    moves (${m.moved.length}): ${m.moved.length === 0 ? "nobody" : people(m.moved)}`);
+    if (m.alreadyInDestination.length > 0) {
+      lines.push(
+        `    already in "${m.to.name ?? ""}" (${m.alreadyInDestination.length}): ${people(m.alreadyInDestination)}`,
+      );
+    }
+  }
+
   const group = (title: string, items: string[]): void => {
     if (items.length === 0) return;
     lines.push("", title);

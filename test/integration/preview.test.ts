@@ -68,6 +68,9 @@ describe("run --dry-run", () => {
         '  - a: Olaf Svensson (manager of "Sales EMEA")',
         "Disabled users left behind in the source:",
         '  - a: User 4 (stays in "Sales EMEA")',
+        `  a: "Sales EMEA" (${g(1)}) → "Sales" (${g(2)})`,
+        "    moves (3): Olaf Svensson, User 2, User 5",
+        '    already in "Sales" (1): User 6',
       ]),
     );
     // The disabled users were read with the people filter, in the preview only.
