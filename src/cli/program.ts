@@ -106,6 +106,22 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Comma
     .option("--log-file <path>", "also write the JSON log to this file")
     .option("--quiet", "print only errors")
     .showHelpAfterError("(add --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Environment:
+  DOCSPACE_URL            the portal, when the manifest names none
+  DOCSPACE_API_KEY        the API key (never on the command line, never in the manifest)
+  DOCSPACE_API_KEY_FILE   a file holding the key, instead
+  NO_COLOR                plain logs on a terminal
+
+Exit codes:
+  0 all selected moves succeeded or were already done (dry run: no blocking problem)
+  1 a move failed or could not be verified (dry run: blocking problems)
+  2 invalid usage or manifest, nothing sent     3 key refused or portal unreachable
+  4 deferred by the portal's rate limit         5 another run holds the lock
+  70 internal error (a bug)                     130 interrupted; report written`,
+    )
     .configureOutput({ writeOut: ctx.writeOut, writeErr: ctx.writeErr })
     .exitOverride();
 
