@@ -97,17 +97,23 @@ export class DocSpaceClient {
         serverMessage: errorMessageOf(body),
       });
     }
-    if (body === undefined || body === null || typeof body !== "object" || !("status" in body)) {
+    if (
+      body === undefined ||
+      body === null ||
+      typeof body !== "object" ||
+      !("status" in body || "response" in body)
+    ) {
       throw new ApiError({ kind: FailureKind.Unparsable, request: summary, httpStatus: res.status });
     }
     const envelope = body as {
-      status: unknown;
+      status?: unknown;
       statusCode?: unknown;
       response?: unknown;
       count?: unknown;
       total?: unknown;
     };
-    if (envelope.status !== 0) {
+    // DocSpace always writes "status"; an answer without it but with a response is read as a success.
+    if (envelope.status !== 0 && envelope.status !== undefined) {
       // A 2xx whose envelope says "status": 1 is a failure; its statusCode decides how.
       throw new ApiError({
         kind: FailureKind.Envelope,

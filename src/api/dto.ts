@@ -3,7 +3,7 @@ export interface EmployeeDto {
   readonly id: string;
   readonly displayName: string;
   readonly email?: string;
-  readonly status: number;
+  readonly status?: number;
   readonly isVisitor?: boolean;
   readonly isOwner?: boolean;
   readonly isAdmin?: boolean;

@@ -231,10 +231,11 @@ export function snapshotOf(dto: GroupDto): GroupSnapshot {
   };
 }
 
+/** A member as the API lists it; a missing status is read as active (the group read lists active and pending users). */
 export const memberOf = (m: EmployeeDto): MemberInfo => ({
   id: m.id.toLowerCase(),
   displayName: m.displayName,
-  status: m.status,
+  status: typeof m.status === "number" ? m.status : 1,
   isVisitor: m.isVisitor === true,
 });
 

@@ -117,7 +117,7 @@ describe("a portal that answers something else", () => {
         res.writeHead(200, { "Content-Type": "text/html" });
         res.end("<html>login</html>");
       } else {
-        res.end(JSON.stringify({ response: 1 }));
+        res.end(JSON.stringify(req.url?.startsWith("/bare") ? { response: { id: "x" } } : { data: 1 }));
       }
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -137,6 +137,10 @@ describe("a portal that answers something else", () => {
     expect((await failure(client(url).request({ method: "GET", path: "/no-envelope" }))).kind).toBe(
       "unparsable",
     );
+  });
+
+  it("reads a response without the status field as a success", async () => {
+    expect((await client(url).request({ method: "GET", path: "/bare" })).response).toEqual({ id: "x" });
   });
 
   it("calls a closed port a network failure", async () => {
