@@ -98,6 +98,7 @@ type RouteName =
   | "keys-self"
   | "people-self"
   | "people-filter"
+  | "group-by-user"
   | "group-list"
   | "group-get"
   | "group-move"
@@ -109,7 +110,9 @@ const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "GET", pattern: /^\/api\/2\.0\/settings\/version\/build$/, name: "version" },
   { method: "GET", pattern: /^\/api\/2\.0\/keys\/@self$/, name: "keys-self" },
   { method: "GET", pattern: /^\/api\/2\.0\/people\/@self$/, name: "people-self" },
-  { method: "GET", pattern: /^\/api\/2\.0\/people\/filter$/, name: "people-filter" },
+  // The lighter /people/simple/filter takes the same parameters (docspace-api.md §2).
+  { method: "GET", pattern: /^\/api\/2\.0\/people\/(?:simple\/)?filter$/, name: "people-filter" },
+  { method: "GET", pattern: new RegExp(`^/api/2\\.0/group/user/(${GUID})$`), name: "group-by-user" },
   { method: "GET", pattern: /^\/api\/2\.0\/group$/, name: "group-list" },
   { method: "GET", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-get" },
   {
@@ -476,6 +479,21 @@ class HttpSandbox implements Sandbox {
         const start = Number(query.get("startIndex") ?? 0);
         const page = people.slice(start, start + Number(query.get("count") ?? 100));
         return { status: 200, body: success(page.map(employeeDto), link, people.length) };
+      }
+      case "group-by-user": {
+        // GroupSummaryDto[]: no paging, and an unknown user gives [] rather than 404 (docspace-api.md §2).
+        if (!mayReadGroups(role)) return denied;
+        const summaries = model
+          .listGroups({ userId: first, count: Number.MAX_SAFE_INTEGER })
+          .items.map((gr) => {
+            const manager = gr.managerId === null ? undefined : model.user(gr.managerId);
+            return {
+              id: gr.id,
+              name: gr.name,
+              ...(manager === undefined ? {} : { manager: manager.email.split("@")[0] ?? "" }),
+            };
+          });
+        return { status: 200, body: success(summaries, link) };
       }
       case "group-list": {
         if (!mayReadGroups(role)) return denied;

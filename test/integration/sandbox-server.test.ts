@@ -290,6 +290,28 @@ describe("people filter", () => {
   });
 });
 
+describe("more reads (docspace-api.md §2)", () => {
+  it("lists a user's groups as summaries, and [] for an unknown user", async () => {
+    await start();
+    const res = await call(`/api/2.0/group/user/${u(6)}`);
+    expect(res.json).toMatchObject({
+      response: [
+        { id: g(2), name: "Sales", manager: "user7" },
+        { id: g(1), name: "Sales EMEA", manager: "user1" },
+      ],
+      count: 2,
+      status: 0,
+    });
+    expect((await call(`/api/2.0/group/user/${u(99)}`)).json).toMatchObject({ response: [], count: 0 });
+  });
+
+  it("answers /people/simple/filter like /people/filter", async () => {
+    await start();
+    const simple = await call(`/api/2.0/people/simple/filter?groupId=${g(1)}&employeeStatus=2`);
+    expect(simple.json).toMatchObject({ count: 1, total: 1, response: [{ id: u(4), status: 2 }] });
+  });
+});
+
 describe("rate limits", () => {
   it("answers a 16th concurrent write with 429, an empty body and the headers", async () => {
     const s = await start({ limits: { ratePerMinute: 0 } });
