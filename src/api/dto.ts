@@ -1,4 +1,4 @@
-/** The parts of DocSpace's JSON the tool reads (docspace-api.md §1, §2, §9). */
+/** The parts of DocSpace's JSON the tool reads. */
 export interface EmployeeDto {
   readonly id: string;
   readonly displayName: string;

@@ -1,4 +1,4 @@
-/** SPEC §2: stable exit codes, decided in this one place. */
+/** Stable exit codes, decided in this one place (documented in the README). */
 export const ExitCode = {
   Ok: 0,
   Failed: 1,
@@ -11,7 +11,7 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** A run's outcome (SPEC §6) as its exit code (SPEC §2). */
+/** A run's outcome as its exit code. */
 export function exitCodeFor(
   outcome: "succeeded" | "failed" | "aborted" | "deferred" | "interrupted",
 ): ExitCode {

@@ -7,7 +7,7 @@ const write = (stream: NodeJS.WriteStream) => (text: string) => {
   stream.write(text);
 };
 
-// SIGINT/SIGTERM: the first asks the command to stop cleanly; a second exits at once (SPEC §4.7).
+// SIGINT/SIGTERM: the first asks the command to stop cleanly; a second exits at once.
 const stop = new AbortController();
 let signals = 0;
 const onSignal = (signal: NodeJS.Signals): void => {

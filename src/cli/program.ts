@@ -44,7 +44,7 @@ function loggerFor(ctx: CliContext, globals: GlobalOptions) {
   });
 }
 
-/** On a terminal one updating line; otherwise a log line at most every 10 s (SPEC: cron runs). */
+/** On a terminal one updating line; otherwise a log line at most every 10 s (cron runs). */
 function progressFor(ctx: CliContext, globals: GlobalOptions, logger: ReturnType<typeof createLogger>) {
   if (globals.quiet === true) return undefined;
   const started = Date.now();

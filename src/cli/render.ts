@@ -22,7 +22,7 @@ function detail(move: MoveResult): string {
   return `${move.reason ?? move.status}${move.error === null ? "" : `: ${move.error.message}`}`;
 }
 
-/** The human summary of a run for stdout (SPEC §6): one line per move, warnings, counts, the report path. */
+/** The human summary of a run for stdout: one line per move, warnings, counts, the report path. */
 export function renderRunSummary(report: Report, reportPath: string): string[] {
   const lines: string[] = [];
   const behaviour =
@@ -60,7 +60,7 @@ export function renderRunSummary(report: Report, reportPath: string): string[] {
 }
 
 /**
- * The dry run for people (SPEC §5): which behaviour applies, a row per move, then the warnings grouped by
+ * The dry run for people: which behaviour applies, a row per move, then the warnings grouped by
  * kind, then the blocking problems. `name` turns a user id into a name.
  */
 export function renderPreview(
@@ -91,7 +91,7 @@ export function renderPreview(
     `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
   lines.push(line(header), ...rows.map(line));
 
-  // Per move, who: the groups with their ids, who moves, who is there already (SPEC §5).
+  // Per move, who: the groups with their ids, who moves, who is there already.
   const NAMES_SHOWN = 50;
   const people = (ids: readonly string[]): string => {
     const shown = ids.slice(0, NAMES_SHOWN).map(name).join(", ");

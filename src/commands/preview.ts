@@ -35,7 +35,7 @@ async function readDisabled(
 }
 
 /**
- * The dry run (SPEC §5): the plan applied to the portal model with this portal's move semantics. Sends
+ * The dry run: the plan applied to the portal model with this portal's move semantics. Sends
  * only GETs (the client is read-only besides). Returns `planned` results in the report's shape.
  */
 export async function previewMoves(

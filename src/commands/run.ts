@@ -75,7 +75,7 @@ export interface RunDeps {
   readonly manifestFile?: string;
 }
 
-/** flags > manifest settings > defaults (SPEC §1). */
+/** Flags override the manifest's settings, which override the defaults. */
 export function resolveSettings(manifest: Manifest, flags: RunFlags): RunSettings {
   const pick = (name: keyof typeof DEFAULT_SETTINGS): number =>
     flags[name] ?? manifest.settings[name] ?? DEFAULT_SETTINGS[name];
@@ -95,7 +95,7 @@ const stamp = (ms: number): string =>
     .replace(/[-:]/g, "")
     .replace(/\.\d{3}Z$/, "Z");
 
-/** `docspace-migrate run <manifest>`: executes the moves and writes the report (SPEC §4, §6). */
+/** `docspace-migrate run <manifest>`: executes the moves and writes the report. */
 export async function runCommand(manifestPath: string, flags: RunFlags, deps: RunDeps): Promise<ExitCode> {
   const { output, logger, clock } = deps;
   const loaded = await loadManifest(deps.manifestFile ?? manifestPath, deps.env);

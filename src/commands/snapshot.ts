@@ -9,7 +9,7 @@ import type { Output } from "./io.js";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 100;
 
-/** Reads every page of a paged list (`count`/`total` in the envelope, docspace-api.md §2). */
+/** Reads every page of a paged list (`count`/`total` in the envelope). */
 async function readAllPages<T>(
   ctx: SendContext,
   path: string,

@@ -49,7 +49,7 @@ export interface ExecuteInput {
   readonly alreadyDone?: (move: ResolvedMove) => boolean;
 }
 
-/** Where each move is recorded before its PUT is sent and after its result (SPEC §4.6). */
+/** Where each move is recorded before its PUT is sent and after its result. */
 export interface MoveJournal {
   started(move: ResolvedMove, expected: readonly string[]): Promise<void>;
   finished(move: ResolvedMove, result: MoveResult): Promise<void>;
@@ -111,7 +111,7 @@ export function notRun(
 }
 
 /**
- * Runs the moves (SPEC §4.3–4.5). Moves that share a group run in manifest order; the rest run at once,
+ * Runs the moves. Moves that share a group run in manifest order; the rest run at once,
  * up to `concurrency`. Every move returns a result; nothing here throws for a failed move.
  */
 export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<ExecuteResult> {
@@ -372,7 +372,7 @@ async function runMove(
   }
   ctx.state.set(to.id, after);
 
-  // The answer is the destination: it must hold everyone the move was to bring (SPEC §4.5).
+  // The answer is the destination: it must hold everyone the move was to bring.
   const present = new Set(ids(after.members));
   const missing = movers.filter((m) => !present.has(m.id));
   const moved = ids(movers.filter((m) => !inDestination.has(m.id)));
@@ -408,7 +408,7 @@ async function runMove(
       );
       const leftovers = movers.filter((m) => sourceAfter.members.some((s) => s.id === m.id));
       if (leftovers.length > 0) {
-        // DocSpace before v3.7.1 only copies (docspace-api.md §1a): take exactly those members out.
+        // DocSpace before v3.7.1 only copies: take exactly those members out.
         log.info(
           { event: "move.completing", members: leftovers.length },
           "the portal copied; removing the members from the source",
@@ -453,7 +453,7 @@ async function runMove(
       };
     }
   } else {
-    // v3.7.1 and later, unchecked: the server's own semantics (docspace-api.md §1 step 7).
+    // v3.7.1 and later, unchecked: the server's own semantics.
     const managerLeaves = source.managerId !== null && source.members.some((m) => m.id === source.managerId);
     sourceAfter = { ...source, members: [], managerId: managerLeaves ? null : source.managerId };
   }

@@ -19,7 +19,7 @@ export interface GovernorStats {
 }
 
 /**
- * One budget for every request of a run, reads included (SPEC §4.4): a token bucket at `ratePerMinute`
+ * One budget for every request of a run, reads included: a token bucket at `ratePerMinute`
  * that holds about one second's worth, at most `concurrency` requests in flight, and a shared hold
  * whenever the portal says to wait. After a 429 the concurrency halves, then climbs back by one for each
  * full round of successes at the current level.

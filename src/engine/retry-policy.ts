@@ -1,6 +1,6 @@
 import { ApiError, FailureKind } from "../api/http-error.js";
 
-/** What to do with a failed request: data plus one predicate (SPEC §4.4). */
+/** What to do with a failed request: data plus one predicate. */
 export interface RetryPolicy {
   /** Retries per request after the first attempt. */
   readonly retries: number;

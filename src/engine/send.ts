@@ -4,7 +4,7 @@ import { ApiError } from "../api/http-error.js";
 import { Governor, WaitAborted, type Clock } from "./governor.js";
 import { classify, DEFAULT_RETRY_POLICY, Verdict, type RetryPolicy } from "./retry-policy.js";
 
-/** The run was asked to stop: no new attempt starts (SPEC §4.7). */
+/** The run was asked to stop: no new attempt starts. */
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";
 }
@@ -40,7 +40,7 @@ export class SendError extends Error {
 export async function send<T>(ctx: SendContext, request: ApiRequest): Promise<Sent<T>> {
   let attempts = 0;
   // p-retry rejects at once when its signal aborts, even mid-request. A stop must let the request in
-  // flight finish (SPEC §4.7), so p-retry's signal aborts only while it waits between attempts.
+  // flight finish, so p-retry's signal aborts only while it waits between attempts.
   const waits = new AbortController();
   const stopped = (): boolean => ctx.stop.aborted; // read afresh after each await
   let inFlight = false;

@@ -111,7 +111,7 @@ function toIssue(
 const sortIssues = (issues: Issue[]): Issue[] =>
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
 
-/** `migrations.yaml:14:11 moves[2].to: "sales" is not a UUID or {name: ...}` (SPEC §3). */
+/** `migrations.yaml:14:11 moves[2].to: "sales" is not a UUID or {name: ...}`. */
 export function formatIssue(issue: Issue): string {
   const where = `${issue.file}:${issue.line}:${issue.column}`;
   const path = issue.path === "" ? "" : ` ${issue.path}`;

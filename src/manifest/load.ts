@@ -3,7 +3,7 @@ import { open } from "node:fs/promises";
 import { CORE_SCHEMA, load as loadFast } from "js-yaml";
 import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 
-/** SPEC §3: larger files are refused before they are parsed. */
+/** Larger files are refused before they are parsed. */
 export const MAX_MANIFEST_BYTES = 5 * 1024 * 1024;
 /** Expansions of YAML aliases allowed when the document is turned into data (the yaml default). */
 export const MAX_ALIAS_COUNT = 100;

@@ -1,4 +1,4 @@
-/** Checks and normalises a portal URL (SPEC §3). Pure: the environment is passed in. */
+/** Checks and normalises a portal URL. Pure: the environment is passed in. */
 export type UrlResult = { ok: true; url: string } | { ok: false; rule: string; message: string };
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;

@@ -1,4 +1,4 @@
-/** An API key as DocSpace issues them (docspace-api.md §3). */
+/** An API key as DocSpace issues them. */
 const API_KEY = /sk-[0-9a-fA-F]{16,}/g;
 
 /** Replaces anything that looks like an API key, so a key pasted into the wrong place is never echoed. */

@@ -1,5 +1,5 @@
 /**
- * Moves that share a group run in manifest order; the rest may run at once (SPEC §4.3). For each move,
+ * Moves that share a group run in manifest order; the rest may run at once. For each move,
  * the earlier moves it must wait for: the last earlier move to touch each of its groups (a chain per
  * group, so waiting on it waits on all before it). Pure.
  */

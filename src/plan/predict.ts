@@ -3,7 +3,7 @@ import { UserStatus, type User } from "../portal/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import type { GroupSnapshot, MemberInfo, Preflight, ResolvedMove } from "./types.js";
 
-/** What a move will do, predicted with DocSpace's own semantics (SPEC §5). */
+/** What a move will do, predicted with DocSpace's own semantics. */
 export interface MovePrediction {
   readonly index: number;
   readonly move: ResolvedMove;

@@ -24,13 +24,13 @@ const WRITE_SCOPES = ["*", "*:write", "accounts:write"];
 const PAGE = 100;
 
 /**
- * Everything read before the first write (SPEC §4.1–4.2): the portal's version, what the key may do,
+ * Everything read before the first write: the portal's version, what the key may do,
  * names resolved to ids, and every group involved read once. Problems are collected, not thrown.
  */
 export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): Promise<Preflight> {
   const get = async <T>(path: string, query?: Record<string, string | number>): Promise<T> =>
     (await send<T>(ctx, { method: "GET", path, ...(query === undefined ? {} : { query }) })).result.response;
-  /** The failure itself, and a PreflightAbort when it means the run cannot go on (SPEC §4.4). */
+  /** The failure itself, and a PreflightAbort when it means the run cannot go on. */
   const unwrap = (err: unknown): { cause: Error; abort: PreflightAbort | null } => {
     const cause = err instanceof SendError ? err.cause : err;
     // A stop is not a finding about the portal: it ends the preflight as it is.
@@ -239,7 +239,7 @@ export const memberOf = (m: EmployeeDto): MemberInfo => ({
   isVisitor: m.isVisitor === true,
 });
 
-/** docspace-api.md §9: permissions empty or `*` = full; the user must be an admin or the owner. */
+/** What the key may do: permissions empty or `*` = full; the user must be an admin or the owner. */
 export function checkKey(key: ApiKeyDto | null, self: EmployeeDto | null): KeyCheck {
   const refusals: string[] = [];
   const notes: string[] = [];

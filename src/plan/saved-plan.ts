@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { GroupSnapshot, Preflight } from "./types.js";
 
-/** A saved preview (SPEC §5): what `run --plan` executes, refusing pairs whose groups changed since. */
+/** A saved preview: what `run --plan` executes, refusing pairs whose groups changed since. */
 export interface SavedPlan {
   readonly planVersion: 1;
   readonly tool: { readonly name: string; readonly version: string };

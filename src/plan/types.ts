@@ -32,7 +32,7 @@ export interface ResolvedMove {
 export const ProblemReason = { GroupNotFound: "group-not-found", Preflight: "preflight" } as const;
 export type ProblemReason = (typeof ProblemReason)[keyof typeof ProblemReason];
 
-/** Something that blocks every write: listed all at once (SPEC §4.2). */
+/** Something that blocks every write: listed all at once. */
 export interface BlockingProblem {
   /** The move it concerns, or null for the run as a whole. */
   readonly moveId: string | null;
@@ -40,7 +40,7 @@ export interface BlockingProblem {
   readonly message: string;
 }
 
-/** What the key may do, as far as the portal tells (docspace-api.md §9); null = cannot tell. */
+/** What the key may do, as far as the portal tells; null = cannot tell. */
 export interface KeyCheck {
   readonly canWrite: boolean | null;
   /** Why it cannot write, when it cannot. */

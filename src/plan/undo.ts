@@ -1,6 +1,6 @@
 import { MoveStatus, type MoveResult, type Report } from "../report/types.js";
 
-/** What putting one move back takes, from its record in a run's report (SPEC §1 `undo`). */
+/** What putting one move back takes, from its record in a run's report. */
 export interface UndoStep {
   readonly move: MoveResult;
   readonly from: { readonly id: string; readonly name: string };

@@ -2,11 +2,10 @@ import { Role, UserStatus, type Group, type Seed, type User } from "./types.js";
 import { moveBehaviourOf, MoveBehaviour, parseVersion } from "./version.js";
 
 /**
- * DocSpace's groups and users in memory, with the server's exact semantics (docspace-api.md §1, §1a,
- * §2, §8). Pure: no I/O, no clock. The sandbox serves it over HTTP and the preview predicts with it.
+ * DocSpace's groups and users in memory, with the server's exact semantics. Pure: no I/O, no clock. The sandbox serves it over HTTP and the preview predicts with it.
  */
 
-/** `Constants.SystemGroups` (docspace-api.md §1 step 5): found by id, never listed. */
+/** `Constants.SystemGroups`: found by id, never listed. */
 export const SYSTEM_GROUPS = {
   everyone: { id: "c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e", name: "Everyone" },
   docSpaceAdmin: { id: "cd84e66b-b803-40fc-99f9-b2969a54a1de", name: "DocSpaceAdmin" },
@@ -133,7 +132,7 @@ export class PortalModel {
   }
 
   /**
-   * `PUT /api/2.0/group/{fromId}/members/{toId}` (docspace-api.md §1 steps 4–11, §1a). Source first, then
+   * `PUT /api/2.0/group/{fromId}/members/{toId}`. Source first, then
    * destination, both before anything changes. Each active or pending member is added to the destination
    * unless a guest (an upsert: existing members stay once); from v3.7.1 each is then removed from the
    * source, guests included, and a manager loses the role. `from == to` therefore empties the group.
@@ -291,6 +290,6 @@ export class PortalModel {
 /** `employeeStatus` 5 = active | pending... DocSpace's flags: 1 active, 2 terminated, 4 pending, combinable. */
 const statusMatches = (status: number, filter: number): boolean => (status & filter) !== 0;
 
-/** What a key's user may do with groups (docspace-api.md §1 step 3, §2, §9). */
+/** What a key's user may do with groups. */
 export const mayWriteGroups = (role: Role): boolean => role === Role.Owner || role === Role.Admin;
 export const mayReadGroups = (role: Role): boolean => mayWriteGroups(role) || role === Role.RoomAdmin;

@@ -1,4 +1,4 @@
-/** DocSpace's numbers (docspace-api.md §1): 1 active, 2 terminated (disabled), 4 pending. */
+/** DocSpace's numbers: 1 active, 2 terminated (disabled), 4 pending. */
 export const UserStatus = { Active: 1, Disabled: 2, Pending: 4 } as const;
 export type UserStatus = (typeof UserStatus)[keyof typeof UserStatus];
 
@@ -19,7 +19,7 @@ export interface Group {
   readonly memberIds: readonly string[];
 }
 
-/** Roles that decide what a key's user may do (docspace-api.md §1 step 3, §9). */
+/** Roles that decide what a key's user may do. */
 export const Role = {
   Owner: "owner",
   Admin: "admin",
@@ -37,7 +37,7 @@ export interface SeedApiKey {
   readonly expiresAt?: string;
 }
 
-/** The sandbox seed file and `snapshot`'s output (SPEC §7). */
+/** The sandbox seed file and `snapshot`'s output. */
 export interface Seed {
   readonly users: readonly User[];
   readonly groups: readonly Group[];

@@ -14,7 +14,7 @@ export function compareVersions(a: Version, b: Version): number {
   return 0;
 }
 
-/** The first server release whose move removes members from the source (docspace-api.md §1a, bug 81497). */
+/** The first server release whose move removes members from the source. */
 export const MOVE_REMOVES_FROM = [3, 7, 1] as const;
 
 /** Move behaviour of a portal: `move` (v3.7.1 and later) or `copy` (every release before). */

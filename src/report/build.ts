@@ -1,6 +1,6 @@
 import { MoveStatus, Outcome, Reason, type MoveResult, type Report, type Summary } from "./types.js";
 
-/** The run's outcome from its move results and how it ended (SPEC §2, §6). Pure. */
+/** The run's outcome from its move results and how it ended. Pure. */
 export function outcomeOf(
   moves: readonly MoveResult[],
   stopped: "aborted" | "deferred" | "interrupted" | null,

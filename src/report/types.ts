@@ -1,4 +1,4 @@
-/** The JSON report (SPEC §6); `schema/report.schema.json` describes the same shape. */
+/** The JSON report; `schema/report.schema.json` describes the same shape. */
 export const RunMode = { Run: "run", DryRun: "dry-run", Undo: "undo" } as const;
 export type RunMode = (typeof RunMode)[keyof typeof RunMode];
 

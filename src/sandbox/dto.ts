@@ -2,7 +2,7 @@ import { EMPTY_GUID, SYSTEM_CATEGORY, type GroupView } from "../portal/model.js"
 import { UserStatus, type User } from "../portal/types.js";
 
 /**
- * The JSON DocSpace writes (docspace-api.md §1 "Success response", §2, §4): camelCase, nulls omitted
+ * The JSON DocSpace writes: camelCase, nulls omitted
  * from success bodies, enums as numbers, properties in the server's order.
  */
 export interface KeyUser {

@@ -1,5 +1,5 @@
 /**
- * DocSpace's rate limits (docspace-api.md §5), per partition (the key's user, or the client):
+ * DocSpace's rate limits, per partition (the key's user, or the client):
  * a sliding window over all requests, concurrent GETs, concurrent other requests, and a daily
  * fixed window over POST and PUT. A limit of 0 is off. The clock is a parameter.
  */

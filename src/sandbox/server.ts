@@ -20,7 +20,7 @@ import { Faults, NO_FAULTS, type Fate, type FaultSettings } from "./faults.js";
 import { DEFAULT_LIMITS, RateLimiter, type LimitSettings } from "./limits.js";
 
 /**
- * The built-in DocSpace simulator (SPEC §7): the portal model over node:http on 127.0.0.1, with
+ * The built-in DocSpace simulator: the portal model over node:http on 127.0.0.1, with
  * DocSpace's routes, envelopes, errors, API keys and scopes, rate limits and injectable faults.
  */
 export interface SandboxOptions {
@@ -110,7 +110,7 @@ const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "GET", pattern: /^\/api\/2\.0\/settings\/version\/build$/, name: "version" },
   { method: "GET", pattern: /^\/api\/2\.0\/keys\/@self$/, name: "keys-self" },
   { method: "GET", pattern: /^\/api\/2\.0\/people\/@self$/, name: "people-self" },
-  // The lighter /people/simple/filter takes the same parameters (docspace-api.md §2).
+  // The lighter /people/simple/filter takes the same parameters.
   { method: "GET", pattern: /^\/api\/2\.0\/people\/(?:simple\/)?filter$/, name: "people-filter" },
   { method: "GET", pattern: new RegExp(`^/api/2\\.0/group/user/(${GUID})$`), name: "group-by-user" },
   { method: "GET", pattern: /^\/api\/2\.0\/group$/, name: "group-list" },
@@ -125,7 +125,7 @@ const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "PUT", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-update" },
 ];
 
-/** Scopes that satisfy each route (docspace-api.md §3, §9); null: any valid key; "anonymous": none needed. */
+/** Scopes that satisfy each route; null: any valid key; "anonymous": none needed. */
 function requiredScopes(route: RouteName, method: string): readonly string[] | null | "anonymous" {
   switch (route) {
     case "version":
@@ -295,7 +295,7 @@ class HttpSandbox implements Sandbox {
       log(reply.status, fault);
     };
 
-    // The rate limiter runs before routing and authorization (docspace-api.md §5).
+    // The rate limiter runs before routing and authorization.
     const admission = this.#limiter.admit(key?.user.id ?? "anonymous", method);
     if (!admission.admitted) {
       const headers: Record<string, string> = {
@@ -481,7 +481,7 @@ class HttpSandbox implements Sandbox {
         return { status: 200, body: success(page.map(employeeDto), link, people.length) };
       }
       case "group-by-user": {
-        // GroupSummaryDto[]: no paging, and an unknown user gives [] rather than 404 (docspace-api.md §2).
+        // GroupSummaryDto[]: no paging, and an unknown user gives [] rather than 404.
         if (!mayReadGroups(role)) return denied;
         const summaries = model
           .listGroups({ userId: first, count: Number.MAX_SAFE_INTEGER })
@@ -529,7 +529,7 @@ class HttpSandbox implements Sandbox {
         );
       }
       case "group-move":
-        // Permission is demanded before either group is looked up (docspace-api.md §1 step 3).
+        // Permission is demanded before either group is looked up.
         return mayWriteGroups(role) ? groupReply(model.move(first, second)) : denied;
       case "group-members": {
         if (!mayWriteGroups(role)) return denied;

@@ -1,5 +1,5 @@
 /**
- * The journal's records (SPEC §4.6) and what they add up to. Pure: the file is read and written by
+ * The journal's records and what they add up to. Pure: the file is read and written by
  * journal.ts. A move is identified by portal origin + move id + resolved source and destination ids.
  */
 interface RecordBase {

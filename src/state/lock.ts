@@ -40,7 +40,7 @@ async function create(path: string, owner: LockOwner): Promise<boolean> {
 }
 
 /**
- * One run per state directory (SPEC §4.6): the lock file is created exclusively. A lock whose process is
+ * One run per state directory: the lock file is created exclusively. A lock whose process is
  * gone (same host, pid not running) is taken over; so is an unreadable one more than a minute old (a
  * crash while writing it). Anything else means another run holds it.
  */

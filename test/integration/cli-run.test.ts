@@ -164,7 +164,7 @@ describe("docspace-migrate demo (built bin)", () => {
   });
 });
 
-// SPEC §3: each hostile input gets a clear error from `run` too, and nothing reaches the portal.
+// each hostile input gets a clear error from `run` too, and nothing reaches the portal.
 describe("run refuses bad manifests before sending anything", () => {
   const A = "08e455dc-98c4-4390-b36f-54757080149c";
   const B = "9b1c2d3e-0000-4000-8000-000000000002";

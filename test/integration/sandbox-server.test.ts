@@ -290,7 +290,7 @@ describe("people filter", () => {
   });
 });
 
-describe("more reads (docspace-api.md §2)", () => {
+describe("more reads", () => {
   it("lists a user's groups as summaries, and [] for an unknown user", async () => {
     await start();
     const res = await call(`/api/2.0/group/user/${u(6)}`);

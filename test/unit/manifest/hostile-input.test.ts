@@ -6,7 +6,7 @@ import { A, B, check, lines, withMoves } from "../../helpers/manifest.js";
 
 const KEY = `sk-${"ab12".repeat(16)}`;
 
-// SPEC §3: hostile input gets a clear error and nothing else.
+// hostile input gets a clear error and nothing else.
 const hostile: [string, string, Record<string, string>, string[]][] = [
   [
     "an alias bomb",

@@ -3,7 +3,7 @@ import { A, B, C, D, check, lines, withMoves } from "../../helpers/manifest.js";
 const move = (from: string, to: string, id?: string): string =>
   `  - { ${id === undefined ? "" : `id: ${id}, `}from: ${from}, to: ${to} }`;
 
-// One row per semantic rule of SPEC §3.
+// One row per semantic rule of the manifest.
 const errors: [string, string, string[]][] = [
   [
     "ids are unique",

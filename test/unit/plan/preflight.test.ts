@@ -3,7 +3,7 @@ import { checkKey, snapshotOf } from "../../../src/plan/preflight.js";
 const admin = { id: "u", displayName: "Ada Admin", status: 1, isAdmin: true };
 const roomAdmin = { id: "u", displayName: "Rita Rooms", status: 1, isRoomAdmin: true };
 
-describe("what the key may do (docspace-api.md §9)", () => {
+describe("what the key may do", () => {
   it.each([
     ["full access (no permissions listed)", { permissions: [] }, admin, true],
     ["full access (*)", { permissions: ["*"] }, admin, true],
