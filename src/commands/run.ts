@@ -14,8 +14,8 @@ import { Severity, type Manifest } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
-import { moveKey, settledOnPortal, type JournalRecord } from "../state/history.js";
-import { readHistory, type Journal } from "../state/journal.js";
+import { recorder, settledOnPortal } from "../state/history.js";
+import { readHistory } from "../state/journal.js";
 import { openState } from "../state/open.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { buildReport, outcomeOf } from "../report/build.js";
@@ -69,8 +69,6 @@ export interface RunDeps {
   readonly portal?: { readonly url: string; readonly apiKey: string };
   /** First backoff in ms; tests use a small one. */
   readonly baseBackoffMs?: number;
-  /** Where the default report goes (`reports/`). */
-  readonly reportDir?: string;
   /** Read the manifest from this file but show `manifestPath` (the demo's packaged example). */
   readonly manifestFile?: string;
 }
@@ -158,7 +156,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const startedAt = clock.now();
   const reportPath =
     flags.report ??
-    `${deps.reportDir ?? "reports"}/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp(startedAt)}${dryRun ? "-dry-run" : ""}.json`;
+    `reports/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp(startedAt)}${dryRun ? "-dry-run" : ""}.json`;
 
   let savedPlan: SavedPlan | null = null;
   let moveSpecs = manifest.moves;
@@ -197,37 +195,19 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const stateDir = flags.stateDir ?? join(dirname(deps.manifestFile ?? manifestPath), ".docspace-migrate");
   const origin = new URL(portalUrl).origin;
   const stateWarnings: string[] = [];
-  let state: { journal: Journal; close: () => Promise<void> } | null = null;
-  if (!dryRun) {
-    // One run per state directory (exit 5); a dry run takes no lock and writes no state.
-    const opened = await openState(stateDir, runId, () => new Date(clock.now()));
-    if (!opened.ok) {
-      output.err(opened.message);
-      return ExitCode.Locked;
-    }
-    if (opened.warning !== null) stateWarnings.push(opened.warning);
-    state = opened;
+  // One run per state directory (exit 5); a dry run takes no lock and writes no state.
+  const state = await openState(stateDir, runId, () => new Date(clock.now()), !dryRun);
+  if (!state.ok) {
+    output.err(state.message);
+    return ExitCode.Locked;
   }
-  const journal = state?.journal ?? null;
+  if (state.warning !== null) stateWarnings.push(state.warning);
+  const { journal } = state;
   try {
     const history = await readHistory(stateDir);
-    const keyOf = (m: ResolvedMove): string =>
-      moveKey({ portal: origin, moveId: m.spec.id, from: m.from.id, to: m.to.id });
-    const record = (
-      m: ResolvedMove,
-      fields:
-        | { event: "started"; expected: readonly string[] }
-        | { event: "finished"; status: string; reason: string | null },
-    ): JournalRecord => ({
-      v: 1,
-      at: new Date(clock.now()).toISOString(),
-      runId,
-      portal: origin,
-      moveId: m.spec.id,
-      from: m.from.id,
-      to: m.to.id,
-      ...fields,
-    });
+    const records = recorder({ runId, portal: origin, now: clock.now });
+    const identity = (m: ResolvedMove) => ({ moveId: m.spec.id, from: m.from.id, to: m.to.id });
+    const keyOf = (m: ResolvedMove): string => records.key(identity(m));
     logger.info(
       {
         event: "run.started",
@@ -272,7 +252,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         );
         if (done) {
           recovered.add(keyOf(m));
-          await journal?.append(record(m, { event: "finished", status: "succeeded", reason: "recovered" }));
+          await journal?.append(records.finished(identity(m), "succeeded", "recovered"));
         }
       }
       const alreadyDone = (m: ResolvedMove): boolean =>
@@ -303,9 +283,9 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
               : {
                   journal: {
                     started: (m: ResolvedMove, expected: readonly string[]) =>
-                      journal.append(record(m, { event: "started", expected })),
+                      journal.append(records.started(identity(m), expected)),
                     finished: (m: ResolvedMove, r: MoveResult) =>
-                      journal.append(record(m, { event: "finished", status: r.status, reason: r.reason })),
+                      journal.append(records.finished(identity(m), r.status, r.reason)),
                   },
                 }),
             ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
@@ -391,7 +371,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     for (const line of lines) output.out(line);
     return report.exitCode as ExitCode;
   } finally {
-    await state?.close();
+    await state.close();
   }
 }
 

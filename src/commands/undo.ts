@@ -23,8 +23,7 @@ import { buildReport, outcomeOf } from "../report/build.js";
 import { MoveStatus, Reason, RunMode, type MoveResult, type Report } from "../report/types.js";
 import { writeJsonAtomic } from "../report/write.js";
 import { reportSchema } from "../schemas.js";
-import type { JournalRecord } from "../state/history.js";
-import type { Journal } from "../state/journal.js";
+import { recorder } from "../state/history.js";
 import { openState } from "../state/open.js";
 import { TOOL } from "../version.js";
 import { connect } from "./connect.js";
@@ -105,18 +104,15 @@ export async function undoCommand(
   const origin = new URL(original.portal).origin;
   const stateDir = flags.stateDir ?? join(dirname(original.manifest.path), ".docspace-migrate");
   const warnings: string[] = [];
-  let state: { journal: Journal; close: () => Promise<void> } | null = null;
-  if (!flags.dryRun) {
-    // One run per state directory (exit 5); a dry run takes no lock and writes no state.
-    const opened = await openState(stateDir, runId, () => new Date(clock.now()));
-    if (!opened.ok) {
-      output.err(opened.message);
-      return ExitCode.Locked;
-    }
-    if (opened.warning !== null) warnings.push(opened.warning);
-    state = opened;
+  // One run per state directory (exit 5); a dry run takes no lock and writes no state.
+  const state = await openState(stateDir, runId, () => new Date(clock.now()), !flags.dryRun);
+  if (!state.ok) {
+    output.err(state.message);
+    return ExitCode.Locked;
   }
-  const journal = state?.journal ?? null;
+  if (state.warning !== null) warnings.push(state.warning);
+  const { journal } = state;
+  const records = recorder({ runId, portal: origin, now: clock.now });
   try {
     logger.info(
       { event: "run.started", runId, mode: "undo", portal: original.portal, moves: plan.steps.length },
@@ -166,19 +162,9 @@ export async function undoCommand(
         }
         if (!flags.dryRun && outcome.result.status === MoveStatus.Succeeded) {
           // The move is no longer done: a later run of the manifest will move these members again.
-          const record: JournalRecord = {
-            v: 1,
-            event: "finished",
-            at: new Date(clock.now()).toISOString(),
-            runId,
-            portal: origin,
-            moveId: step.move.id,
-            from: step.from.id,
-            to: step.to.id,
-            status: "undone",
-            reason: null,
-          };
-          await journal?.append(record);
+          await journal?.append(
+            records.finished({ moveId: step.move.id, from: step.from.id, to: step.to.id }, "undone", null),
+          );
         }
       }
     } catch (err) {
@@ -228,7 +214,7 @@ export async function undoCommand(
     for (const line of renderRunSummary(report, reportPath)) output.out(line);
     return report.exitCode as ExitCode;
   } finally {
-    await state?.close();
+    await state.close();
   }
 }
 

@@ -26,6 +26,38 @@ export interface FinishedRecord extends RecordBase {
 
 export type JournalRecord = StartedRecord | FinishedRecord;
 
+/** Which move a record is about: the portal is the recorder's. */
+export interface MoveIdentity {
+  readonly moveId: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Builds a command's records: one run id, one portal origin, the time from its clock. */
+export function recorder(run: { runId: string; portal: string; now: () => number }) {
+  const base = (move: MoveIdentity) => ({
+    v: 1 as const,
+    at: new Date(run.now()).toISOString(),
+    runId: run.runId,
+    portal: run.portal,
+    ...move,
+  });
+  return {
+    key: (move: MoveIdentity): string => moveKey({ portal: run.portal, ...move }),
+    started: (move: MoveIdentity, expected: readonly string[]): StartedRecord => ({
+      ...base(move),
+      event: "started",
+      expected,
+    }),
+    finished: (move: MoveIdentity, status: string, reason: string | null): FinishedRecord => ({
+      ...base(move),
+      event: "finished",
+      status,
+      reason,
+    }),
+  };
+}
+
 export const moveKey = (r: { portal: string; moveId: string; from: string; to: string }): string =>
   `${r.portal}\u0000${r.moveId}\u0000${r.from}\u0000${r.to}`;
 

@@ -3,10 +3,19 @@ import { acquireLock } from "./lock.js";
 
 export type OpenState =
   | { ok: false; message: string }
-  | { ok: true; journal: Journal; warning: string | null; close: () => Promise<void> };
+  | { ok: true; journal: Journal | null; warning: string | null; close: () => Promise<void> };
 
-/** The lock, then the journal, of a state directory for a run that writes (run, undo). */
-export async function openState(stateDir: string, runId: string, now: () => Date): Promise<OpenState> {
+/**
+ * The lock, then the journal, of a state directory for a command that writes (run, undo). A dry run
+ * takes no lock and writes no state: it gets no journal.
+ */
+export async function openState(
+  stateDir: string,
+  runId: string,
+  now: () => Date,
+  writes: boolean,
+): Promise<OpenState> {
+  if (!writes) return { ok: true, journal: null, warning: null, close: () => Promise.resolve() };
   const taken = await acquireLock(stateDir, runId, now);
   if (!taken.ok)
     return {
