@@ -138,6 +138,28 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     ]);
     expect(sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
   });
+
+  it("a second signal exits at once (130), even with a request still unanswered", async () => {
+    const file = await write("m.yaml", manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+    sandbox.faults.script((req) => {
+      if (req.method === "PUT") sandbox.pause();
+      return undefined;
+    });
+    let kill: (s: NodeJS.Signals) => void = () => undefined;
+    const finished = runBin(["run", file, "--report", join(dir, "r.json")], {
+      env: env(),
+      onSpawn: (k) => (kill = k),
+    });
+    while (sandbox.inFlight().writes < 1) await new Promise((r) => setTimeout(r, 10));
+    kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 100));
+    kill("SIGINT");
+    const run = await finished; // the PUT is still held by the paused sandbox
+    expect(run.code).toBe(130);
+    // The sandbox logs a request when it answers it: the PUT had no answer when the process left.
+    expect(sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(0);
+    sandbox.resume();
+  });
 });
 
 describe("docspace-migrate undo (built bin)", () => {
