@@ -5,6 +5,8 @@ export const FailureKind = {
   Http: "http",
   Envelope: "envelope",
   Unparsable: "unparsable",
+  /** JSON DocSpace could send, but not of the shape the tool relies on. */
+  BadAnswer: "bad-answer",
   ReadOnly: "read-only",
   Aborted: "aborted",
 } as const;
@@ -62,6 +64,8 @@ function describeFailure(kind: FailureKind, status: number | null): string {
       return `the portal answered with an error (statusCode ${status ?? "?"})`;
     case FailureKind.Unparsable:
       return "the answer was not the JSON DocSpace sends";
+    case FailureKind.BadAnswer:
+      return "the answer was not of the shape DocSpace sends";
     case FailureKind.ReadOnly:
       return "refused: this client is read-only (dry run), and only GET requests may be sent";
     case FailureKind.Aborted:

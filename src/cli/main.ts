@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ExitCode } from "./exit-codes.js";
+import { ExitCode } from "../report/exit-codes.js";
 import { runCli } from "./program.js";
 
 /** The bin: the only file that touches `process`. */

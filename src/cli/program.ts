@@ -3,17 +3,16 @@ import { demoCommand } from "../commands/demo.js";
 import { DEFAULT_SETTINGS, runCommand } from "../commands/run.js";
 import { sandboxCommand } from "../commands/sandbox.js";
 import { undoCommand } from "../commands/undo.js";
-import { systemClock } from "../engine/governor.js";
-import { createSendContext } from "../engine/send.js";
+import { systemClock } from "../api/governor.js";
 import { snapshotCommand } from "../commands/snapshot.js";
 import { validateCommand } from "../commands/validate.js";
 import { DEFAULT_DOCSPACE_VERSION } from "../sandbox/server.js";
 import { createLogger } from "./logger.js";
-import { clientFromEnv } from "./wiring.js";
-import type { Output } from "../commands/io.js";
+import { portalFromEnv } from "./wiring.js";
+import type { Output } from "../engine/session.js";
 import type { Env } from "../manifest/check.js";
 import { TOOL } from "../version.js";
-import { ExitCode } from "./exit-codes.js";
+import { ExitCode } from "../report/exit-codes.js";
 
 export interface CliContext {
   readonly env: Env;
@@ -289,25 +288,21 @@ Exit codes:
     .option("--group <id|name>", "only this group (repeatable)", collect, [])
     .option("--timeout <s>", "per-request timeout, seconds", integer(1, 600), 30)
     .action(async (o: { out: string; group: string[]; timeout: number }) => {
-      const wired = await clientFromEnv(ctx.env, { readOnly: true, timeoutMs: o.timeout * 1000 });
+      // The same rate budget and retries as a run: a large portal must not trip its own limit.
+      const wired = await portalFromEnv(ctx.env, {
+        readOnly: true,
+        settings: { ...DEFAULT_SETTINGS, timeout: o.timeout },
+        stop: ctx.stop,
+        clock: systemClock,
+      });
       if (!wired.ok) {
         ctx.output.err(wired.message);
         result.code = ExitCode.Usage;
         return;
       }
-      // The same rate budget and retries as a run: a large portal must not trip its own limit.
-      const sendCtx = createSendContext({
-        client: wired.client,
-        stop: ctx.stop,
-        clock: systemClock,
-        rate: DEFAULT_SETTINGS.rate,
-        concurrency: DEFAULT_SETTINGS.concurrency,
-        retries: DEFAULT_SETTINGS.retries,
-        maxWaitSeconds: DEFAULT_SETTINGS.maxWait,
-      });
       result.code = await snapshotCommand(
         { out: o.out, groups: o.group },
-        { send: sendCtx, output: ctx.output },
+        { portal: wired.portal, output: ctx.output },
       );
     });
 

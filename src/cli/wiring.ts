@@ -1,14 +1,23 @@
-import { DocSpaceClient } from "../api/client.js";
+import { connect } from "../api/connect.js";
 import { loadApiKey } from "../api/credentials.js";
+import type { Clock } from "../api/governor.js";
+import type { HttpPortal } from "../api/http-portal.js";
 import type { Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
-import { TOOL } from "../version.js";
+import type { RunSettings } from "../report/types.js";
 
-/** A client for the portal in DOCSPACE_URL (or the manifest's URL) with the key from the environment. */
-export async function clientFromEnv(
+/** The portal in DOCSPACE_URL (or the manifest's URL) with the key from the environment. */
+export async function portalFromEnv(
   env: Env,
-  options: { portalUrl?: string | null; apiKeyEnv?: string; readOnly: boolean; timeoutMs: number },
-): Promise<{ ok: true; client: DocSpaceClient } | { ok: false; message: string }> {
+  options: {
+    portalUrl?: string | null;
+    apiKeyEnv?: string;
+    readOnly: boolean;
+    settings: Omit<RunSettings, "verify">;
+    stop: AbortSignal;
+    clock: Clock;
+  },
+): Promise<{ ok: true; portal: HttpPortal } | { ok: false; message: string }> {
   const raw = options.portalUrl ?? env.DOCSPACE_URL;
   if (raw === undefined || raw.trim() === "") {
     return { ok: false, message: "no portal URL: set DOCSPACE_URL (or portal.url in the manifest)" };
@@ -19,12 +28,13 @@ export async function clientFromEnv(
   if (!key.ok) return { ok: false, message: key.message };
   return {
     ok: true,
-    client: new DocSpaceClient({
-      baseUrl: url.url,
+    portal: connect({
+      portal: url.url,
       apiKey: key.apiKey,
-      timeoutMs: options.timeoutMs,
       readOnly: options.readOnly,
-      userAgent: `${TOOL.name}/${TOOL.version}`,
+      settings: options.settings,
+      stop: options.stop,
+      clock: options.clock,
     }),
   };
 }

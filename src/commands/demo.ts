@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import { ExitCode } from "../cli/exit-codes.js";
-import type { Clock } from "../engine/governor.js";
+import { ExitCode } from "../report/exit-codes.js";
+import type { Clock } from "../api/governor.js";
 import { DEFAULT_SEED_PATH, loadSeedFile } from "../sandbox/seed.js";
 import { startSandbox } from "../sandbox/server.js";
-import type { Output } from "./io.js";
+import type { Output } from "../engine/session.js";
 import { runCommand } from "./run.js";
 
 export const EXAMPLE_MANIFEST = fileURLToPath(new URL("../../migrations.example.yaml", import.meta.url));

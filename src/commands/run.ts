@@ -1,30 +1,25 @@
-import { randomUUID } from "node:crypto";
-import { dirname, join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
-import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
-import { renderPreview, renderRunSummary } from "../cli/render.js";
-import { execute, notRun, stopBeforeWrites } from "../engine/execute.js";
-import type { Clock } from "../engine/governor.js";
+import type { Clock } from "../api/governor.js";
+import { execute } from "../engine/execute.js";
+import { preview } from "../engine/preview.js";
+import { identity, session, type Output } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
-import { recorder, settledOnPortal } from "../state/history.js";
-import { readHistory } from "../state/journal.js";
-import { openState } from "../state/open.js";
 import { MoveBehaviour } from "../portal/version.js";
-import { buildReport, outcomeOf } from "../report/build.js";
-import { MoveStatus, RunMode, type MoveResult, type Report, type RunSettings } from "../report/types.js";
+import { ExitCode } from "../report/exit-codes.js";
+import { renderPreview, renderRunSummary } from "../report/render.js";
+import { RunMode, type BeforeState, type RunSettings } from "../report/types.js";
 import { writeJsonAtomic } from "../report/write.js";
+import { settledOnPortal } from "../state/history.js";
 import { TOOL } from "../version.js";
-import { connect } from "./connect.js";
-import type { Output } from "./io.js";
-import { behaviourLine, previewMoves } from "./preview.js";
+import { behaviourLine, describePreview } from "./preview.js";
 
 export const DEFAULT_SETTINGS = {
   concurrency: 4,
@@ -181,198 +176,124 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     });
   }
 
-  const sendCtx = connect({
-    portal: portalUrl,
-    apiKey,
-    readOnly: dryRun,
-    settings,
-    stop: deps.stop,
-    clock,
-    baseBackoffMs: deps.baseBackoffMs,
-  });
-  const { governor, counters } = sendCtx;
-  const runId = randomUUID();
   const stateDir = flags.stateDir ?? join(dirname(deps.manifestFile ?? manifestPath), ".docspace-migrate");
-  const origin = new URL(portalUrl).origin;
-  const stateWarnings: string[] = [];
-  // One run per state directory (exit 5); a dry run takes no lock and writes no state.
-  const state = await openState(stateDir, runId, () => new Date(clock.now()), !dryRun);
-  if (!state.ok) {
-    output.err(state.message);
-    return ExitCode.Locked;
-  }
-  if (state.warning !== null) stateWarnings.push(state.warning);
-  const { journal } = state;
-  try {
-    const history = await readHistory(stateDir);
-    const records = recorder({ runId, portal: origin, now: clock.now });
-    const identity = (m: ResolvedMove) => ({ moveId: m.spec.id, from: m.from.id, to: m.to.id });
-    const keyOf = (m: ResolvedMove): string => records.key(identity(m));
-    logger.info(
-      {
-        event: "run.started",
-        runId,
-        mode: dryRun ? "dry-run" : "run",
-        portal: portalUrl,
-        moves: moveSpecs.length,
-        settings,
-      },
-      "run started",
-    );
+  const selected = (id: string): boolean =>
+    (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
+    !(flags.exclude ?? []).includes(id) &&
+    (savedPlan === null || savedPlan.moves.some((m) => m.id === id));
+  let names: (id: string) => string = (id) => id;
 
-    const selected = (id: string): boolean =>
-      (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
-      !(flags.exclude ?? []).includes(id) &&
-      (savedPlan === null || savedPlan.moves.some((m) => m.id === id));
-    const warnings: string[] = [...manifestWarnings, ...stateWarnings];
-    const problems: string[] = [];
-    let pre: Preflight | null = null;
-    let moves: MoveResult[];
-    let stopped: "aborted" | "deferred" | "interrupted" | null = null;
-    let names: (id: string) => string = (id) => id;
-    try {
-      pre = await runPreflight(sendCtx, moveSpecs);
+  const done = await session(
+    {
+      mode: dryRun ? RunMode.DryRun : RunMode.Run,
+      dryRun,
+      portalUrl,
+      apiKey,
+      settings,
+      stateDir,
+      manifest: { path: manifest.path, sha256: manifest.sha256 },
+      reportPath,
+      specs: moveSpecs,
+      interrupted: "interrupted by a signal before any move was sent",
+    },
+    deps,
+    async ({ portal, history, journal, records, moveJournal, warnings, problems }) => {
+      warnings.push(...manifestWarnings);
+      const keyOf = (m: ResolvedMove): string => records.key(identity(m));
+      const pre = await runPreflight(portal, moveSpecs);
       warnings.push(...preflightWarnings(pre, settings, dryRun));
       problems.push(...pre.problems.map((p) => p.message));
       // A move started but never recorded as finished (a crash) is judged from the groups just read.
       const recovered = new Set<string>();
+      const resumed = new Map<string, BeforeState>();
       for (const m of pre.moves) {
         if (m === null) continue;
         const doubt = history.inDoubt.get(keyOf(m));
         const source = pre.groups.get(m.from.id);
         const destination = pre.groups.get(m.to.id);
         if (doubt === undefined || source === undefined || destination === undefined) continue;
-        const done = settledOnPortal(
+        const settled = settledOnPortal(
           doubt,
-          source.members.map((x) => x.id),
+          { members: source.members.map((x) => x.id), managerId: source.managerId },
           destination.members.map((x) => x.id),
+          pre.behaviour !== MoveBehaviour.Copy,
         );
         warnings.push(
-          `move "${m.spec.id}" was in doubt (an earlier run stopped before recording its result); the portal shows it ${done ? "done, so it is not sent again" : "not done, so it runs"}`,
+          `move "${m.spec.id}" was in doubt (an earlier run stopped before recording its result); the portal shows it ${settled ? "done, so it is not sent again" : "not done, so it runs"}`,
         );
-        if (done) {
+        if (settled) {
           recovered.add(keyOf(m));
-          await journal?.append(records.finished(identity(m), "succeeded", "recovered"));
+          await journal?.append(records.recovered(identity(m)));
+        } else if (doubt.op !== "undo" && doubt.before !== undefined) {
+          resumed.set(keyOf(m), doubt.before);
         }
       }
       const alreadyDone = (m: ResolvedMove): boolean =>
         flags.force !== true && (history.done.has(keyOf(m)) || recovered.has(keyOf(m)));
+      const stale = savedPlan === null ? new Map<string, string[]>() : staleGroups(savedPlan, pre.groups);
+      const input = {
+        moves: moveSpecs,
+        preflight: pre,
+        selected,
+        concurrency: settings.concurrency,
+        stale,
+        alreadyDone,
+        resumed: (m: ResolvedMove) => resumed.get(keyOf(m)),
+      };
       if (dryRun) {
-        const preview = await previewMoves(sendCtx, moveSpecs, pre, selected, alreadyDone);
-        moves = preview.results;
-        names = (id) => preview.prediction.people.get(id)?.displayName ?? id;
-      } else {
-        if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
-        const stale = savedPlan === null ? new Map<string, string[]>() : staleGroups(savedPlan, pre.groups);
-        const result = await execute(
-          {
-            moves: moveSpecs,
-            preflight: pre,
-            selected,
-            verify: settings.verify,
-            concurrency: settings.concurrency,
-            stale,
-            alreadyDone,
-          },
-          {
-            send: sendCtx,
-            logger,
-            now: clock.now,
-            ...(journal === null
-              ? {}
-              : {
-                  journal: {
-                    started: (m: ResolvedMove, expected: readonly string[]) =>
-                      journal.append(records.started(identity(m), expected)),
-                    finished: (m: ResolvedMove, r: MoveResult) =>
-                      journal.append(records.finished(identity(m), r.status, r.reason)),
-                  },
-                }),
-            ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
-          },
-        );
-        moves = result.moves;
-        if (result.stopped !== null) {
-          stopped = result.stopped.kind;
-          problems.push(result.stopped.message);
-        }
+        const planned = await preview(input, { portal, logger, stop: deps.stop });
+        names = (id) => planned.people.get(id)?.displayName ?? id;
+        const stopped = planned.stopped?.kind ?? null;
+        if (planned.stopped !== null) problems.push(planned.stopped.message);
+        return { moves: describePreview(planned), preflight: pre, stopped };
       }
-    } catch (err) {
-      // Only reads happen before execute(): stopping here leaves the portal as it was.
-      const stop = stopBeforeWrites(err, "interrupted by a signal before any move was sent");
-      if (stop === null) throw err;
-      problems.push(stop.message);
-      stopped = stop.kind;
-      moves = moveSpecs.map((m, i) => notRun(m, pre?.moves[i] ?? null, MoveStatus.NotAttempted, stop.reason));
+      if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
+      const result = await execute(
+        { ...input, verify: settings.verify },
+        {
+          portal,
+          logger,
+          now: clock.now,
+          stop: deps.stop,
+          ...(moveJournal === undefined ? {} : { journal: moveJournal }),
+          ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
+        },
+      );
+      if (result.stopped !== null) problems.push(result.stopped.message);
+      return { moves: result.moves, preflight: pre, stopped: result.stopped?.kind ?? null };
+    },
+  );
+  if (!done.ok) return done.code;
+  const { report, preflight: pre } = done;
+  let planPath: string | undefined;
+  if (dryRun && flags.planOut !== undefined && pre !== null) {
+    if (report.problems.length > 0) {
+      output.err(`no plan written to ${flags.planOut}: the preview found blocking problems`);
+    } else {
+      await writeJsonAtomic(
+        flags.planOut,
+        buildPlan({
+          tool: TOOL,
+          createdAt: new Date(startedAt).toISOString(),
+          portal: portalUrl,
+          manifest: report.manifest,
+          preflight: pre,
+        }),
+      );
+      planPath = flags.planOut;
     }
-
-    const outcome = outcomeOf(moves, stopped);
-    const report: Report = buildReport({
-      tool: { name: TOOL.name, version: TOOL.version },
-      runId,
-      mode: dryRun ? RunMode.DryRun : RunMode.Run,
-      portal: portalUrl,
-      portalVersion: pre?.portalVersion ?? null,
-      behaviour: pre?.behaviour ?? null,
-      manifest: { path: manifest.path, sha256: manifest.sha256 },
-      startedAt: new Date(startedAt).toISOString(),
-      finishedAt: new Date(clock.now()).toISOString(),
-      settings,
-      outcome,
-      exitCode: exitCodeFor(outcome),
-      problems,
-      warnings,
-      moves,
-      counters: {
-        requests: governor.stats.requests,
-        retries: counters.retries,
-        rateLimited: governor.stats.rateLimited,
-      },
-    });
-    await writeJsonAtomic(reportPath, report);
-    let planPath: string | undefined;
-    if (dryRun && flags.planOut !== undefined && pre !== null) {
-      if (report.problems.length > 0) {
-        output.err(`no plan written to ${flags.planOut}: the preview found blocking problems`);
-      } else {
-        await writeJsonAtomic(
-          flags.planOut,
-          buildPlan({
-            tool: TOOL,
-            createdAt: new Date(startedAt).toISOString(),
-            portal: portalUrl,
-            manifest: report.manifest,
-            preflight: pre,
-          }),
-        );
-        planPath = flags.planOut;
-      }
-    }
-    logger.info(
-      {
-        event: "run.finished",
-        runId,
-        outcome,
-        exitCode: report.exitCode,
-        report: reportPath,
-        summary: report.summary,
-      },
-      "run finished",
-    );
-    const lines = dryRun
-      ? renderPreview(
-          report,
-          reportPath,
-          behaviourLine(report.portalVersion, report.behaviour),
-          names,
-          planPath,
-        )
-      : renderRunSummary(report, reportPath);
-    for (const line of lines) output.out(line);
-    return report.exitCode as ExitCode;
-  } finally {
-    await state.close();
   }
+  const lines = dryRun
+    ? renderPreview(
+        report,
+        done.reportPath,
+        behaviourLine(report.portalVersion, report.behaviour),
+        names,
+        planPath,
+      )
+    : renderRunSummary(report, done.reportPath);
+  for (const line of lines) output.out(line);
+  return report.exitCode as ExitCode;
 }
 
 /** Notes from the preflight that belong in the report's warnings. */

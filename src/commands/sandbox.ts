@@ -1,10 +1,10 @@
-import { ExitCode } from "../cli/exit-codes.js";
+import { ExitCode } from "../report/exit-codes.js";
 import { moveBehaviourOf, parseVersion } from "../portal/version.js";
 import type { FaultSettings } from "../sandbox/faults.js";
 import type { LimitSettings } from "../sandbox/limits.js";
 import { DEFAULT_SEED_PATH, loadSeedFile } from "../sandbox/seed.js";
 import { API_KEY_PATTERN, startSandbox } from "../sandbox/server.js";
-import type { Output } from "./io.js";
+import type { Output } from "../engine/session.js";
 
 export interface SandboxCommandOptions {
   readonly port: number;

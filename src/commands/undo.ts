@@ -1,387 +1,247 @@
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { default as addFormats } from "ajv-formats";
-import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
-import type { GroupDto } from "../api/dto.js";
-import { ApiError } from "../api/http-error.js";
-import { ExitCode, exitCodeFor } from "../cli/exit-codes.js";
-import { renderRunSummary } from "../cli/render.js";
-import { notRun, StopKind, stopBeforeWrites } from "../engine/execute.js";
-import type { Clock } from "../engine/governor.js";
-import { classify, isUnreachable, Verdict } from "../engine/retry-policy.js";
-import { InterruptedError, send, SendError, type SendContext } from "../engine/send.js";
-import type { Env } from "../manifest/check.js";
+import { execute } from "../engine/execute.js";
+import { preview } from "../engine/preview.js";
+import { identity, session, type SessionDeps } from "../engine/session.js";
+import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import type { MoveSpec } from "../manifest/types.js";
-import { preflight as runPreflight, snapshotOf } from "../plan/preflight.js";
-import type { GroupSnapshot } from "../plan/types.js";
-import { planUndo, type UndoStep } from "../plan/undo.js";
-import { buildReport, outcomeOf } from "../report/build.js";
-import { MoveStatus, Reason, RunMode, type MoveResult, type Report } from "../report/types.js";
-import { writeJsonAtomic } from "../report/write.js";
+import { planUndo, planUndoFromJournal, type UndoStep } from "../plan/inverse.js";
+import { preflight as runPreflight } from "../plan/preflight.js";
+import type { ResolvedMove } from "../plan/types.js";
+import { ExitCode } from "../report/exit-codes.js";
+import { renderRunSummary } from "../report/render.js";
+import { MoveStatus, RunMode, type MoveResult, type Report, type RunSettings } from "../report/types.js";
 import { reportSchema } from "../schemas.js";
-import { recorder } from "../state/history.js";
-import { openState } from "../state/open.js";
-import { TOOL } from "../version.js";
-import { connect } from "./connect.js";
-import type { Output } from "./io.js";
+import { readHistory } from "../state/journal.js";
+import { DEFAULT_SETTINGS } from "./run.js";
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 addFormats.default(ajv);
 const validReport = ajv.compile<Report>(reportSchema);
 
-export interface UndoDeps {
+export interface UndoDeps extends SessionDeps {
   readonly env: Env;
-  readonly output: Output;
-  readonly logger: Logger;
-  readonly stop: AbortSignal;
-  readonly clock: Clock;
-  readonly baseBackoffMs?: number;
 }
 
-const names = (ids: readonly string[], members: readonly { id: string; displayName: string }[]): string =>
-  ids.map((id) => members.find((m) => m.id === id)?.displayName ?? id).join(", ");
+export interface UndoFlags {
+  readonly dryRun: boolean;
+  readonly report?: string | undefined;
+  readonly stateDir?: string | undefined;
+}
+
+/** What to undo, where, with which key variable: from a run's report or from a manifest's journal. */
+interface UndoSource {
+  readonly steps: UndoStep[];
+  /** The portal the report or manifest names, before DOCSPACE_URL overrides it. */
+  readonly portal: string | null;
+  readonly apiKeyEnv: string;
+  readonly manifest: { readonly path: string; readonly sha256: string };
+  readonly stateDir: string;
+  readonly settings: RunSettings;
+  readonly reportPath: string;
+  readonly portalVersion: string | null;
+  readonly behaviour: Report["behaviour"];
+}
+
+type Loaded = { ok: true; source: UndoSource } | { ok: false; message: string };
 
 /**
- * `docspace-migrate undo <report.json> [--dry-run]`: puts the members of each move that succeeded back
- * where they were, last move first, from the report's own record of them.
+ * `docspace-migrate undo <report.json | manifest> [--dry-run]`: puts the members of each move that
+ * succeeded back where they were, last move first, through the engine that ran them: same governor,
+ * concurrency, journal and progress as a run.
  */
-export async function undoCommand(
-  reportFile: string,
-  flags: { dryRun: boolean; report?: string | undefined; stateDir?: string | undefined },
-  deps: UndoDeps,
-): Promise<ExitCode> {
-  const { output, logger, clock } = deps;
-  let original: unknown;
-  try {
-    original = JSON.parse(await readFile(reportFile, "utf8"));
-  } catch (err) {
+export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps): Promise<ExitCode> {
+  const { output } = deps;
+  const loaded = /\.json$/i.test(file)
+    ? await fromReport(file, flags)
+    : await fromManifest(file, flags, deps);
+  if (!loaded.ok) {
+    output.err(`${file}: ${loaded.message}; nothing was sent`);
+    return ExitCode.Usage;
+  }
+  const source = loaded.source;
+  // The portal named by the report or journal, DOCSPACE_URL overriding it, under the manifest's https rule.
+  const envUrl = deps.env.DOCSPACE_URL?.trim();
+  const rawUrl = envUrl !== undefined && envUrl !== "" ? envUrl : source.portal;
+  if (rawUrl === null) {
+    output.err("no portal URL: set DOCSPACE_URL or portal.url in the manifest; nothing was sent");
+    return ExitCode.Usage;
+  }
+  const url = normalizePortalUrl(rawUrl);
+  if (!url.ok) {
     output.err(
-      `${reportFile}: cannot read it as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was sent`,
+      `${rawUrl === envUrl ? "DOCSPACE_URL" : "the portal the report names"}: ${url.message}; nothing was sent`,
     );
     return ExitCode.Usage;
   }
-  if (!validReport(original)) {
-    output.err(`${reportFile}: not a docspace-migrate report (schema/report.schema.json); nothing was sent`);
-    return ExitCode.Usage;
+  if (source.steps.length === 0) {
+    output.out("nothing to undo: no move of it moved anyone on this portal");
+    return ExitCode.Ok;
   }
-  const plan = planUndo(original);
-  if (!plan.ok) {
-    output.err(`${reportFile}: ${plan.message}; nothing was sent`);
-    return ExitCode.Usage;
-  }
-  const envUrl = deps.env.DOCSPACE_URL;
-  if (envUrl !== undefined && envUrl.trim() !== "") {
-    const url = normalizePortalUrl(envUrl);
-    if (!url.ok || url.url !== original.portal) {
-      output.err(
-        `the report is for ${original.portal}, but DOCSPACE_URL names another portal; nothing was sent`,
-      );
-      return ExitCode.Usage;
-    }
-  }
-  const key = await loadApiKey(deps.env);
+  const key = await loadApiKey(deps.env, source.apiKeyEnv);
   if (!key.ok) {
     output.err(`${key.message}; nothing was sent`);
     return ExitCode.Usage;
   }
 
-  const settings = original.settings;
-  const ctx = connect({
-    portal: original.portal,
-    apiKey: key.apiKey,
-    readOnly: flags.dryRun,
-    settings,
-    stop: deps.stop,
-    clock,
-    baseBackoffMs: deps.baseBackoffMs,
-  });
-  const runId = randomUUID();
-  const startedAt = clock.now();
-  const origin = new URL(original.portal).origin;
-  const stateDir = flags.stateDir ?? join(dirname(original.manifest.path), ".docspace-migrate");
-  const warnings: string[] = [];
-  // One run per state directory (exit 5); a dry run takes no lock and writes no state.
-  const state = await openState(stateDir, runId, () => new Date(clock.now()), !flags.dryRun);
-  if (!state.ok) {
-    output.err(state.message);
-    return ExitCode.Locked;
-  }
-  if (state.warning !== null) warnings.push(state.warning);
-  const { journal } = state;
-  const records = recorder({ runId, portal: origin, now: clock.now });
-  try {
-    logger.info(
-      { event: "run.started", runId, mode: "undo", portal: original.portal, moves: plan.steps.length },
-      "undo started",
-    );
-    const problems: string[] = [];
-    let stopped: StopKind | null = null;
-    let results: MoveResult[] = [];
-    // The preflight of a run, over the groups involved: version, key, and each group read once.
-    const specs: MoveSpec[] = plan.steps.map((s, index) => specOf(s, index));
-    try {
-      const pre = await runPreflight(ctx, specs);
-      problems.push(...pre.problems.map((p) => p.message));
-      if (!flags.dryRun && pre.key.canWrite === false) {
-        problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
-        stopped = StopKind.Aborted;
-      }
-      const state = new Map(pre.groups);
-      for (const step of plan.steps) {
-        if (problems.length > 0) {
-          results.push(
-            notRun(
-              specs[results.length] as MoveSpec,
-              null,
-              MoveStatus.NotAttempted,
-              stopped === null ? Reason.Preflight : Reason.Aborted,
-            ),
-          );
-          continue;
-        }
-        if (stopped !== null) {
-          results.push(
-            notRun(
-              specs[results.length] as MoveSpec,
-              null,
-              MoveStatus.NotAttempted,
-              stopped === StopKind.Interrupted ? Reason.Interrupted : Reason.Aborted,
-            ),
-          );
-          continue;
-        }
-        const outcome = flags.dryRun ? previewStep(step, state) : await undoStep(step, state, ctx, logger);
-        results.push(outcome.result);
-        if (outcome.stop !== null) {
-          stopped = outcome.stop.kind;
-          problems.push(outcome.stop.message);
-        }
-        if (!flags.dryRun && outcome.result.status === MoveStatus.Succeeded) {
-          // The move is no longer done: a later run of the manifest will move these members again.
-          await journal?.append(
-            records.finished({ moveId: step.move.id, from: step.from.id, to: step.to.id }, "undone", null),
-          );
-        }
-      }
-    } catch (err) {
-      const stop = stopBeforeWrites(err, "interrupted by a signal before anything was put back");
-      if (stop === null) throw err;
-      problems.push(stop.message);
-      stopped = stop.kind;
-      results = specs.map((s) => notRun(s, null, MoveStatus.NotAttempted, stop.reason));
-    }
-    const lost = plan.steps.flatMap((s) => s.lostGuests);
-    if (lost.length > 0) {
-      warnings.push(
-        `${lost.length} guest(s) that the moves removed cannot be put back: DocSpace does not put guests in groups (${lost.join(", ")})`,
-      );
-    }
-    const outcome = outcomeOf(results, stopped);
-    const report = buildReport({
-      tool: { name: TOOL.name, version: TOOL.version },
-      runId,
+  const specs: MoveSpec[] = source.steps.map((s, index) => ({
+    id: s.id,
+    index,
+    from: { kind: "id", id: s.from.id },
+    to: { kind: "id", id: s.to.id },
+    note: s.note,
+  }));
+  const done = await session(
+    {
       mode: flags.dryRun ? RunMode.DryRun : RunMode.Undo,
+      dryRun: flags.dryRun,
+      portalUrl: url.url,
+      apiKey: key.apiKey,
+      settings: source.settings,
+      stateDir: source.stateDir,
+      manifest: source.manifest,
+      reportPath: source.reportPath,
+      specs,
+      interrupted: "interrupted by a signal before anything was put back",
+    },
+    deps,
+    async ({ portal, history, records, moveJournal, warnings, problems }) => {
+      const pre = await runPreflight(portal, specs);
+      const keyOf = (m: ResolvedMove): string => records.key(identity(m));
+      const input = {
+        moves: specs,
+        preflight: pre,
+        selected: () => true,
+        concurrency: source.settings.concurrency,
+        alreadyDone: (m: ResolvedMove) => history.undone.has(keyOf(m)),
+        undo: source.steps,
+      };
+      const lost = source.steps.flatMap((s) => s.lostGuests);
+      if (lost.length > 0) {
+        warnings.push(
+          `${lost.length} guest(s) that the moves removed cannot be put back: DocSpace does not put guests in groups (${lost.join(", ")})`,
+        );
+      }
+      const versions = { portalVersion: source.portalVersion, behaviour: source.behaviour };
+      if (flags.dryRun) {
+        const planned = await preview(input, { portal, logger: deps.logger, stop: deps.stop });
+        if (planned.stopped !== null) problems.push(planned.stopped.message);
+        return {
+          moves: planned.moves.map((m, i) => describeUndo(m, source.steps[i] as UndoStep)),
+          preflight: pre,
+          stopped: planned.stopped?.kind ?? null,
+          ...versions,
+        };
+      }
+      if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
+      const result = await execute(
+        { ...input, verify: true },
+        {
+          portal,
+          logger: deps.logger,
+          now: deps.clock.now,
+          stop: deps.stop,
+          ...(moveJournal === undefined ? {} : { journal: moveJournal }),
+          ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
+        },
+      );
+      if (result.stopped !== null) problems.push(result.stopped.message);
+      return { moves: result.moves, preflight: pre, stopped: result.stopped?.kind ?? null, ...versions };
+    },
+  );
+  if (!done.ok) return done.code;
+  for (const line of renderRunSummary(done.report, done.reportPath)) output.out(line);
+  return done.report.exitCode as ExitCode;
+}
+
+/** The dry run's words for one step: what it would put back, from the groups as they are now. */
+function describeUndo(result: MoveResult, step: UndoStep): MoveResult {
+  if (result.status !== MoveStatus.Planned || result.before === null) return result;
+  const inSource = new Set(result.before.source);
+  const inDestination = new Set(result.before.destination);
+  const back = step.restore.filter((id) => !inSource.has(id));
+  const warnings = [
+    `would put ${back.length} member(s) back into "${step.from.name}" and take ${step.removeFromDestination.filter((id) => inDestination.has(id)).length} out of "${step.to.name}"`,
+  ];
+  if (step.manager !== null && result.before.sourceManager !== step.manager)
+    warnings.push(`would make ${step.manager} the manager of "${step.from.name}" again`);
+  return { ...result, moved: back, droppedGuests: step.lostGuests, warnings };
+}
+
+const stateDirOf = (manifestPath: string): string =>
+  join(dirname(resolve(manifestPath)), ".docspace-migrate");
+
+async function fromReport(file: string, flags: UndoFlags): Promise<Loaded> {
+  let original: unknown;
+  try {
+    original = JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    return {
+      ok: false,
+      message: `cannot read it as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    };
+  }
+  if (!validReport(original))
+    return { ok: false, message: "not a docspace-migrate report (schema/report.schema.json)" };
+  const plan = planUndo(original);
+  if (!plan.ok) return plan;
+  // The key variable the manifest names, when the manifest is still there.
+  const manifest = await loadManifest(original.manifest.path, {}).catch(() => null);
+  return {
+    ok: true,
+    source: {
+      steps: plan.steps,
       portal: original.portal,
+      apiKeyEnv: manifest?.manifest?.apiKeyEnv ?? "DOCSPACE_API_KEY",
+      manifest: original.manifest,
+      stateDir: flags.stateDir ?? stateDirOf(original.manifest.path),
+      settings: original.settings,
+      reportPath:
+        flags.report ?? file.replace(/\.json$/i, "") + (flags.dryRun ? "-undo-dry-run.json" : "-undo.json"),
       portalVersion: original.portalVersion,
       behaviour: original.behaviour,
-      manifest: original.manifest,
-      startedAt: new Date(startedAt).toISOString(),
-      finishedAt: new Date(clock.now()).toISOString(),
-      settings,
-      outcome,
-      exitCode: exitCodeFor(outcome),
-      problems,
-      warnings,
-      moves: results,
-      counters: {
-        requests: ctx.governor.stats.requests,
-        retries: ctx.counters.retries,
-        rateLimited: ctx.governor.stats.rateLimited,
-      },
-    });
-    const reportPath =
-      flags.report ??
-      reportFile.replace(/\.json$/i, "") + (flags.dryRun ? "-undo-dry-run.json" : "-undo.json");
-    await writeJsonAtomic(reportPath, report);
-    logger.info(
-      { event: "run.finished", runId, outcome, exitCode: report.exitCode, report: reportPath },
-      "undo finished",
-    );
-    for (const line of renderRunSummary(report, reportPath)) output.out(line);
-    return report.exitCode as ExitCode;
-  } finally {
-    await state.close();
-  }
-}
-
-interface StepOutcome {
-  readonly result: MoveResult;
-  readonly stop: { kind: StopKind; message: string } | null;
-}
-
-/** The step as a manifest move, by id (names may have changed since the run). */
-const specOf = (step: UndoStep, index = 0): MoveSpec => ({
-  id: step.move.id,
-  index,
-  from: { kind: "id", id: step.from.id },
-  to: { kind: "id", id: step.to.id },
-  note: step.move.note,
-});
-
-function base(
-  step: UndoStep,
-  status: MoveStatus,
-  source: GroupSnapshot,
-  destination: GroupSnapshot,
-): MoveResult {
-  const spec = specOf(step);
-  return {
-    ...notRun(spec, { spec, from: step.from, to: step.to }, status, Reason.Preflight),
-    reason: null,
-    before: {
-      source: source.members.map((m) => m.id),
-      destination: destination.members.map((m) => m.id),
-      sourceManager: source.managerId,
     },
   };
 }
 
-/** The dry run of one step: what would change, from the groups as they are now. */
-function previewStep(step: UndoStep, state: ReadonlyMap<string, GroupSnapshot>): StepOutcome {
-  const source = state.get(step.from.id) as GroupSnapshot;
-  const destination = state.get(step.to.id) as GroupSnapshot;
-  const inSource = new Set(source.members.map((m) => m.id));
-  const inDestination = new Set(destination.members.map((m) => m.id));
-  const warnings = [
-    `would put ${step.restore.filter((id) => !inSource.has(id)).length} member(s) back into "${step.from.name}" and take ${step.removeFromDestination.filter((id) => inDestination.has(id)).length} out of "${step.to.name}"`,
-  ];
-  if (step.manager !== null && source.managerId !== step.manager)
-    warnings.push(`would make ${step.manager} the manager of "${step.from.name}" again`);
+async function fromManifest(file: string, flags: UndoFlags, deps: UndoDeps): Promise<Loaded> {
+  const loaded = await loadManifest(file, deps.env);
+  if (loaded.manifest === null) {
+    for (const issue of loaded.issues) deps.output.err(formatIssue(issue));
+    return { ok: false, message: "invalid manifest" };
+  }
+  const manifest = loaded.manifest;
+  const stateDir = flags.stateDir ?? stateDirOf(file);
+  const portal = manifest.portalUrl ?? deps.env.DOCSPACE_URL ?? null;
+  const url = portal === null ? null : normalizePortalUrl(portal);
+  const history = await readHistory(stateDir);
+  const steps = url?.ok === true ? planUndoFromJournal(history, new URL(url.url).origin) : [];
+  const stamp = new Date(deps.clock.now())
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
   return {
-    result: {
-      ...base(step, MoveStatus.Planned, source, destination),
-      moved: step.restore.filter((id) => !inSource.has(id)),
-      droppedGuests: step.lostGuests,
-      warnings,
+    ok: true,
+    source: {
+      steps,
+      portal,
+      apiKeyEnv: manifest.apiKeyEnv,
+      manifest: { path: resolve(file), sha256: manifest.sha256 },
+      stateDir,
+      settings: { ...DEFAULT_SETTINGS, ...stripUndefined(manifest.settings), verify: true },
+      reportPath:
+        flags.report ??
+        `reports/${file.replace(/^.*[\\/]/, "").replace(/\.ya?ml$/i, "")}-${stamp}${flags.dryRun ? "-undo-dry-run" : "-undo"}.json`,
+      portalVersion: null,
+      behaviour: null,
     },
-    stop: null,
   };
 }
 
-/** Puts one move back: re-add to the source, take out of the destination, restore the manager; checked from the answers. */
-async function undoStep(
-  step: UndoStep,
-  state: Map<string, GroupSnapshot>,
-  ctx: SendContext,
-  logger: Logger,
-): Promise<StepOutcome> {
-  const log = logger.child({ move: step.move.id });
-  let source = state.get(step.from.id) as GroupSnapshot;
-  let destination = state.get(step.to.id) as GroupSnapshot;
-  const start = base(step, MoveStatus.Failed, source, destination);
-  let attempts = 0;
-  const call = async (method: "PUT" | "DELETE", path: string, body: unknown): Promise<GroupSnapshot> => {
-    const sent = await send<GroupDto>(ctx, { method, path, body });
-    attempts += sent.attempts;
-    return snapshotOf(sent.result.response);
-  };
-  try {
-    log.info(
-      { event: "move.started", from: step.from.id, to: step.to.id },
-      `putting back ${step.to.name} → ${step.from.name}`,
-    );
-    if (step.restore.length > 0)
-      source = await call("PUT", `/api/2.0/group/${step.from.id}/members`, { members: step.restore });
-    if (step.removeFromDestination.length > 0) {
-      destination = await call("DELETE", `/api/2.0/group/${step.to.id}/members`, {
-        members: step.removeFromDestination,
-      });
-    }
-    if (step.manager !== null)
-      source = await call("PUT", `/api/2.0/group/${step.from.id}/manager`, { userId: step.manager });
-  } catch (err) {
-    const cause = err instanceof SendError ? err.cause : err;
-    attempts += err instanceof SendError ? err.attempts : 0;
-    if (cause instanceof InterruptedError) {
-      return {
-        result: {
-          ...start,
-          attempts,
-          reason: Reason.Interrupted,
-          error: { kind: "interrupted", message: cause.message, httpStatus: null },
-        },
-        stop: { kind: StopKind.Interrupted, message: "interrupted by a signal" },
-      };
-    }
-    if (!(cause instanceof ApiError)) throw cause;
-    const fatal = classify(cause, ctx.policy) === Verdict.Abort || isUnreachable(cause);
-    const result: MoveResult = {
-      ...start,
-      attempts,
-      reason: Reason.HttpError,
-      httpStatus: cause.httpStatus,
-      error: { kind: cause.kind, message: cause.message, httpStatus: cause.httpStatus },
-    };
-    log.warn({ event: "move.failed", httpStatus: cause.httpStatus }, cause.message);
-    return {
-      result,
-      stop: fatal ? { kind: StopKind.Aborted, message: `undo of "${step.move.id}": ${cause.message}` } : null,
-    };
-  }
-  state.set(step.from.id, source);
-  state.set(step.to.id, destination);
-  const inSource = new Set(source.members.map((m) => m.id));
-  const missing = step.restore.filter((id) => !inSource.has(id));
-  const stillThere = step.removeFromDestination.filter((id) => destination.members.some((m) => m.id === id));
-  const managerOk = step.manager === null || source.managerId === step.manager;
-  const warnings =
-    step.lostGuests.length > 0
-      ? [
-          `${step.lostGuests.length} guest(s) cannot be put back into "${step.from.name}" (DocSpace does not put guests in groups)`,
-        ]
-      : [];
-  if (missing.length > 0 || stillThere.length > 0 || !managerOk) {
-    const message = [
-      missing.length > 0
-        ? `${missing.length} member(s) could not be put back into "${step.from.name}" (disabled or removed since?): ${missing.join(", ")}`
-        : "",
-      stillThere.length > 0
-        ? `${stillThere.length} member(s) are still in "${step.to.name}": ${names(stillThere, destination.members)}`
-        : "",
-      managerOk ? "" : `the manager of "${step.from.name}" is not restored`,
-    ]
-      .filter((s) => s !== "")
-      .join("; ");
-    log.warn({ event: "move.failed", reason: "unverified" }, message);
-    return {
-      result: {
-        ...start,
-        attempts,
-        reason: Reason.Unverified,
-        moved: step.restore.filter((id) => inSource.has(id)),
-        warnings,
-        error: { kind: "unverified", message, httpStatus: null },
-      },
-      stop: null,
-    };
-  }
-  log.info({ event: "move.succeeded" }, "put back");
-  return {
-    result: {
-      ...start,
-      status: MoveStatus.Succeeded,
-      attempts,
-      httpStatus: 200,
-      moved: step.restore,
-      managerRemoved: null,
-      droppedGuests: step.lostGuests,
-      verified: true,
-      warnings,
-    },
-    stop: null,
-  };
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,7 +1,7 @@
-import { ExitCode } from "../cli/exit-codes.js";
+import { ExitCode } from "../report/exit-codes.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { refKey, Severity } from "../manifest/types.js";
-import type { Output } from "./io.js";
+import type { Output } from "../engine/session.js";
 
 /** `docspace-migrate validate <manifest>`: schema and semantic checks, every problem at once, no network. */
 export async function validateCommand(file: string, deps: { env: Env; output: Output }): Promise<ExitCode> {

@@ -1,7 +1,11 @@
-import type { ApiKeyDto, EmployeeDto, GroupDto, VersionDto } from "../api/dto.js";
-import { ApiError } from "../api/http-error.js";
-import { InterruptedError, send, SendError, type SendContext } from "../engine/send.js";
-import { classify, isUnreachable, Verdict } from "../engine/retry-policy.js";
+import {
+  PortalError,
+  PortalErrorKind,
+  type GroupSummary,
+  type KeyInfo,
+  type Portal,
+  type SelfInfo,
+} from "../portal/port.js";
 import { RULES } from "../manifest/rules.js";
 import { describeRef, type GroupRef, type MoveSpec } from "../manifest/types.js";
 import { moveBehaviourOf, parseVersion } from "../portal/version.js";
@@ -11,7 +15,6 @@ import {
   type GroupName,
   type GroupSnapshot,
   type KeyCheck,
-  type MemberInfo,
   type Preflight,
 } from "./types.js";
 
@@ -21,44 +24,29 @@ export class PreflightAbort extends Error {
 }
 
 const WRITE_SCOPES = ["*", "*:write", "accounts:write"];
-const PAGE = 100;
+
+/** A failure that ends the preflight: a refused key or a gone portal (as PreflightAbort), a stop, a deferral. */
+function ending(err: unknown): Error | null {
+  if (!(err instanceof PortalError)) return err instanceof Error ? err : new Error(String(err));
+  if (err.fatal) return abort(err);
+  if (err.kind === PortalErrorKind.Interrupted || err.kind === PortalErrorKind.Deferred) return err;
+  return null;
+}
 
 /**
  * Everything read before the first write: the portal's version, what the key may do,
  * names resolved to ids, and every group involved read once. Problems are collected, not thrown.
  */
-export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): Promise<Preflight> {
-  const get = async <T>(path: string, query?: Record<string, string | number>): Promise<T> =>
-    (await send<T>(ctx, { method: "GET", path, ...(query === undefined ? {} : { query }) })).result.response;
-  /** The failure itself, and a PreflightAbort when it means the run cannot go on. */
-  const unwrap = (err: unknown): { cause: Error; abort: PreflightAbort | null } => {
-    const cause = err instanceof SendError ? err.cause : err;
-    // A stop is not a finding about the portal: it ends the preflight as it is.
-    if (cause instanceof InterruptedError) throw cause;
-    if (!(cause instanceof ApiError))
-      return { cause: cause instanceof Error ? cause : new Error(String(cause)), abort: null };
-    const fatal = classify(cause, ctx.policy) === Verdict.Abort || isUnreachable(cause);
-    return { cause, abort: fatal ? abort(cause) : null };
-  };
-  /** Reads that may say "cannot tell" (403 for a key without the self scope, 404 before v3.2) give null. */
-  const optional = async <T>(path: string): Promise<T | null> => {
-    try {
-      return await get<T>(path);
-    } catch (err) {
-      const { cause, abort: stop } = unwrap(err);
-      if (cause instanceof ApiError && (cause.httpStatus === 403 || cause.httpStatus === 404)) return null;
-      if (stop !== null) throw stop;
-      return null;
-    }
-  };
-
-  const version = await optional<VersionDto>("/api/2.0/settings/version/build");
-  const portalVersion = version?.docSpace ?? null;
+export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Promise<Preflight> {
+  const [portalVersion, keyInfo, self] = await Promise.all([
+    portal.version(),
+    portal.key(),
+    portal.self(),
+  ]).catch((err: unknown) => {
+    throw ending(err) ?? err;
+  });
   const parsed = portalVersion === null ? null : parseVersion(portalVersion);
-  const key = checkKey(
-    await optional<ApiKeyDto>("/api/2.0/keys/@self"),
-    await optional<EmployeeDto>("/api/2.0/people/@self"),
-  );
+  const key = checkKey(keyInfo, self);
 
   const problems: BlockingProblem[] = [];
   const resolved = new Map<string, GroupName | string>(); // ref key → group, or why not
@@ -67,11 +55,12 @@ export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): P
   ];
   await Promise.all(
     names.map(async (name) => {
-      let found: GroupDto[];
+      let found: GroupSummary[];
       try {
-        found = await readAll(name);
+        found = await portal.findGroups(name);
       } catch (err) {
-        if (err instanceof PreflightAbort || err instanceof InterruptedError) throw err;
+        const end = ending(err);
+        if (end !== null) throw end;
         resolved.set(
           `name:${name}`,
           `the groups could not be searched for ${JSON.stringify(name)} (${(err as Error).message})`,
@@ -80,7 +69,7 @@ export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): P
       }
       const exact = found.filter((g) => g.name === name);
       if (exact.length === 1) {
-        const only = exact[0] as GroupDto;
+        const only = exact[0] as GroupSummary;
         resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
       } else if (exact.length === 0) {
         const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
@@ -96,22 +85,6 @@ export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): P
       }
     }),
   );
-  async function readAll(name: string): Promise<GroupDto[]> {
-    const all: GroupDto[] = [];
-    for (;;) {
-      const page = await send<GroupDto[]>(ctx, {
-        method: "GET",
-        path: "/api/2.0/group",
-        query: { filterValue: name, startIndex: all.length, count: PAGE },
-      }).catch((err: unknown) => {
-        const { cause, abort: stop } = unwrap(err);
-        throw stop ?? cause;
-      });
-      all.push(...page.result.response);
-      if (page.result.response.length === 0 || all.length >= (page.result.total ?? all.length)) return all;
-    }
-  }
-
   const ids = new Set<string>();
   for (const move of moves) for (const ref of [move.from, move.to]) if (ref.kind === "id") ids.add(ref.id);
   for (const value of resolved.values()) if (typeof value !== "string") ids.add(value.id);
@@ -120,16 +93,15 @@ export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): P
   await Promise.all(
     [...ids].map(async (id) => {
       try {
-        groups.set(id, snapshotOf(await get<GroupDto>(`/api/2.0/group/${id}`)));
+        groups.set(id, await portal.group(id));
       } catch (err) {
-        const { cause, abort: stop } = unwrap(err);
-        if (stop !== null) throw stop;
-        const status = cause instanceof ApiError ? cause.httpStatus : null;
+        const end = ending(err);
+        if (end !== null) throw end;
         unreadable.set(
           id,
-          status === 404
+          (err as PortalError).notFound
             ? "the group does not exist (or was deleted)"
-            : `the group could not be read (${cause.message})`,
+            : `the group could not be read (${(err as PortalError).message})`,
         );
       }
     }),
@@ -211,7 +183,7 @@ export async function preflight(ctx: SendContext, moves: readonly MoveSpec[]): P
   };
 }
 
-function abort(cause: ApiError): PreflightAbort {
+function abort(cause: PortalError): PreflightAbort {
   const why =
     cause.httpStatus === 401
       ? "the portal did not accept the API key (401): check DOCSPACE_API_KEY, and that the key is active and not expired"
@@ -221,51 +193,29 @@ function abort(cause: ApiError): PreflightAbort {
   return new PreflightAbort(why, { cause });
 }
 
-export function snapshotOf(dto: GroupDto): GroupSnapshot {
-  return {
-    id: dto.id.toLowerCase(),
-    name: dto.name,
-    managerId: dto.manager?.id.toLowerCase() ?? null,
-    members: (dto.members ?? []).map(memberOf),
-    isSystem: dto.isSystem === true,
-  };
-}
-
-/** A member as the API lists it; a missing status is read as active (the group read lists active and pending users). */
-export const memberOf = (m: EmployeeDto): MemberInfo => ({
-  id: m.id.toLowerCase(),
-  displayName: m.displayName,
-  status: typeof m.status === "number" ? m.status : 1,
-  isVisitor: m.isVisitor === true,
-});
-
 /** What the key may do: permissions empty or `*` = full; the user must be an admin or the owner. */
-export function checkKey(key: ApiKeyDto | null, self: EmployeeDto | null): KeyCheck {
+export function checkKey(key: KeyInfo | null, self: SelfInfo | null): KeyCheck {
   const refusals: string[] = [];
   const notes: string[] = [];
   let known = true;
   if (key === null) {
     known = false;
-    notes.push(
-      "the key's permissions could not be read (GET /api/2.0/keys/@self: portals before v3.2 do not have it)",
-    );
+    notes.push("the key's permissions could not be read (portals before v3.2 cannot tell)");
   } else {
-    const permissions = key.permissions ?? [];
+    const permissions = key.permissions;
     if (permissions.length > 0 && !permissions.some((p) => WRITE_SCOPES.includes(p))) {
       refusals.push(
         `the key's permissions (${permissions.join(", ")}) do not include accounts:write, which moving members needs`,
       );
     }
-    if (key.isActive === false) refusals.push("the key is not active");
-    if (key.expiresAt !== undefined) notes.push(`the key expires at ${key.expiresAt}`);
+    if (!key.isActive) refusals.push("the key is not active");
+    if (key.expiresAt !== null) notes.push(`the key expires at ${key.expiresAt}`);
   }
   if (self === null) {
     known = false;
-    notes.push(
-      "the key's user could not be read (GET /api/2.0/people/@self needs the accounts.self:read scope)",
-    );
-  } else if (self.isOwner !== true && self.isAdmin !== true) {
-    const role = self.isRoomAdmin === true ? "a room admin" : self.isVisitor === true ? "a guest" : "a user";
+    notes.push("the key's user could not be read (that needs the accounts.self:read scope)");
+  } else if (!self.isOwner && !self.isAdmin) {
+    const role = self.isRoomAdmin ? "a room admin" : self.isVisitor ? "a guest" : "a user";
     refusals.push(
       `the key belongs to ${self.displayName}, ${role}: only DocSpace admins and the owner may move members`,
     );

@@ -1,21 +1,8 @@
 import type { MoveSpec } from "../manifest/types.js";
 import type { MoveBehaviour } from "../portal/version.js";
 
-export interface MemberInfo {
-  readonly id: string;
-  readonly displayName: string;
-  readonly status: number;
-  readonly isVisitor: boolean;
-}
-
-/** A group as read once before anything is written: the before-snapshot. */
-export interface GroupSnapshot {
-  readonly id: string;
-  readonly name: string;
-  readonly managerId: string | null;
-  readonly members: readonly MemberInfo[];
-  readonly isSystem: boolean;
-}
+export type { GroupSnapshot, MemberInfo } from "../portal/port.js";
+import type { GroupSnapshot } from "../portal/port.js";
 
 export interface GroupName {
   readonly id: string;

@@ -105,7 +105,7 @@ export class PortalModel {
     return [...(this.#groups.get(lower(id))?.members ?? [])];
   }
 
-  /** `GET /api/2.0/group`: user groups only, never system or removed ones; paged after sorting. */
+  /** DocSpace's group list: user groups only, never system or removed ones; paged after sorting. */
   listGroups(query: GroupQuery = {}): { items: GroupView[]; total: number } {
     const text = query.filterValue?.trim().toLowerCase() ?? "";
     let groups = [...this.#groups.values()].filter((g) => !g.removed && g.name.toLowerCase().includes(text));
@@ -132,7 +132,7 @@ export class PortalModel {
   }
 
   /**
-   * `PUT /api/2.0/group/{fromId}/members/{toId}`. Source first, then
+   * DocSpace's move (`moveMembersTo`). Source first, then
    * destination, both before anything changes. Each active or pending member is added to the destination
    * unless a guest (an upsert: existing members stay once); from v3.7.1 each is then removed from the
    * source, guests included, and a manager loses the role. `from == to` therefore empties the group.
@@ -222,6 +222,26 @@ export class PortalModel {
       if (!result.found) return result;
     }
     return { found: true, value: this.#view(group) };
+  }
+
+  /**
+   * `POST /group`: a new group (duplicate names are accepted). From v3.7.1 an unknown, disabled or guest
+   * manager refuses the whole request; before, such a manager is silently skipped.
+   */
+  createGroup(id: string, name: string, managerId: string | null): Lookup<GroupView> {
+    const manager = managerId === null ? undefined : this.user(managerId);
+    const valid = manager !== undefined && !manager.isVisitor && manager.status !== UserStatus.Disabled;
+    if (managerId !== null && !valid && this.behaviour === MoveBehaviour.Move)
+      return { found: false, which: "user" };
+    const state: GroupState = {
+      id: lower(id),
+      name,
+      managerId: valid ? manager.id : null,
+      members: new Set(valid ? [manager.id] : []),
+      removed: false,
+    };
+    this.#groups.set(state.id, state);
+    return { found: true, value: this.#view(state) };
   }
 
   /** Marks a group deleted: DocSpace keeps the row, but every lookup says not found. */

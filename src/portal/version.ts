@@ -23,3 +23,6 @@ export type MoveBehaviour = (typeof MoveBehaviour)[keyof typeof MoveBehaviour];
 
 export const moveBehaviourOf = (version: Version): MoveBehaviour =>
   compareVersions(version, MOVE_REMOVES_FROM) >= 0 ? MoveBehaviour.Move : MoveBehaviour.Copy;
+
+/** A server version with each behaviour, for the model that predicts it. */
+export const MODEL_VERSION = { [MoveBehaviour.Move]: "3.7.2", [MoveBehaviour.Copy]: "3.6.0" } as const;

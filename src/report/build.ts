@@ -1,4 +1,12 @@
-import { MoveStatus, Outcome, Reason, type MoveResult, type Report, type Summary } from "./types.js";
+import {
+  MoveStatus,
+  Outcome,
+  Reason,
+  type GroupRefReport,
+  type MoveResult,
+  type Report,
+  type Summary,
+} from "./types.js";
 
 /** The run's outcome from its move results and how it ended. Pure. */
 export function outcomeOf(
@@ -42,3 +50,42 @@ export function buildReport(input: ReportInput): Report {
   const { counters, ...rest } = input;
   return { reportVersion: 1, ...rest, summary: summarize(input.moves, counters) };
 }
+
+/** A result for a move that did not run. */
+export function notRun(
+  move: { readonly id: string; readonly note: string | null; readonly from: RefLike; readonly to: RefLike },
+  resolved: { readonly from: GroupRefReport; readonly to: GroupRefReport } | null,
+  status: MoveStatus,
+  reason: Reason,
+  message?: string,
+): MoveResult {
+  const ref = (r: RefLike): GroupRefReport => ({
+    id: r.kind === "id" ? r.id : null,
+    name: r.kind === "name" ? r.name : null,
+  });
+  return {
+    id: move.id,
+    note: move.note,
+    from: resolved?.from ?? ref(move.from),
+    to: resolved?.to ?? ref(move.to),
+    status,
+    reason,
+    attempts: 0,
+    durationMs: 0,
+    httpStatus: null,
+    error: message === undefined ? null : { kind: reason, message, httpStatus: null },
+    before: null,
+    moved: [],
+    alreadyInDestination: [],
+    droppedGuests: [],
+    guestsLeftInSource: [],
+    managerRemoved: null,
+    completion: null,
+    verified: false,
+    warnings: [],
+  };
+}
+
+/** A manifest's group reference, as far as a result needs it. */
+type RefLike =
+  { readonly kind: "id"; readonly id: string } | { readonly kind: "name"; readonly name: string };

@@ -32,6 +32,8 @@ export const Reason = {
   Deferred: "deferred",
   Interrupted: "interrupted",
   Excluded: "excluded",
+  BadAnswer: "bad-answer",
+  AlreadyUndone: "already-undone",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -12,16 +12,36 @@ interface RecordBase {
   readonly to: string;
 }
 
+/** The groups as an operation found them before its first write (ids only). */
+export interface BeforeSnapshot {
+  readonly source: readonly string[];
+  readonly destination: readonly string[];
+  readonly sourceManager: string | null;
+}
+
 export interface StartedRecord extends RecordBase {
   readonly event: "started";
-  /** The members the move was to take (active and pending non-guests of the source). */
+  /** A move, or the undo of one (absent in records written before undo was journaled: a move). */
+  readonly op?: "move" | "undo";
+  /** The members the move was to take (active and pending non-guests of the source); undo: to put back. */
   readonly expected: readonly string[];
+  /** The source's guests, whom the move drops (v3.7.1 and later). */
+  readonly guests?: readonly string[];
+  /** The before-snapshot: what `undo <manifest>` puts back when no report was written. */
+  readonly before?: BeforeSnapshot;
 }
 
 export interface FinishedRecord extends RecordBase {
   readonly event: "finished";
+  readonly op?: "move" | "undo";
   readonly status: string;
   readonly reason: string | null;
+  /** What a move that succeeded did, for `undo <manifest>`. */
+  readonly moved?: readonly string[];
+  readonly alreadyInDestination?: readonly string[];
+  readonly droppedGuests?: readonly string[];
+  readonly managerRemoved?: string | null;
+  readonly names?: { readonly from: string | null; readonly to: string | null };
 }
 
 export type JournalRecord = StartedRecord | FinishedRecord;
@@ -44,45 +64,122 @@ export function recorder(run: { runId: string; portal: string; now: () => number
   });
   return {
     key: (move: MoveIdentity): string => moveKey({ portal: run.portal, ...move }),
-    started: (move: MoveIdentity, expected: readonly string[]): StartedRecord => ({
+    started: (
+      move: MoveIdentity,
+      detail: {
+        op: "move" | "undo";
+        expected: readonly string[];
+        guests: readonly string[];
+        before: BeforeSnapshot;
+      },
+    ): StartedRecord => ({
       ...base(move),
       event: "started",
-      expected,
+      op: detail.op,
+      expected: detail.expected,
+      guests: detail.guests,
+      before: {
+        source: detail.before.source,
+        destination: detail.before.destination,
+        sourceManager: detail.before.sourceManager,
+      },
     }),
-    finished: (move: MoveIdentity, status: string, reason: string | null): FinishedRecord => ({
+    /** An operation's result; an undo that succeeded is recorded as `undone`. */
+    finished: (
+      move: MoveIdentity,
+      result: OperationResult,
+      op: "move" | "undo" = "move",
+    ): FinishedRecord => ({
       ...base(move),
       event: "finished",
-      status,
-      reason,
+      op,
+      status: op === "undo" && result.status === "succeeded" ? "undone" : result.status,
+      reason: result.reason,
+      ...(result.status === "succeeded" && op === "move"
+        ? {
+            moved: result.moved,
+            alreadyInDestination: result.alreadyInDestination,
+            droppedGuests: result.droppedGuests,
+            managerRemoved: result.managerRemoved,
+            names: { from: result.from.name, to: result.to.name },
+          }
+        : {}),
+    }),
+    /** A move in doubt that the portal shows done. */
+    recovered: (move: MoveIdentity): FinishedRecord => ({
+      ...base(move),
+      event: "finished",
+      op: "move",
+      status: "succeeded",
+      reason: "recovered",
     }),
   };
+}
+
+/** The parts of a result the journal keeps. */
+export interface OperationResult {
+  readonly status: string;
+  readonly reason: string | null;
+  readonly moved: readonly string[];
+  readonly alreadyInDestination: readonly string[];
+  readonly droppedGuests: readonly string[];
+  readonly managerRemoved: string | null;
+  readonly from: { readonly name: string | null };
+  readonly to: { readonly name: string | null };
 }
 
 export const moveKey = (r: { portal: string; moveId: string; from: string; to: string }): string =>
   `${r.portal}\u0000${r.moveId}\u0000${r.from}\u0000${r.to}`;
 
+/** What the journal knows of one move on one portal. */
+export interface MoveHistory {
+  /** The last move (not undo) started, with its before-snapshot. */
+  readonly started: StartedRecord | null;
+  /** The last result of a move that succeeded (not an undo). */
+  readonly succeeded: FinishedRecord | null;
+}
+
 export interface History {
-  /** Keys of moves whose last finished record says succeeded. */
+  /** Keys of moves whose last word is a move that succeeded. */
   readonly done: ReadonlySet<string>;
-  /** Moves started whose result never got written (a crash): check the portal before resending. */
+  /** Keys of moves whose last word is an undo that succeeded. */
+  readonly undone: ReadonlySet<string>;
+  /** Moves (or undos) started whose result never got written (a crash): check the portal before resending. */
   readonly inDoubt: ReadonlyMap<string, StartedRecord>;
+  /** Per key, in the order first seen: what `undo <manifest>` and `history` need. */
+  readonly moves: ReadonlyMap<string, MoveHistory>;
 }
 
 /** Folds the records in order: the last word on each move counts. Unreadable lines are skipped. */
 export function foldHistory(records: readonly JournalRecord[]): History {
   const done = new Set<string>();
+  const undone = new Set<string>();
   const open = new Map<string, StartedRecord>();
+  const moves = new Map<string, { started: StartedRecord | null; succeeded: FinishedRecord | null }>();
   for (const record of records) {
     const key = moveKey(record);
+    const entry = moves.get(key) ?? { started: null, succeeded: null };
+    moves.set(key, entry);
     if (record.event === "started") {
       open.set(key, record);
-    } else {
-      open.delete(key);
-      if (record.status === "succeeded") done.add(key);
-      else if (record.status === "failed" || record.status === "undone") done.delete(key);
+      if (record.op !== "undo") entry.started = record;
+      continue;
+    }
+    open.delete(key);
+    if (record.status === "undone") {
+      done.delete(key);
+      undone.add(key);
+    } else if (record.op === "undo") {
+      // An undo that failed or did not run changes nothing about the move.
+    } else if (record.status === "succeeded") {
+      done.add(key);
+      undone.delete(key);
+      entry.succeeded = record;
+    } else if (record.status === "failed") {
+      done.delete(key);
     }
   }
-  return { done, inDoubt: open };
+  return { done, undone, inDoubt: open, moves };
 }
 
 /** Parses JSONL text; a torn last line (a crash mid-write) is ignored, as is anything not a record. */
@@ -107,15 +204,25 @@ export function parseJournal(text: string): JournalRecord[] {
 }
 
 /**
- * An in-doubt move, judged from what the portal shows now: done when none of the expected members is
- * left in the source and all are in the destination.
+ * An in-doubt move, judged from what the portal shows now: done only when the portal shows every effect of
+ * the move — its members in the destination and out of the source, its guests gone and the source's
+ * manager cleared when that manager moved (`removesFromSource`: v3.7.1 and later). A move whose source
+ * held nobody to move shows nothing of itself, so it is never judged done: it is sent again.
  */
 export function settledOnPortal(
   started: StartedRecord,
-  source: readonly string[],
+  source: { readonly members: readonly string[]; readonly managerId: string | null },
   destination: readonly string[],
+  removesFromSource = true,
 ): boolean {
-  const inSource = new Set(source);
+  if (started.expected.length === 0) return false;
+  const inSource = new Set(source.members);
   const inDestination = new Set(destination);
-  return started.expected.every((id) => !inSource.has(id) && inDestination.has(id));
+  if (!started.expected.every((id) => !inSource.has(id) && inDestination.has(id))) return false;
+  if (!removesFromSource) return true;
+  if ((started.guests ?? []).some((id) => inSource.has(id))) return false;
+  const manager = started.before?.sourceManager ?? null;
+  const managerMoved =
+    manager !== null && (started.expected.includes(manager) || (started.guests ?? []).includes(manager));
+  return !(managerMoved && source.managerId === manager);
 }

@@ -6,7 +6,7 @@ import { Ajv } from "ajv";
 import { default as addFormats } from "ajv-formats";
 import { pino } from "pino";
 import { runCommand, type RunFlags } from "../../src/commands/run.js";
-import { systemClock } from "../../src/engine/governor.js";
+import { systemClock } from "../../src/api/governor.js";
 import type { Seed } from "../../src/portal/types.js";
 import type { Report } from "../../src/report/types.js";
 import { reportSchema } from "../../src/schemas.js";

@@ -164,9 +164,10 @@ describe("docspace-migrate run (built bin): exit codes", () => {
 
 describe("docspace-migrate undo (built bin)", () => {
   it("exits 2 for a file that is not a report", async () => {
-    const res = await runBin(["undo", "migrations.example.yaml"], { env: { DOCSPACE_API_KEY: KEY } });
+    // A .json argument is a report (anything else is a manifest, whose journal is undone).
+    const res = await runBin(["undo", "package.json"], { env: { DOCSPACE_API_KEY: KEY } });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/^migrations\.example\.yaml: cannot read it as JSON/);
+    expect(res.stderr).toMatch(/^package\.json: not a docspace-migrate report/);
   });
 });
 

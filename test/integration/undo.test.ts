@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { undoCommand } from "../../src/commands/undo.js";
-import { systemClock } from "../../src/engine/governor.js";
+import { systemClock } from "../../src/api/governor.js";
 import type { Report } from "../../src/report/types.js";
 import { g, group, smallSeed, u } from "../helpers/portal.js";
 import { KEY, manifest, RunHarness, validateReport } from "../helpers/run.js";

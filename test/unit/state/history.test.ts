@@ -69,8 +69,8 @@ describe("the journal's history", () => {
 
   it("judges an in-doubt move from the groups as they are now", () => {
     const record = started("a", ["u1", "u2"]);
-    expect(settledOnPortal(record, ["u9"], ["u1", "u2", "u3"])).toBe(true);
-    expect(settledOnPortal(record, ["u1", "u2"], ["u1", "u2"])).toBe(false); // copied, not completed
-    expect(settledOnPortal(record, [], ["u1"])).toBe(false);
+    expect(settledOnPortal(record, { members: ["u9"], managerId: null }, ["u1", "u2", "u3"])).toBe(true);
+    expect(settledOnPortal(record, { members: ["u1", "u2"], managerId: null }, ["u1", "u2"])).toBe(false); // copied, not completed
+    expect(settledOnPortal(record, { members: [], managerId: null }, ["u1"])).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { ApiError, parseRetryAfter, type FailureKind } from "../../../src/api/http-error.js";
-import { classify, DEFAULT_RETRY_POLICY, isUnreachable } from "../../../src/engine/retry-policy.js";
+import { classify, DEFAULT_RETRY_POLICY, isUnreachable } from "../../../src/api/retry-policy.js";
 
 const error = (
   kind: FailureKind,

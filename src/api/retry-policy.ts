@@ -1,4 +1,4 @@
-import { ApiError, FailureKind } from "../api/http-error.js";
+import { ApiError, FailureKind } from "./http-error.js";
 
 /** What to do with a failed request: data plus one predicate. */
 export interface RetryPolicy {
@@ -48,6 +48,7 @@ export function classify(error: unknown, policy: RetryPolicy): Verdict {
     case FailureKind.ReadOnly:
     case FailureKind.Aborted:
     case FailureKind.Unparsable:
+    case FailureKind.BadAnswer:
       return Verdict.Fail;
     case FailureKind.Http:
     case FailureKind.Envelope: {

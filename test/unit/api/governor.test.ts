@@ -1,4 +1,4 @@
-import { Governor, type Clock } from "../../../src/engine/governor.js";
+import { Governor, type Clock } from "../../../src/api/governor.js";
 
 /** Time as a parameter: sleeping advances a counter instead of the wall clock. */
 function fakeClock(): Clock & { slept: number[] } {

@@ -66,10 +66,13 @@ export class Governor {
     });
   }
 
-  /** The portal answered 429: wait as told (or a second) and halve the concurrency. */
-  rateLimited(retryAfterMs: number | null): void {
+  /**
+   * The portal answered 429: wait as told (or a second) and halve the concurrency. `hold` false: the wait
+   * asked for is longer than the command will sleep through (it defers instead), so nothing waits.
+   */
+  rateLimited(retryAfterMs: number | null, hold = true): void {
     this.stats.rateLimited++;
-    this.hold(retryAfterMs ?? 1000);
+    if (hold) this.hold(retryAfterMs ?? 1000);
     this.#successes = 0;
     const lower = Math.max(1, Math.floor(this.#limit.concurrency / 2));
     if (lower !== this.#limit.concurrency) this.#setConcurrency(lower);
@@ -120,6 +123,8 @@ export class Governor {
   }
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -133,7 +138,8 @@ export const systemClock: Clock = {
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // setTimeout takes at most 2^31-1 ms; a longer delay would fire at once, over and over.
+      const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
       signal?.addEventListener("abort", done, { once: true });
     }),
 };

@@ -1,0 +1,38 @@
+import type { RunSettings } from "../report/types.js";
+import { TOOL } from "../version.js";
+import { DocSpaceClient } from "./client.js";
+import type { Clock } from "./governor.js";
+import { HttpPortal } from "./http-portal.js";
+import { createTransport } from "./transport.js";
+
+/** The portal over HTTP for a command: one client, one rate budget, one retry policy. */
+export function connect(options: {
+  portal: string;
+  apiKey: string;
+  readOnly: boolean;
+  settings: Omit<RunSettings, "verify">;
+  stop: AbortSignal;
+  clock: Clock;
+  baseBackoffMs?: number | undefined;
+}): HttpPortal {
+  const { settings } = options;
+  const client = new DocSpaceClient({
+    baseUrl: options.portal,
+    apiKey: options.apiKey,
+    timeoutMs: settings.timeout * 1000,
+    readOnly: options.readOnly,
+    userAgent: `${TOOL.name}/${TOOL.version}`,
+  });
+  return new HttpPortal(
+    createTransport({
+      client,
+      stop: options.stop,
+      clock: options.clock,
+      rate: settings.rate,
+      concurrency: settings.concurrency,
+      retries: settings.retries,
+      maxWaitSeconds: settings.maxWait,
+      baseBackoffMs: options.baseBackoffMs,
+    }),
+  );
+}

@@ -1,0 +1,233 @@
+import {
+  PortalError,
+  PortalErrorKind,
+  type CallOptions,
+  type GroupSnapshot,
+  type GroupSummary,
+  type KeyInfo,
+  type MemberInfo,
+  type Portal,
+  type PortalCounters,
+  type SelfInfo,
+} from "../portal/port.js";
+import type { ApiRequest, ApiResponse } from "./client.js";
+import type { ApiKeyDto, EmployeeDto, VersionDto } from "./dto.js";
+import { send, type Transport } from "./transport.js";
+
+/** DocSpace's largest page (`count` is 1..100). */
+const PAGE = 100;
+const GROUP = "/api/2.0/group";
+
+/**
+ * The Portal over DocSpace's REST API: the only place that knows paths, envelopes, paging and the
+ * shapes of the answers. Requests go through the transport's governor and retry policy.
+ */
+export class HttpPortal implements Portal {
+  readonly url: string;
+  readonly #t: Transport;
+
+  constructor(transport: Transport) {
+    this.#t = transport;
+    this.url = transport.client.baseUrl;
+  }
+
+  async #send<T>(request: ApiRequest, call: CallOptions | undefined, check: (value: unknown) => T) {
+    const answer = await send<unknown>(this.#t, request, call);
+    try {
+      return { ...answer, response: check(answer.response) } as ApiResponse<T>;
+    } catch (err) {
+      const why = err instanceof ShapeError ? err.message : String(err);
+      throw new PortalError(
+        PortalErrorKind.BadAnswer,
+        `${request.method} ${request.path}: the answer was not of the shape DocSpace sends (${why})`,
+        { httpStatus: answer.httpStatus, attempts: call?.tally?.attempts ?? 1 },
+      );
+    }
+  }
+
+  /**
+   * Reads that may say "cannot tell" give null: 403 (no scope for it), 404 (before v3.2), or an answer
+   * that fails for good. A refused key, an unreachable portal, a deferral or a stop still end the command.
+   */
+  async #optional<T>(path: string, call: CallOptions | undefined, check: (value: unknown) => T) {
+    try {
+      return (await this.#send({ method: "GET", path }, call, check)).response;
+    } catch (err) {
+      if (!(err instanceof PortalError)) throw err;
+      if (err.httpStatus === 403 || err.httpStatus === 404) return null;
+      if (err.kind === PortalErrorKind.Failed || err.kind === PortalErrorKind.BadAnswer) return null;
+      throw err;
+    }
+  }
+
+  /** Every page: stops on a short (or empty) page; `total`, when given, only bounds it. */
+  async #pages<T>(
+    path: string,
+    query: Record<string, string | number>,
+    call: CallOptions | undefined,
+    check: (value: unknown) => T,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    for (;;) {
+      const page = await this.#send(
+        { method: "GET", path, query: { ...query, startIndex: items.length, count: PAGE } },
+        call,
+        (value) => list(value).map(check),
+      );
+      items.push(...page.response);
+      if (page.response.length < PAGE) return items;
+      if (page.total !== null && items.length >= page.total) return items;
+    }
+  }
+
+  async version(call?: CallOptions): Promise<string | null> {
+    const dto = await this.#optional("/api/2.0/settings/version/build", call, (v) => object(v) as VersionDto);
+    return dto !== null && typeof dto.docSpace === "string" ? dto.docSpace : null;
+  }
+
+  async key(call?: CallOptions): Promise<KeyInfo | null> {
+    const dto = await this.#optional("/api/2.0/keys/@self", call, (v) => object(v) as ApiKeyDto);
+    if (dto === null) return null;
+    return {
+      permissions: Array.isArray(dto.permissions) ? dto.permissions.filter((p) => typeof p === "string") : [],
+      expiresAt: typeof dto.expiresAt === "string" ? dto.expiresAt : null,
+      isActive: dto.isActive !== false,
+    };
+  }
+
+  async self(call?: CallOptions): Promise<SelfInfo | null> {
+    const dto = await this.#optional("/api/2.0/people/@self", call, employee);
+    if (dto === null) return null;
+    return {
+      id: dto.id.toLowerCase(),
+      displayName: dto.displayName,
+      isOwner: dto.isOwner === true,
+      isAdmin: dto.isAdmin === true,
+      isRoomAdmin: dto.isRoomAdmin === true,
+      isVisitor: dto.isVisitor === true,
+    };
+  }
+
+  findGroups(text: string, call?: CallOptions): Promise<GroupSummary[]> {
+    return this.#pages(GROUP, { filterValue: text }, call, summaryOf);
+  }
+
+  listGroups(call?: CallOptions): Promise<GroupSummary[]> {
+    return this.#pages(GROUP, {}, call, summaryOf);
+  }
+
+  async group(id: string, call?: CallOptions): Promise<GroupSnapshot> {
+    return (await this.#send({ method: "GET", path: `${GROUP}/${id}` }, call, snapshotOf)).response;
+  }
+
+  disabledMembers(groupId: string, call?: CallOptions): Promise<MemberInfo[]> {
+    return this.#pages("/api/2.0/people/filter", { groupId, employeeStatus: 2 }, call, (v) =>
+      memberOf(employee(v)),
+    );
+  }
+
+  async move(fromId: string, toId: string, call?: CallOptions): Promise<GroupSnapshot> {
+    return (await this.#send({ method: "PUT", path: `${GROUP}/${fromId}/members/${toId}` }, call, snapshotOf))
+      .response;
+  }
+
+  async addMembers(groupId: string, userIds: readonly string[], call?: CallOptions): Promise<GroupSnapshot> {
+    const request = {
+      method: "PUT",
+      path: `${GROUP}/${groupId}/members`,
+      body: { members: userIds },
+    } as const;
+    return (await this.#send(request, call, snapshotOf)).response;
+  }
+
+  async removeMembers(
+    groupId: string,
+    userIds: readonly string[],
+    call?: CallOptions,
+  ): Promise<GroupSnapshot> {
+    const request = {
+      method: "DELETE",
+      path: `${GROUP}/${groupId}/members`,
+      body: { members: userIds },
+    } as const;
+    return (await this.#send(request, call, snapshotOf)).response;
+  }
+
+  async setManager(groupId: string, userId: string, call?: CallOptions): Promise<GroupSnapshot> {
+    const request = { method: "PUT", path: `${GROUP}/${groupId}/manager`, body: { userId } } as const;
+    return (await this.#send(request, call, snapshotOf)).response;
+  }
+
+  async createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot> {
+    const body = { groupName: name, ...(managerId === null ? {} : { groupManager: managerId }), members: [] };
+    return (await this.#send({ method: "POST", path: GROUP, body }, call, snapshotOf)).response;
+  }
+
+  counters(): PortalCounters {
+    const { governor, counters } = this.#t;
+    return {
+      requests: governor.stats.requests,
+      retries: counters.retries,
+      rateLimited: governor.stats.rateLimited,
+    };
+  }
+}
+
+/** An answer that is not of the shape the tool relies on. */
+class ShapeError extends Error {}
+
+function object(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new ShapeError(`expected an object, got ${describe(value)}`);
+  return value as Record<string, unknown>;
+}
+
+function list(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new ShapeError(`expected a list, got ${describe(value)}`);
+  return value;
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== "string" || value === "") throw new ShapeError(`${what} is not a string`);
+  return value;
+}
+
+const describe = (value: unknown): string =>
+  value === null ? "null" : Array.isArray(value) ? "a list" : typeof value;
+
+function employee(value: unknown): EmployeeDto {
+  const dto = object(value);
+  text(dto.id, "a person's id");
+  if (dto.displayName !== undefined && typeof dto.displayName !== "string")
+    throw new ShapeError("a person's displayName is not a string");
+  return { ...dto, displayName: dto.displayName ?? "" } as unknown as EmployeeDto;
+}
+
+function summaryOf(value: unknown): GroupSummary {
+  const dto = object(value);
+  return { id: text(dto.id, "a group's id").toLowerCase(), name: text(dto.name, "a group's name") };
+}
+
+/** A member as the API lists it; a missing status is read as active (the group read lists active and pending users). */
+export const memberOf = (m: EmployeeDto): MemberInfo => ({
+  id: m.id.toLowerCase(),
+  displayName: m.displayName,
+  status: typeof m.status === "number" ? m.status : 1,
+  isVisitor: m.isVisitor === true,
+  ...(typeof m.email === "string" ? { email: m.email } : {}),
+});
+
+export function snapshotOf(value: unknown): GroupSnapshot {
+  // Read as untrusted JSON: DocSpace omits null properties, a hostile answer may send anything.
+  const dto = object(value);
+  const summary = summaryOf(dto);
+  const manager = dto.manager === undefined || dto.manager === null ? null : employee(dto.manager);
+  const members = dto.members === undefined || dto.members === null ? [] : list(dto.members).map(employee);
+  return {
+    ...summary,
+    managerId: manager === null ? null : manager.id.toLowerCase(),
+    members: members.map(memberOf),
+    isSystem: dto.isSystem === true,
+    ...(manager === null ? {} : { manager: memberOf(manager) }),
+  };
+}

@@ -1,0 +1,201 @@
+import { MemoryPortal } from "../portal/memory.js";
+import { isMover, type GroupSnapshot, type MemberInfo } from "../portal/port.js";
+import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
+import { notRun } from "../report/build.js";
+import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
+import type { OperationContext, OperationOutcome } from "./execute.js";
+
+const ids = (members: readonly MemberInfo[]): string[] => members.map((m) => m.id);
+const names = (members: readonly MemberInfo[]): string => members.map((m) => m.displayName).join(", ");
+
+/** What a whole-group move leaves in the source, by the model's semantics (for `--no-verify`). */
+async function sourceAfterMove(source: GroupSnapshot, destination: GroupSnapshot): Promise<GroupSnapshot> {
+  const model = MemoryPortal.fromSnapshots(
+    [source, destination],
+    new Map(),
+    MODEL_VERSION[MoveBehaviour.Move],
+  );
+  await model.move(source.id, destination.id);
+  return model.group(source.id);
+}
+
+/**
+ * One whole-group move: DocSpace's move, checked from its answer (the destination); then, unless told
+ * not to, the source read back and, on a portal that only copies, completed by removing the members.
+ */
+export async function runMove(ctx: OperationContext): Promise<OperationOutcome> {
+  const started = ctx.now();
+  const { from, to, spec } = ctx.resolved;
+  const { log, call, portal } = ctx;
+  const source = ctx.state.get(from.id) as GroupSnapshot;
+  const destination = ctx.state.get(to.id) as GroupSnapshot;
+  // A move resumed after a crash is judged against the groups as its first attempt found them: members
+  // that attempt already copied into the destination were moved by it, not found there.
+  const before: BeforeState = ctx.resumed ?? {
+    source: ids(source.members),
+    destination: ids(destination.members),
+    sourceManager: source.managerId,
+  };
+  const movers = source.members.filter(isMover);
+  const guests = source.members.filter((m) => m.isVisitor);
+  const inDestination = new Set(before.destination);
+  const base = notRun(spec, ctx.resolved, MoveStatus.Failed, Reason.HttpError);
+  const result = (fields: Partial<MoveResult>): MoveResult => {
+    const done: MoveResult = {
+      ...base,
+      before,
+      attempts: call.tally.attempts,
+      durationMs: Math.max(0, Math.round(ctx.now() - started)),
+      ...fields,
+    };
+    if (done.status === MoveStatus.Succeeded)
+      log.info(
+        { event: "move.succeeded", moved: done.moved.length, completion: done.completion },
+        "move succeeded",
+      );
+    else
+      log.warn(
+        { event: "move.failed", reason: done.reason, httpStatus: done.httpStatus },
+        done.error?.message ?? "move failed",
+      );
+    return done;
+  };
+  const failed = (err: unknown, reason: Reason, fields: Partial<MoveResult> = {}): OperationOutcome => ({
+    result: result(ctx.failure(err, reason, { ...base, before, attempts: call.tally.attempts, ...fields })),
+    after: null,
+  });
+
+  log.info(
+    { event: "move.started", from: from.id, to: to.id, members: movers.length },
+    `moving ${from.name} → ${to.name}`,
+  );
+  await ctx.beforeSend({ op: "move", expected: ids(movers), guests: ids(guests), before });
+  let after: GroupSnapshot;
+  try {
+    after = await portal.move(from.id, to.id, call);
+  } catch (err) {
+    return failed(err, Reason.HttpError);
+  }
+  const httpStatus = 200;
+  ctx.state.set(to.id, after);
+
+  // The answer is the destination: it must hold everyone the move was to bring.
+  const present = new Set(ids(after.members));
+  const missing = movers.filter((m) => !present.has(m.id));
+  const moved = ids(movers.filter((m) => !inDestination.has(m.id)));
+  const alreadyInDestination = ids(movers.filter((m) => inDestination.has(m.id)));
+  if (missing.length > 0) {
+    return {
+      result: result({
+        httpStatus,
+        reason: Reason.Unverified,
+        moved: moved.filter((id) => present.has(id)),
+        alreadyInDestination,
+        error: {
+          kind: "unverified",
+          message: `the destination lacks ${missing.length} member(s) the move should have added: ${names(missing)}`,
+          httpStatus,
+        },
+      }),
+      after: null,
+    };
+  }
+
+  const warnings: string[] = [];
+  let sourceAfter: GroupSnapshot;
+  let completion: MoveResult["completion"] = null;
+  if (ctx.verify) {
+    // Finish what was started: read back (and complete) even when a stop was asked for meanwhile.
+    // The report's attempts count the move's own request; the read-back's retries are logged all the same.
+    const finishing = { ...(call.onRetry === undefined ? {} : { onRetry: call.onRetry }), finishing: true };
+    try {
+      sourceAfter = await portal.group(from.id, finishing);
+      const leftovers = movers.filter((m) => sourceAfter.members.some((s) => s.id === m.id));
+      if (leftovers.length > 0) {
+        // DocSpace before v3.7.1 only copies: take exactly those members out.
+        log.info(
+          { event: "move.completing", members: leftovers.length },
+          "the portal copied; removing the members from the source",
+        );
+        sourceAfter = await portal.removeMembers(from.id, ids(leftovers), finishing);
+        completion = "removed-from-source";
+        warnings.push(
+          `DocSpace ${ctx.version ?? "(version unknown)"} only copied the members (servers before v3.7.1 do); ${leftovers.length} member(s) were removed from "${from.name}" to complete the move`,
+        );
+        const still = leftovers.filter((m) => sourceAfter.members.some((s) => s.id === m.id));
+        if (still.length > 0) {
+          ctx.state.set(from.id, sourceAfter);
+          return {
+            result: result({
+              httpStatus,
+              reason: Reason.Unverified,
+              moved,
+              alreadyInDestination,
+              completion,
+              warnings,
+              error: {
+                kind: "unverified",
+                message: `${still.length} member(s) are still in the source after removing them: ${names(still)}`,
+                httpStatus,
+              },
+            }),
+            after: null,
+          };
+        }
+      }
+    } catch (err) {
+      const outcome = failed(err, Reason.Unverified, { httpStatus, moved, alreadyInDestination, completion });
+      return {
+        result: {
+          ...outcome.result,
+          httpStatus,
+          warnings: [...warnings, "the move was sent, but the source could not be checked afterwards"],
+        },
+        after: null,
+      };
+    }
+  } else {
+    // v3.7.1 and later, unchecked: what the model says the move leaves.
+    sourceAfter = await sourceAfterMove(source, destination);
+  }
+  ctx.state.set(from.id, sourceAfter);
+
+  const remaining = new Set(ids(sourceAfter.members));
+  const guestsLeftInSource = guests.filter((g) => remaining.has(g.id));
+  const droppedGuests = guests.filter((g) => !remaining.has(g.id));
+  const managerRemoved =
+    source.managerId !== null && sourceAfter.managerId === null ? source.managerId : null;
+  if (droppedGuests.length > 0) {
+    warnings.push(
+      `${droppedGuests.length} guest(s) left "${from.name}" and were added to no group (DocSpace does not put guests in groups): ${names(droppedGuests)}`,
+    );
+  }
+  if (guestsLeftInSource.length > 0) {
+    warnings.push(
+      `${guestsLeftInSource.length} guest(s) stay in "${from.name}": this portal's move copies, and guests cannot join "${to.name}": ${names(guestsLeftInSource)}`,
+    );
+  }
+  if (managerRemoved !== null) {
+    const who = source.members.find((m) => m.id === managerRemoved)?.displayName ?? managerRemoved;
+    warnings.push(
+      `${who} is no longer the manager of "${from.name}"; they are a plain member of "${to.name}"`,
+    );
+  }
+  return {
+    result: result({
+      status: MoveStatus.Succeeded,
+      reason: null,
+      httpStatus,
+      error: null,
+      moved,
+      alreadyInDestination,
+      droppedGuests: ids(droppedGuests),
+      guestsLeftInSource: ids(guestsLeftInSource),
+      managerRemoved,
+      completion,
+      verified: ctx.verify,
+      warnings,
+    }),
+    after: { source: sourceAfter, destination: after },
+  };
+}

@@ -1,0 +1,224 @@
+import { randomUUID } from "node:crypto";
+import { basename, join } from "node:path";
+import type { Logger } from "pino";
+import { connect } from "../api/connect.js";
+import type { Clock } from "../api/governor.js";
+import type { MoveSpec } from "../manifest/types.js";
+import type { Preflight, ResolvedMove } from "../plan/types.js";
+import type { Portal } from "../portal/port.js";
+import type { MoveBehaviour } from "../portal/version.js";
+import { buildReport, notRun, outcomeOf } from "../report/build.js";
+import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
+import { MoveStatus, type MoveResult, type Report, type RunMode, type RunSettings } from "../report/types.js";
+import { writeJsonAtomic } from "../report/write.js";
+import { recorder } from "../state/history.js";
+import type { History } from "../state/history.js";
+import { readHistory, type Journal } from "../state/journal.js";
+import { openState } from "../state/open.js";
+import { TOOL } from "../version.js";
+import { stopBeforeWrites, type MoveJournal, type StopKind } from "./execute.js";
+
+/** What a command prints; the CLI passes the real streams, tests pass collectors. */
+export interface Output {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** What run and undo share: where, with what, how to report. */
+export interface SessionOptions {
+  readonly mode: RunMode;
+  readonly dryRun: boolean;
+  readonly portalUrl: string;
+  readonly apiKey: string;
+  readonly settings: RunSettings;
+  readonly stateDir: string;
+  readonly manifest: { readonly path: string; readonly sha256: string };
+  readonly reportPath: string;
+  /** The moves as the manifest (or the undone report) names them, for results of moves that never ran. */
+  readonly specs: readonly MoveSpec[];
+  readonly interrupted: string;
+}
+
+export interface SessionDeps {
+  readonly output: Output;
+  readonly logger: Logger;
+  readonly stop: AbortSignal;
+  readonly clock: Clock;
+  readonly progress?: (done: number, total: number) => void;
+  readonly baseBackoffMs?: number;
+}
+
+/** What a command's body is given: the portal, the state store, the journal's recorder. */
+export interface SessionContext {
+  readonly portal: Portal;
+  readonly runId: string;
+  readonly origin: string;
+  readonly history: History;
+  /** Null for a dry run: it takes no lock and writes no state. */
+  readonly journal: Journal | null;
+  readonly records: ReturnType<typeof recorder>;
+  /** The engine's journal hook, recording started/finished for each operation. */
+  readonly moveJournal: MoveJournal | undefined;
+  readonly warnings: string[];
+  readonly problems: string[];
+}
+
+export interface SessionBody {
+  readonly moves: MoveResult[];
+  readonly preflight: Preflight | null;
+  readonly stopped: StopKind | null;
+  /** The report's portal version and behaviour, when not the preflight's. */
+  readonly portalVersion?: string | null;
+  readonly behaviour?: MoveBehaviour | null;
+}
+
+export type SessionResult =
+  | {
+      readonly ok: true;
+      readonly report: Report;
+      readonly reportPath: string;
+      readonly preflight: Preflight | null;
+    }
+  | { readonly ok: false; readonly code: ExitCode };
+
+export const identity = (m: ResolvedMove) => ({ moveId: m.spec.id, from: m.from.id, to: m.to.id });
+
+/**
+ * One session of run or undo: the portal opened, the state directory locked and its journal open, the
+ * body run, the report written (into the state directory when its path cannot be written), the lock
+ * released. The body's reads may fail before any write: that ends it as aborted, deferred or interrupted.
+ */
+export async function session(
+  options: SessionOptions,
+  deps: SessionDeps,
+  body: (ctx: SessionContext) => Promise<SessionBody>,
+): Promise<SessionResult> {
+  const { output, logger, clock } = deps;
+  const portal = connect({
+    portal: options.portalUrl,
+    apiKey: options.apiKey,
+    readOnly: options.dryRun,
+    settings: options.settings,
+    stop: deps.stop,
+    clock,
+    baseBackoffMs: deps.baseBackoffMs,
+  });
+  const runId = randomUUID();
+  const startedAt = clock.now();
+  const origin = new URL(options.portalUrl).origin;
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  // One run per state directory (exit 5); a dry run takes no lock and writes no state.
+  const state = await openState(options.stateDir, runId, () => new Date(clock.now()), !options.dryRun);
+  if (!state.ok) {
+    output.err(state.message);
+    return { ok: false, code: ExitCode.Locked };
+  }
+  if (state.warning !== null) warnings.push(state.warning);
+  const { journal } = state;
+  try {
+    const history = await readHistory(options.stateDir);
+    const records = recorder({ runId, portal: origin, now: clock.now });
+    const moveJournal: MoveJournal | undefined =
+      journal === null
+        ? undefined
+        : {
+            started: (m, detail) => journal.append(records.started(identity(m), detail)),
+            // An undo that put a move back is recorded `undone`, so a later run moves it again.
+            finished: (m, r) =>
+              journal.append(records.finished(identity(m), r, options.mode === "undo" ? "undo" : "move")),
+          };
+    logger.info(
+      {
+        event: "run.started",
+        runId,
+        mode: options.mode,
+        portal: options.portalUrl,
+        moves: options.specs.length,
+        settings: options.settings,
+      },
+      `${options.mode === "undo" ? "undo" : "run"} started`,
+    );
+    let result: SessionBody;
+    try {
+      result = await body({
+        portal,
+        runId,
+        origin,
+        history,
+        journal,
+        records,
+        moveJournal,
+        warnings,
+        problems,
+      });
+    } catch (err) {
+      // Only reads happen before the engine runs: stopping here leaves the portal as it was.
+      const stop = stopBeforeWrites(err, options.interrupted);
+      if (stop === null) throw err;
+      problems.push(stop.message);
+      result = {
+        moves: options.specs.map((m) => notRun(m, null, MoveStatus.NotAttempted, stop.reason)),
+        preflight: null,
+        stopped: stop.kind,
+      };
+    }
+    const outcome = outcomeOf(result.moves, result.stopped);
+    const counters = portal.counters();
+    const report = buildReport({
+      tool: { name: TOOL.name, version: TOOL.version },
+      runId,
+      mode: options.mode,
+      portal: options.portalUrl,
+      portalVersion: result.portalVersion ?? result.preflight?.portalVersion ?? null,
+      behaviour: result.behaviour ?? result.preflight?.behaviour ?? null,
+      manifest: options.manifest,
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date(clock.now()).toISOString(),
+      settings: options.settings,
+      outcome,
+      exitCode: exitCodeFor(outcome),
+      problems,
+      warnings,
+      moves: result.moves,
+      counters,
+    });
+    const reportPath = await writeReport(options, report, output);
+    logger.info(
+      {
+        event: "run.finished",
+        runId,
+        outcome,
+        exitCode: report.exitCode,
+        report: reportPath,
+        summary: report.summary,
+      },
+      `${options.mode === "undo" ? "undo" : "run"} finished`,
+    );
+    return { ok: true, report, reportPath, preflight: result.preflight };
+  } finally {
+    await state.close();
+  }
+}
+
+/**
+ * The report at its path; when that cannot be written (after writes were sent, the report must exist),
+ * in the state directory instead, saying so.
+ */
+async function writeReport(options: SessionOptions, report: Report, output: Output): Promise<string> {
+  try {
+    await writeJsonAtomic(options.reportPath, report);
+    return options.reportPath;
+  } catch (err) {
+    const fallback = join(
+      options.stateDir,
+      "reports",
+      basename(options.reportPath) || `${report.runId}.json`,
+    );
+    await writeJsonAtomic(fallback, report);
+    output.err(
+      `cannot write the report to ${options.reportPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it was written to ${fallback}`,
+    );
+    return fallback;
+  }
+}

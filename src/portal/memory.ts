@@ -1,0 +1,188 @@
+import { randomUUID } from "node:crypto";
+import { PortalModel, type GroupView, type Lookup } from "./model.js";
+import {
+  PortalError,
+  PortalErrorKind,
+  type CallOptions,
+  type GroupSnapshot,
+  type GroupSummary,
+  type KeyInfo,
+  type MemberInfo,
+  type Portal,
+  type PortalCounters,
+  type SelfInfo,
+} from "./port.js";
+import { UserStatus, type Seed, type User } from "./types.js";
+
+/** The model's users as group members. */
+const memberOf = (user: User): MemberInfo => ({
+  id: user.id,
+  displayName: user.displayName,
+  status: user.status,
+  isVisitor: user.isVisitor,
+  email: user.email,
+});
+
+/**
+ * A Portal over the portal model, in memory: the same semantics the sandbox serves, with no socket.
+ * The preview runs the engine against one seeded from the preflight's reads; tests run it directly.
+ * Each operation counts as one request and one attempt.
+ */
+export class MemoryPortal implements Portal {
+  readonly url: string;
+  readonly model: PortalModel;
+  readonly #self: SelfInfo | null;
+  readonly #key: KeyInfo | null;
+  readonly #newId: () => string;
+  #requests = 0;
+
+  constructor(
+    model: PortalModel,
+    options: { url?: string; self?: SelfInfo | null; key?: KeyInfo | null; newId?: () => string } = {},
+  ) {
+    this.model = model;
+    this.url = options.url ?? "memory:";
+    this.#self = options.self === undefined ? OWNER : options.self;
+    this.#key =
+      options.key === undefined ? { permissions: [], expiresAt: null, isActive: true } : options.key;
+    this.#newId = options.newId ?? randomUUID;
+  }
+
+  /**
+   * A portal holding just these groups, as read, and their disabled members: what the preview needs
+   * to apply a plan to. Users are known only as members of these groups.
+   */
+  static fromSnapshots(
+    groups: Iterable<GroupSnapshot>,
+    disabled: ReadonlyMap<string, readonly MemberInfo[]>,
+    version: string,
+  ): MemoryPortal {
+    const users = new Map<string, User>();
+    const seedGroups = [...groups].map((group) => {
+      const hidden = disabled.get(group.id) ?? [];
+      const all = [...group.members, ...hidden];
+      for (const m of all) {
+        users.set(m.id, {
+          id: m.id,
+          displayName: m.displayName,
+          email: m.email ?? "",
+          status:
+            m.status === UserStatus.Disabled || m.status === UserStatus.Pending
+              ? m.status
+              : UserStatus.Active,
+          isVisitor: m.isVisitor,
+        });
+      }
+      return { id: group.id, name: group.name, managerId: group.managerId, memberIds: all.map((m) => m.id) };
+    });
+    const seed: Seed = { users: [...users.values()], groups: seedGroups };
+    return new MemoryPortal(new PortalModel(seed, { version }));
+  }
+
+  #call(call: CallOptions | undefined): void {
+    this.#requests++;
+    if (call?.tally !== undefined) call.tally.attempts++;
+  }
+
+  #snapshot(view: GroupView): GroupSnapshot {
+    return {
+      id: view.id,
+      name: view.name,
+      managerId: view.managerId,
+      members: view.memberIds.flatMap((id) => {
+        const user = this.model.user(id);
+        return user === undefined ? [] : [memberOf(user)];
+      }),
+      isSystem: view.isSystem,
+    };
+  }
+
+  #answer(result: Lookup<GroupView>): GroupSnapshot {
+    if (!result.found) {
+      throw new PortalError(
+        PortalErrorKind.Failed,
+        result.which === "group" ? "The group could not be found" : "The user could not be found",
+        { httpStatus: 404, attempts: 1, failure: "http" },
+      );
+    }
+    return this.#snapshot(result.value);
+  }
+
+  version(call?: CallOptions): Promise<string | null> {
+    this.#call(call);
+    return Promise.resolve(this.model.version);
+  }
+
+  key(call?: CallOptions): Promise<KeyInfo | null> {
+    this.#call(call);
+    return Promise.resolve(this.#key);
+  }
+
+  self(call?: CallOptions): Promise<SelfInfo | null> {
+    this.#call(call);
+    return Promise.resolve(this.#self);
+  }
+
+  findGroups(text: string, call?: CallOptions): Promise<GroupSummary[]> {
+    this.#call(call);
+    const { items } = this.model.listGroups({ filterValue: text, count: Number.MAX_SAFE_INTEGER });
+    return Promise.resolve(items.map((g) => ({ id: g.id, name: g.name })));
+  }
+
+  listGroups(call?: CallOptions): Promise<GroupSummary[]> {
+    return this.findGroups("", call);
+  }
+
+  group(id: string, call?: CallOptions): Promise<GroupSnapshot> {
+    this.#call(call);
+    const view = this.model.group(id);
+    return Promise.resolve(
+      this.#answer(view === null ? { found: false, which: "group" } : { found: true, value: view }),
+    );
+  }
+
+  disabledMembers(groupId: string, call?: CallOptions): Promise<MemberInfo[]> {
+    this.#call(call);
+    return Promise.resolve(
+      this.model.people({ groupId, employeeStatus: UserStatus.Disabled }).map((u) => memberOf(u)),
+    );
+  }
+
+  move(fromId: string, toId: string, call?: CallOptions): Promise<GroupSnapshot> {
+    this.#call(call);
+    return Promise.resolve(this.#answer(this.model.move(fromId, toId)));
+  }
+
+  addMembers(groupId: string, userIds: readonly string[], call?: CallOptions): Promise<GroupSnapshot> {
+    this.#call(call);
+    return Promise.resolve(this.#answer(this.model.addMembers(groupId, userIds)));
+  }
+
+  removeMembers(groupId: string, userIds: readonly string[], call?: CallOptions): Promise<GroupSnapshot> {
+    this.#call(call);
+    return Promise.resolve(this.#answer(this.model.removeMembers(groupId, userIds)));
+  }
+
+  setManager(groupId: string, userId: string, call?: CallOptions): Promise<GroupSnapshot> {
+    this.#call(call);
+    return Promise.resolve(this.#answer(this.model.setManager(groupId, userId)));
+  }
+
+  createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot> {
+    this.#call(call);
+    return Promise.resolve(this.#answer(this.model.createGroup(this.#newId(), name, managerId)));
+  }
+
+  counters(): PortalCounters {
+    return { requests: this.#requests, retries: 0, rateLimited: 0 };
+  }
+}
+
+const OWNER: SelfInfo = {
+  id: "00000000-0000-4000-8000-000000000001",
+  displayName: "Owner",
+  isOwner: true,
+  isAdmin: true,
+  isRoomAdmin: false,
+  isVisitor: false,
+};
