@@ -20,6 +20,13 @@ export interface ApiResponse<T> {
   readonly total: number | null;
 }
 
+/** What the transport needs of a client: one request, no retries. */
+export interface RequestClient {
+  /** Normalised portal URL, no trailing slash. */
+  readonly baseUrl: string;
+  request<T>(req: ApiRequest): Promise<ApiResponse<T>>;
+}
+
 export interface ClientOptions {
   /** Normalised portal URL, no trailing slash. */
   readonly baseUrl: string;
@@ -29,19 +36,22 @@ export interface ClientOptions {
   readonly readOnly: boolean;
   readonly userAgent: string;
   readonly now?: () => number;
+  /** The fetch to send with; tests pass the sandbox's in-process one. */
+  readonly fetch?: typeof fetch;
 }
 
 /**
  * One DocSpace request over `fetch`: Bearer key, per-request timeout, the envelope unwrapped, and every
  * failure classified as an ApiError. No retries here: the engine decides those.
  */
-export class DocSpaceClient {
+export class DocSpaceClient implements RequestClient {
   readonly baseUrl: string;
   readonly readOnly: boolean;
   readonly #apiKey: string;
   readonly #timeoutMs: number;
   readonly #userAgent: string;
   readonly #now: () => number;
+  readonly #fetch: typeof fetch;
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -50,6 +60,7 @@ export class DocSpaceClient {
     this.#timeoutMs = options.timeoutMs;
     this.#userAgent = options.userAgent;
     this.#now = options.now ?? Date.now;
+    this.#fetch = options.fetch ?? fetch;
   }
 
   async request<T>(req: ApiRequest): Promise<ApiResponse<T>> {
@@ -69,7 +80,7 @@ export class DocSpaceClient {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(`${this.baseUrl}${summary.path}`, {
+      res = await this.#fetch(`${this.baseUrl}${summary.path}`, {
         method: req.method,
         headers,
         ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),

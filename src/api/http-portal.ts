@@ -60,22 +60,28 @@ export class HttpPortal implements Portal {
     }
   }
 
-  /** Every page: stops on a short (or empty) page; `total`, when given, only bounds it. */
-  async #pages<T>(
+  /**
+   * Every page: stops on a short (or empty) page; `total`, when given, only bounds it; a page that brings
+   * nothing new (a portal that ignores startIndex) ends it too, so no answer can make it page forever.
+   */
+  async #pages<T extends { readonly id: string }>(
     path: string,
     query: Record<string, string | number>,
     call: CallOptions | undefined,
     check: (value: unknown) => T,
   ): Promise<T[]> {
     const items: T[] = [];
+    const seen = new Set<string>();
     for (;;) {
       const page = await this.#send(
         { method: "GET", path, query: { ...query, startIndex: items.length, count: PAGE } },
         call,
         (value) => list(value).map(check),
       );
-      items.push(...page.response);
-      if (page.response.length < PAGE) return items;
+      const fresh = page.response.filter((item) => !seen.has(item.id));
+      for (const item of fresh) seen.add(item.id);
+      items.push(...fresh);
+      if (page.response.length < PAGE || fresh.length === 0) return items;
       if (page.total !== null && items.length >= page.total) return items;
     }
   }

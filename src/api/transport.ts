@@ -1,6 +1,6 @@
 import pRetry, { AbortError } from "p-retry";
 import { PortalError, PortalErrorKind, type CallOptions } from "../portal/port.js";
-import type { ApiRequest, ApiResponse, DocSpaceClient } from "./client.js";
+import type { ApiRequest, ApiResponse, RequestClient } from "./client.js";
 import { Governor, WaitAborted, type Clock } from "./governor.js";
 import { ApiError, FailureKind } from "./http-error.js";
 import { classify, DEFAULT_RETRY_POLICY, isUnreachable, Verdict, type RetryPolicy } from "./retry-policy.js";
@@ -50,7 +50,7 @@ const NEVER = new StopWatch();
 
 /** One rate budget, one retry policy and one stop for every request of a command. */
 export interface Transport {
-  readonly client: DocSpaceClient;
+  readonly client: RequestClient;
   readonly governor: Governor;
   readonly policy: RetryPolicy;
   readonly stop: StopWatch;
@@ -159,7 +159,7 @@ function portalErrorOf(err: unknown, attempts: number, policy: RetryPolicy, stop
 
 /** The transport for a client: one governor, one retry policy, one stop. */
 export function createTransport(options: {
-  client: DocSpaceClient;
+  client: RequestClient;
   stop: AbortSignal;
   clock: Clock;
   rate: number;

@@ -9,7 +9,9 @@ export type Fate =
   | { readonly kind: "reset"; readonly after?: boolean }
   | { readonly kind: "hang" }
   | { readonly kind: "envelope-error"; readonly statusCode?: number; readonly after?: boolean }
-  | { readonly kind: "delay"; readonly ms: number };
+  | { readonly kind: "delay"; readonly ms: number }
+  /** An answer of the tests' choosing (a hostile portal): status and raw body text. */
+  | { readonly kind: "body"; readonly status: number; readonly text: string; readonly after?: boolean };
 
 export interface FaultSettings {
   /** Added to every answer, milliseconds. */
@@ -38,6 +40,8 @@ export interface RequestInfo {
   readonly seq: number;
   readonly method: string;
   readonly path: string;
+  /** The query string, with its `?` (empty when none). */
+  readonly query?: string;
 }
 
 /** mulberry32: small, fast and deterministic for a seed. */

@@ -63,6 +63,8 @@ export interface Sandbox {
   resume(): void;
   /** Admitted requests not yet answered, for the owner's key. */
   inFlight(): { gets: number; writes: number };
+  /** Answers one request in this process, as the server would. */
+  respond(req: SandboxRequest): Promise<SandboxOutcome>;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,28 @@ interface Reply {
   body?: unknown;
   headers?: Record<string, string>;
 }
+
+/** A request as the sandbox needs it, from a socket or from the in-process fetch. */
+export interface SandboxRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly url: string;
+  readonly authorization: string | undefined;
+  /** The parsed JSON body (undefined when empty or not JSON); rejects when it cannot be read. */
+  readonly body: Promise<unknown>;
+  /** Over a socket: the concurrency slot is released when the connection's answer ends. */
+  readonly onAdmitted?: (release: () => void) => void;
+}
+
+export type SandboxOutcome =
+  | {
+      readonly kind: "reply";
+      readonly status: number;
+      readonly headers: Record<string, string>;
+      readonly text: string;
+    }
+  | { readonly kind: "reset" }
+  | { readonly kind: "hang" };
 
 class HttpSandbox implements Sandbox {
   readonly model: PortalModel;
@@ -256,29 +280,51 @@ class HttpSandbox implements Sandbox {
     return record;
   }
 
-  #authenticate(req: IncomingMessage): KeyRecord | null {
-    const header = req.headers.authorization;
-    if (header?.startsWith("Bearer ") !== true) return null;
-    const record = this.#keys.get(header.slice("Bearer ".length).trim());
+  #authenticate(authorization: string | undefined): KeyRecord | null {
+    if (authorization?.startsWith("Bearer ") !== true) return null;
+    const record = this.#keys.get(authorization.slice("Bearer ".length).trim());
     if (record === undefined) return null;
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= this.#now()) return null;
     return record;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const outcome = await this.respond({
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      authorization: req.headers.authorization,
+      body: readBody(req),
+      onAdmitted: (release) => {
+        res.on("close", release);
+      },
+    });
+    if (outcome.kind === "reset") {
+      res.socket?.destroy();
+      return;
+    }
+    if (outcome.kind === "hang") return; // never answered; the connection closes when the client gives up
+    res.writeHead(outcome.status, outcome.headers);
+    res.end(outcome.text);
+  }
+
+  /**
+   * One request, from admission to answer: the rate limits, routing, keys and scopes, the faults, the
+   * pause gate and the request log. The server over node:http and the in-process fetch both use it.
+   */
+  async respond(req: SandboxRequest): Promise<SandboxOutcome> {
     const seq = ++this.#seq;
     const started = process.hrtime.bigint();
-    const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const link = { href: `${this.url}${req.url ?? "/"}`, action: method };
-    const key = this.#authenticate(req);
+    const method = req.method;
+    const url = new URL(req.url, "http://127.0.0.1");
+    const link = { href: `${this.url}${req.url}`, action: method };
+    const key = this.#authenticate(req.authorization);
     let body: unknown = undefined;
     const log = (outcome: LoggedRequest["outcome"], fault: string | null): void => {
       if (this.#logRequests) {
         this.requests.push({ seq, method, path: url.pathname, query: url.search, outcome, fault, body });
       }
     };
-    const send = (reply: Reply, fault: string | null = null): void => {
+    const send = (reply: Reply, fault: string | null = null): SandboxOutcome => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const headers: Record<string, string> = {
         "Server-Timing": `aspnetcore-request-time;dur=${ms.toFixed(0)}ms`,
@@ -290,9 +336,8 @@ class HttpSandbox implements Sandbox {
         headers["Content-Type"] ??= "application/json; charset=utf-8";
       }
       headers["Content-Length"] = String(Buffer.byteLength(text));
-      res.writeHead(reply.status, headers);
-      res.end(text);
       log(reply.status, fault);
+      return { kind: "reply", status: reply.status, headers, text };
     };
 
     // The rate limiter runs before routing and authorization.
@@ -304,104 +349,110 @@ class HttpSandbox implements Sandbox {
         "X-RateLimit-Remaining": "0",
       };
       if (admission.reset !== undefined) headers["X-RateLimit-Reset"] = String(admission.reset);
-      req.resume();
-      send({ status: 429, headers }, admission.which);
-      return;
+      req.body.catch(() => undefined);
+      return send({ status: 429, headers }, admission.which);
     }
-    res.on("close", admission.release);
+    if (req.onAdmitted === undefined) {
+      try {
+        return await this.#admitted(req, { seq, method, url, link, key, log, send }, (b) => (body = b));
+      } finally {
+        admission.release();
+      }
+    }
+    req.onAdmitted(admission.release);
+    return this.#admitted(req, { seq, method, url, link, key, log, send }, (b) => (body = b));
+  }
 
+  async #admitted(
+    req: SandboxRequest,
+    ctx: {
+      seq: number;
+      method: string;
+      url: URL;
+      link: { href: string; action: string };
+      key: KeyRecord | null;
+      log: (outcome: LoggedRequest["outcome"], fault: string | null) => void;
+      send: (reply: Reply, fault?: string | null) => SandboxOutcome;
+    },
+    keepBody: (body: unknown) => void,
+  ): Promise<SandboxOutcome> {
+    const { seq, method, url, link, key, log, send } = ctx;
+    let body: unknown;
     try {
-      body = await readBody(req);
+      body = await req.body;
+      keepBody(body);
     } catch {
-      send({ status: 400 });
-      return;
+      return send({ status: 400 });
     }
     const matched = matchRoute(method, url.pathname);
-    if (matched === null) {
-      send({ status: 404 });
-      return;
-    }
+    if (matched === null) return send({ status: 404 });
     const scopes = requiredScopes(matched.name, method);
     if (scopes !== "anonymous") {
-      if (key === null) {
-        send({ status: 401 });
-        return;
-      }
-      if (scopes !== null && !scopes.some((s) => key.claims.has(s))) {
-        send({ status: 403 });
-        return;
-      }
+      if (key === null) return send({ status: 401 });
+      if (scopes !== null && !scopes.some((sc) => key.claims.has(sc))) return send({ status: 403 });
     }
 
-    const { fate, latencyMs } = this.faults.decide({ seq, method, path: url.pathname });
+    const { fate, latencyMs } = this.faults.decide({ seq, method, path: url.pathname, query: url.search });
     if (latencyMs > 0) await sleep(latencyMs);
     if (this.#gate !== null) await this.#gate.promise;
     if (fate?.kind === "delay") await sleep(fate.ms);
     if (fate?.kind === "hang") {
       log("hang", "hang");
-      return; // never answered; the connection closes when the client gives up or the sandbox stops
+      return { kind: "hang" };
     }
     const faultBefore = fate !== null && fate.kind !== "delay" && !("after" in fate && fate.after);
-    if (faultBefore) {
-      this.#sendFault(fate, res, send, log);
-      return;
-    }
+    if (faultBefore) return this.#fault(fate, send, log);
     const reply = this.#route(matched, method, url.searchParams, body, key, link);
-    if (fate !== null && fate.kind !== "delay") {
-      this.#sendFault(fate, res, send, log);
-      return;
-    }
-    send(reply);
+    if (fate !== null && fate.kind !== "delay") return this.#fault(fate, send, log);
+    return send(reply);
   }
 
-  #sendFault(
+  #fault(
     fate: Fate,
-    res: ServerResponse,
-    send: (reply: Reply, fault: string) => void,
+    send: (reply: Reply, fault: string) => SandboxOutcome,
     log: (o: "reset", f: string) => void,
-  ): void {
+  ): SandboxOutcome {
     switch (fate.kind) {
       case "reset":
         log("reset", "reset");
-        res.socket?.destroy();
-        return;
+        return { kind: "reset" };
       case "envelope-error":
-        send(
+        return send(
           {
             status: 200,
             body: errorBody(fate.statusCode ?? 500, "Internal server error", "System.Exception"),
           },
           "envelope-error",
         );
-        return;
       case "status": {
         const headers: Record<string, string> =
           fate.retryAfter === undefined ? {} : { "Retry-After": fate.retryAfter };
         if (fate.status === 429) {
-          send(
+          return send(
             {
               status: 429,
               headers: { "X-RateLimit-Limit": "1500", "X-RateLimit-Remaining": "0", ...headers },
             },
             "status",
           );
-        } else if (fate.status === 500) {
-          send(
+        }
+        if (fate.status === 500) {
+          return send(
             { status: 500, headers, body: errorBody(500, "Internal server error", "System.Exception") },
             "status",
           );
-        } else {
-          // Gateways in front of DocSpace answer with a short HTML page, not the API's JSON.
-          const text = `<html><body><h1>${fate.status}</h1></body></html>`;
-          send(
-            { status: fate.status, headers: { "Content-Type": "text/html", ...headers }, body: text },
-            "status",
-          );
         }
-        return;
+        // Gateways in front of DocSpace answer with a short HTML page, not the API's JSON.
+        const text = `<html><body><h1>${fate.status}</h1></body></html>`;
+        return send(
+          { status: fate.status, headers: { "Content-Type": "text/html", ...headers }, body: text },
+          "status",
+        );
       }
+      case "body":
+        return send({ status: fate.status, body: fate.text }, "body");
       default:
-        return;
+        return send({ status: 500 }, fate.kind);
     }
   }
 
@@ -633,6 +684,13 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A sandbox that answers only in this process (`respond`, the in-process fetch): no socket. */
+export function createSandbox(options: SandboxOptions): Sandbox {
+  const sandbox = new HttpSandbox(options);
+  sandbox.url = "http://127.0.0.1";
+  return sandbox;
+}
 
 /** Starts a sandbox on 127.0.0.1 (port 0: a free one). */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {

@@ -1,0 +1,72 @@
+import type { Group, Seed, User } from "../../src/portal/types.js";
+import type { Report } from "../../src/report/types.js";
+import { seededRandom } from "../../src/sandbox/faults.js";
+import { g, u } from "./portal.js";
+
+export interface Case {
+  seed: Seed;
+  version: string;
+  manifest: string;
+  moveCount: number;
+}
+
+/** A random organisation and a valid manifest over it, from one number. */
+export function generate(n: number): Case {
+  const random = seededRandom(1000 + n);
+  const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const users: User[] = Array.from({ length: int(6, 24) }, (_, i) => {
+    const roll = random();
+    return {
+      id: u(i + 1),
+      displayName: `User ${i + 1}`,
+      email: `u${i + 1}@example.com`,
+      status: roll < 0.12 ? 2 : roll < 0.24 ? 4 : 1,
+      isVisitor: random() < 0.15,
+    };
+  });
+  const groups: Group[] = Array.from({ length: int(3, 8) }, (_, i) => {
+    const members = users.filter(() => random() < 0.3).map((x) => x.id);
+    const manager = members.length > 0 && random() < 0.7 ? pick(members) : null;
+    return { id: g(i + 1), name: `Group ${i + 1}`, managerId: manager, memberIds: members };
+  });
+  // Ranks make the from → to graph acyclic; chains (either way round) and fan-in stay possible.
+  const rank = new Map(groups.map((x) => [x.id, random()]));
+  const sources = new Set<string>();
+  const pairs = new Set<string>();
+  const moves: string[] = [];
+  for (let attempt = 0; attempt < 40 && moves.length < int(1, 6); attempt++) {
+    const from = pick(groups);
+    const to = pick(groups);
+    if (from.id === to.id || sources.has(from.id) || (rank.get(from.id) ?? 0) > (rank.get(to.id) ?? 0))
+      continue;
+    if (pairs.has(`${from.id}>${to.id}`)) continue;
+    sources.add(from.id);
+    pairs.add(`${from.id}>${to.id}`);
+    const byName = random() < 0.3;
+    moves.push(
+      `  - { id: m${moves.length + 1}, from: ${from.id}, to: ${byName ? `{ name: "${to.name}" }` : to.id} }`,
+    );
+  }
+  if (moves.length === 0) moves.push(`  - { id: m1, from: ${g(1)}, to: ${g(2)} }`);
+  return {
+    seed: { users, groups },
+    version: random() < 0.5 ? "3.6.2" : "3.7.2",
+    manifest: `version: 1\nmoves:\n${moves.join("\n")}\n`,
+    moveCount: moves.length,
+  };
+}
+
+export const set = (list: readonly string[] | undefined): string[] => [...new Set(list ?? [])].sort();
+
+/** Each group's predicted state: the prediction of the last move that touched it. */
+export function predictedGroups(report: Report): Map<string, { members: string[]; manager: string | null }> {
+  const state = new Map<string, { members: string[]; manager: string | null }>();
+  for (const move of report.moves) {
+    const p = move.preview;
+    if (p === undefined || move.from.id === null || move.to.id === null) continue;
+    state.set(move.from.id, { members: set(p.sourceMembersAfter), manager: p.sourceManagerAfter });
+    state.set(move.to.id, { members: set(p.destinationMembersAfter), manager: p.destinationManagerAfter });
+  }
+  return state;
+}

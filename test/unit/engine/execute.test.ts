@@ -1,0 +1,226 @@
+import { getEventListeners } from "node:events";
+import { execute, stopBeforeWrites } from "../../../src/engine/execute.js";
+import { preflight } from "../../../src/plan/preflight.js";
+import { MemoryPortal } from "../../../src/portal/memory.js";
+import { PortalModel } from "../../../src/portal/model.js";
+import { PortalError } from "../../../src/portal/port.js";
+import { nthMatching } from "../../../src/sandbox/faults.js";
+import { engineRig, movesOf, preflightAndExecute, silent } from "../../helpers/engine.js";
+import { g, smallSeed, u } from "../../helpers/portal.js";
+import { manifest } from "../../helpers/run.js";
+
+const sorted = (list: readonly string[] | undefined): string[] => [...(list ?? [])].sort();
+
+describe("execute over the HTTP portal, without a socket (the sandbox answers in process)", () => {
+  it("moves, reads back and reports, with the requests a run sends", async () => {
+    const { sandbox, portal } = engineRig(smallSeed());
+    const { result } = await preflightAndExecute(portal, movesOf(manifest(`{ from: ${g(1)}, to: ${g(2)} }`)));
+    expect(result.stopped).toBeNull();
+    expect(result.moves[0]).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+      moved: sorted([u(1), u(2), u(5)]),
+      alreadyInDestination: [u(6)],
+      droppedGuests: [u(3)],
+      managerRemoved: u(1),
+    });
+    expect(sandbox.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PUT /api/2.0/group/${g(1)}/members/${g(2)}`,
+    ]);
+  });
+
+  it("holds every request for a 429's Retry-After, then retries (injected clock)", async () => {
+    const { sandbox, portal, clock } = engineRig(smallSeed());
+    sandbox.faults.script(
+      nthMatching("PUT", /members\//, 1, { kind: "status", status: 429, retryAfter: "7" }),
+    );
+    const { result } = await preflightAndExecute(portal, movesOf(manifest(`{ from: ${g(1)}, to: ${g(2)} }`)));
+    expect(result.moves[0]).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(Math.max(...clock.slept)).toBeGreaterThanOrEqual(7000);
+    expect(portal.counters()).toMatchObject({ rateLimited: 1, retries: 1 });
+  });
+
+  it("retries 5xx answers and dropped connections, counting each attempt", async () => {
+    const { sandbox, portal } = engineRig(smallSeed());
+    sandbox.faults.script(nthMatching("PUT", /members\//, 1, { kind: "status", status: 503 }));
+    sandbox.faults.script(nthMatching("PUT", /members\//, 2, { kind: "reset" }));
+    const { result } = await preflightAndExecute(portal, movesOf(manifest(`{ from: ${g(1)}, to: ${g(2)} }`)));
+    expect(result.moves[0]).toMatchObject({ status: "succeeded", attempts: 3 });
+    expect(portal.counters().retries).toBe(2);
+  });
+
+  it("defers when the wait asked for is longer than --max-wait, and never sleeps through it", async () => {
+    const { sandbox, portal, clock } = engineRig(smallSeed(), { maxWait: 300 });
+    sandbox.faults.script(
+      nthMatching("PUT", /members\//, 1, { kind: "status", status: 429, retryAfter: "3600" }),
+    );
+    const { result } = await preflightAndExecute(
+      portal,
+      movesOf(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(3)}, to: ${g(4)} }`)),
+      { input: { concurrency: 1 } },
+    );
+    expect(result.stopped?.kind).toBe("deferred");
+    expect(result.moves.map((m) => [m.status, m.reason])).toEqual([
+      ["not-attempted", "deferred"],
+      ["not-attempted", "deferred"],
+    ]);
+    expect(clock.slept.every((ms) => ms < 300_000)).toBe(true);
+  });
+
+  it("defers from the preflight too: a long Retry-After on the version read is not slept through", async () => {
+    const { sandbox, portal, clock } = engineRig(smallSeed(), { maxWait: 300 });
+    sandbox.faults.script(
+      nthMatching("GET", /settings\/version/, 1, { kind: "status", status: 429, retryAfter: "86400" }),
+    );
+    const err = await preflight(portal, movesOf(manifest(`{ from: ${g(1)}, to: ${g(2)} }`))).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PortalError);
+    expect(stopBeforeWrites(err, "")).toMatchObject({ kind: "deferred", reason: "deferred" });
+    expect(clock.slept.every((ms) => ms < 300_000)).toBe(true);
+  });
+
+  it("a stop while a move waits to retry interrupts it; later moves are not attempted", async () => {
+    const { sandbox, portal, stop } = engineRig(smallSeed(), { concurrency: 1 });
+    sandbox.faults.script((r) => {
+      if (r.method === "PUT") setImmediate(() => stop.abort());
+      return r.method === "PUT" ? { kind: "status", status: 503 } : undefined;
+    });
+    const { result } = await preflightAndExecute(
+      portal,
+      movesOf(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(3)}, to: ${g(4)} }`)),
+      { stop: stop.signal, input: { concurrency: 1 } },
+    );
+    expect(result.stopped?.kind).toBe("interrupted");
+    expect(result.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+      ["a", "failed", "interrupted"],
+      ["b", "not-attempted", "interrupted"],
+    ]);
+    expect(sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+  });
+
+  it("keeps one listener on the stop signal however many requests wait to retry", async () => {
+    const { sandbox, portal, stop } = engineRig(smallSeed(), { concurrency: 15 });
+    let most = 0;
+    sandbox.faults.script((r) => {
+      most = Math.max(most, getEventListeners(stop.signal, "abort").length);
+      return r.method === "GET" && r.path.includes("/group/") ? { kind: "status", status: 503 } : undefined;
+    });
+    await Promise.all(Array.from({ length: 40 }, () => portal.group(g(3)).catch(() => null)));
+    expect(most).toBeLessThanOrEqual(2);
+  });
+
+  it("a move answered 200 with a null response fails as bad-answer, not a crash", async () => {
+    const { sandbox, portal } = engineRig(smallSeed());
+    sandbox.faults.script(
+      nthMatching("PUT", /members\//, 1, {
+        kind: "body",
+        status: 200,
+        text: '{"status":0,"statusCode":200,"response":null}',
+        after: true,
+      }),
+    );
+    const { result } = await preflightAndExecute(portal, movesOf(manifest(`{ from: ${g(1)}, to: ${g(2)} }`)));
+    expect(result.moves[0]).toMatchObject({ status: "failed", reason: "bad-answer" });
+    expect(result.moves[0]?.error?.message).toMatch(/not of the shape DocSpace sends/);
+  });
+});
+
+describe("paging", () => {
+  const many = () => {
+    const seed = smallSeed();
+    const groups = Array.from({ length: 250 }, (_, i) => ({
+      id: g(100 + i),
+      name: `Team ${i}`,
+      managerId: null,
+      memberIds: [],
+    }));
+    return { ...seed, groups: [...seed.groups, ...groups] };
+  };
+
+  /** The group list's answers, rewritten by `shape` (a portal that pages its own way). */
+  const listAnswers = (
+    sandbox: ReturnType<typeof engineRig>["sandbox"],
+    shape: (start: number) => { items: unknown[]; total?: number },
+  ) => {
+    sandbox.faults.script((r) => {
+      if (r.method !== "GET" || r.path !== "/api/2.0/group") return undefined;
+      const start = Number(new URLSearchParams(r.query).get("startIndex") ?? 0);
+      const { items, total } = shape(start);
+      const text = JSON.stringify({
+        response: items,
+        count: items.length,
+        total,
+        status: 0,
+        statusCode: 200,
+      });
+      return { kind: "body", status: 200, text };
+    });
+  };
+  const page = (model: PortalModel, start: number) =>
+    model.listGroups({ startIndex: start, count: 100 }).items.map((x) => ({ id: x.id, name: x.name }));
+
+  it("reads every page when the portal omits total, and stops on the short page", async () => {
+    const { sandbox, portal } = engineRig(many());
+    listAnswers(sandbox, (start) => ({ items: page(sandbox.model, start) }));
+    expect(await portal.listGroups()).toHaveLength(254);
+    expect(sandbox.requests.filter((r) => r.path === "/api/2.0/group")).toHaveLength(3);
+  });
+
+  it("stops when pages bring nothing new, whatever total says", async () => {
+    const { sandbox, portal } = engineRig(many());
+    listAnswers(sandbox, () => ({ items: page(sandbox.model, 0), total: 1_000_000 }));
+    expect(await portal.listGroups()).toHaveLength(100);
+    expect(sandbox.requests.filter((r) => r.path === "/api/2.0/group")).toHaveLength(2);
+  });
+});
+
+describe("undo is the engine on inverse steps (in-memory portal)", () => {
+  it("puts a chain back as it was, last move first", async () => {
+    const model = new PortalModel(smallSeed(), { version: "3.7.2" });
+    const portal = new MemoryPortal(model);
+    const before = JSON.stringify(model.toSeed().groups);
+    const moves = movesOf(
+      manifest(`{ id: a, from: ${g(3)}, to: ${g(4)} }`, `{ id: b, from: ${g(4)}, to: ${g(2)} }`),
+    );
+    const pre = await preflight(portal, moves);
+    const ran = await execute(
+      { moves, preflight: pre, selected: () => true, verify: true, concurrency: 4 },
+      { portal, logger: silent, now: Date.now },
+    );
+    expect(ran.moves.map((m) => m.status)).toEqual(["succeeded", "succeeded"]);
+    const { planUndo } = await import("../../../src/plan/inverse.js");
+    const plan = planUndo({ mode: "run", moves: ran.moves } as never);
+    if (!plan.ok) throw new Error(plan.message);
+    const specs = plan.steps.map((s, index) => ({
+      id: s.id,
+      index,
+      note: null,
+      from: { kind: "id" as const, id: s.from.id },
+      to: { kind: "id" as const, id: s.to.id },
+    }));
+    const undone = await execute(
+      {
+        moves: specs,
+        preflight: await preflight(portal, specs),
+        selected: () => true,
+        verify: true,
+        concurrency: 4,
+        undo: plan.steps,
+      },
+      { portal, logger: silent, now: Date.now },
+    );
+    expect(undone.moves.map((m) => [m.id, m.status])).toEqual([
+      ["b", "succeeded"],
+      ["a", "succeeded"],
+    ]);
+    const sortGroups = (text: string) =>
+      JSON.stringify(
+        (JSON.parse(text) as { id: string; memberIds: string[]; managerId: string | null }[]).map((x) => ({
+          ...x,
+          memberIds: [...x.memberIds].sort(),
+        })),
+      );
+    expect(sortGroups(JSON.stringify(model.toSeed().groups))).toEqual(sortGroups(before));
+  });
+});

@@ -1,0 +1,65 @@
+import { execute } from "../../../src/engine/execute.js";
+import { preview } from "../../../src/engine/preview.js";
+import { describePreview } from "../../../src/commands/preview.js";
+import { preflight } from "../../../src/plan/preflight.js";
+import { MemoryPortal } from "../../../src/portal/memory.js";
+import { PortalModel } from "../../../src/portal/model.js";
+import type { Report } from "../../../src/report/types.js";
+import { movesOf, silent } from "../../helpers/engine.js";
+import { generate, predictedGroups, set } from "../../helpers/fidelity.js";
+
+const CASES = 1000;
+
+describe(`the preview is the run (${CASES} random organisations and manifests, in process)`, () => {
+  it("predicts every group and every move's fields, on portals that copy and portals that move", async () => {
+    const mismatches: string[] = [];
+    const versions = new Set<string>();
+    let movesChecked = 0;
+    for (let n = 0; n < CASES; n++) {
+      const c = generate(n);
+      versions.add(c.version);
+      const real = new MemoryPortal(new PortalModel(c.seed, { version: c.version }));
+      const moves = movesOf(c.manifest);
+      const input = { moves, selected: () => true, concurrency: 8 };
+      const planned = await preview(
+        { ...input, preflight: await preflight(real, moves) },
+        { portal: real, logger: silent },
+      );
+      const ran = await execute(
+        { ...input, preflight: await preflight(real, moves), verify: true },
+        { portal: real, logger: silent, now: Date.now },
+      );
+      const predicted = { moves: describePreview(planned) } as unknown as Report;
+      for (const [id, group] of predictedGroups(predicted)) {
+        const actual = real.model.group(id);
+        const got = { members: set(actual?.memberIds), manager: actual?.managerId ?? null };
+        if (JSON.stringify(got) !== JSON.stringify(group))
+          mismatches.push(
+            `case ${n} (${c.version}) group ${id}: predicted ${JSON.stringify(group)}, got ${JSON.stringify(got)}`,
+          );
+      }
+      predicted.moves.forEach((p, i) => {
+        const r = ran.moves[i];
+        movesChecked++;
+        if (p.status !== "planned" || r?.status !== "succeeded")
+          mismatches.push(`case ${n} move ${p.id}: ${p.status} / ${r?.status}`);
+        for (const field of [
+          "moved",
+          "alreadyInDestination",
+          "droppedGuests",
+          "guestsLeftInSource",
+        ] as const) {
+          if (JSON.stringify(set(p[field])) !== JSON.stringify(set(r?.[field])))
+            mismatches.push(
+              `case ${n} move ${p.id} ${field}: ${JSON.stringify(p[field])} / ${JSON.stringify(r?.[field])}`,
+            );
+        }
+        if (p.managerRemoved !== r?.managerRemoved || p.completion !== r.completion)
+          mismatches.push(`case ${n} move ${p.id}: manager/completion ${p.managerRemoved}/${p.completion}`);
+      });
+    }
+    expect(mismatches).toEqual([]);
+    expect(movesChecked).toBeGreaterThan(CASES);
+    expect([...versions].sort()).toEqual(["3.6.2", "3.7.2"]);
+  });
+});
