@@ -83,7 +83,10 @@ describe("execute over the HTTP portal, without a socket (the sandbox answers in
   it("a stop while a move waits to retry interrupts it; later moves are not attempted", async () => {
     const { sandbox, portal, stop } = engineRig(smallSeed(), { concurrency: 1 });
     sandbox.faults.script((r) => {
-      if (r.method === "PUT") setImmediate(() => stop.abort());
+      if (r.method === "PUT")
+        setImmediate(() => {
+          stop.abort();
+        });
       return r.method === "PUT" ? { kind: "status", status: 503 } : undefined;
     });
     const { result } = await preflightAndExecute(
