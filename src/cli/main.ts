@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 import { ExitCode } from "../report/exit-codes.js";
-import { runCli } from "./program.js";
 
 /** The bin: the only file that touches `process`. */
-const write = (stream: NodeJS.WriteStream) => (text: string) => {
-  stream.write(text);
-};
 
-// SIGINT/SIGTERM: the first asks the command to stop cleanly; a second exits at once.
+// SIGINT/SIGTERM: the first asks the command to stop cleanly; a second exits at once. The handlers come
+// first, before the heavy modules load, so a signal that arrives at any moment exits 130.
 const stop = new AbortController();
 let signals = 0;
 const onSignal = (signal: NodeJS.Signals): void => {
@@ -19,19 +16,27 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
+const write = (stream: NodeJS.WriteStream) => (text: string) => {
+  stream.write(text);
+};
+
 try {
-  process.exitCode = await runCli(process.argv.slice(2), {
-    stop: stop.signal,
-    stderrIsTTY: process.stderr.isTTY,
-    writeProgress: (text) => process.stderr.write(text),
-    env: process.env,
-    output: {
-      out: (line) => process.stdout.write(`${line}\n`),
-      err: (line) => process.stderr.write(`${line}\n`),
-    },
-    writeOut: write(process.stdout),
-    writeErr: write(process.stderr),
-  });
+  const { runCli } = await import("./program.js");
+  // A stop while the modules loaded: nothing was read yet, and nothing will be.
+  process.exitCode = stop.signal.aborted
+    ? ExitCode.Interrupted
+    : await runCli(process.argv.slice(2), {
+        stop: stop.signal,
+        stderrIsTTY: process.stderr.isTTY,
+        writeProgress: (text) => process.stderr.write(text),
+        env: process.env,
+        output: {
+          out: (line) => process.stdout.write(`${line}\n`),
+          err: (line) => process.stderr.write(`${line}\n`),
+        },
+        writeOut: write(process.stdout),
+        writeErr: write(process.stderr),
+      });
 } catch (err) {
   process.stderr.write(
     `internal error (a bug; please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -95,7 +95,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** Builds the program; each action stores its exit code in `result`. */
-export function buildProgram(ctx: CliContext, result: { code: ExitCode }): Command {
+export function buildProgram(ctx: CliContext, result: { code: ExitCode; signalStops?: boolean }): Command {
   const program = new Command()
     .name(TOOL.name)
     .description("Move ONLYOFFICE DocSpace group members in bulk from a validated YAML manifest.")
@@ -254,6 +254,7 @@ Exit codes:
     .option("--write-concurrency <n>", "concurrent writes, 0 = off", integer(0), 15)
     .option("--daily-writes <n>", "POST+PUT per day, 0 = off", integer(0), 10000)
     .action(async (o: Record<string, unknown>) => {
+      result.signalStops = true;
       result.code = await sandboxCommand(
         {
           port: o.port as number,
@@ -313,7 +314,7 @@ Exit codes:
 
 /** argv (without node and script) → exit code. Never throws for bad usage. */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<ExitCode> {
-  const result: { code: ExitCode } = { code: ExitCode.Ok };
+  const result: { code: ExitCode; signalStops?: boolean } = { code: ExitCode.Ok };
   const program = buildProgram(ctx, result);
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -324,5 +325,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     }
     throw err;
   }
+  // A signal during a command that has no stop of its own (validate) still means: interrupted. The
+  // sandbox is the exception: a signal is how it is meant to stop.
+  if (ctx.stop.aborted && result.code === ExitCode.Ok && result.signalStops !== true)
+    return ExitCode.Interrupted;
   return result.code;
 }

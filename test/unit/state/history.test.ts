@@ -73,4 +73,22 @@ describe("the journal's history", () => {
     expect(settledOnPortal(record, { members: ["u1", "u2"], managerId: null }, ["u1", "u2"])).toBe(false); // copied, not completed
     expect(settledOnPortal(record, { members: [], managerId: null }, ["u1"])).toBe(false);
   });
+
+  it("is never judged done from the portal alone when the move had nobody to move", () => {
+    expect(settledOnPortal(started("a", []), { members: [], managerId: null }, [])).toBe(false);
+  });
+
+  it("on v3.7.1 and later also needs the guests gone and a moved manager cleared", () => {
+    const record: StartedRecord = {
+      ...started("a", ["u1", "u2"]),
+      guests: ["g1"],
+      before: { source: ["u1", "u2", "g1"], destination: [], sourceManager: "u1" },
+    };
+    const destination = ["u1", "u2"];
+    expect(settledOnPortal(record, { members: [], managerId: null }, destination)).toBe(true);
+    expect(settledOnPortal(record, { members: ["g1"], managerId: null }, destination)).toBe(false);
+    expect(settledOnPortal(record, { members: [], managerId: "u1" }, destination)).toBe(false);
+    // A portal that only copies leaves guests and manager: the members' side decides.
+    expect(settledOnPortal(record, { members: ["g1"], managerId: "u1" }, destination, false)).toBe(true);
+  });
 });
