@@ -1,16 +1,24 @@
-import type { RunSettings } from "../report/types.js";
 import { TOOL } from "../version.js";
 import { DocSpaceClient } from "./client.js";
 import type { Clock } from "./governor.js";
 import { HttpPortal } from "./http-portal.js";
 import { createTransport } from "./transport.js";
 
+/** The run settings the transport needs (timeout in seconds, --max-wait in seconds). */
+export interface ConnectSettings {
+  readonly concurrency: number;
+  readonly rate: number;
+  readonly retries: number;
+  readonly timeout: number;
+  readonly maxWait: number;
+}
+
 /** The portal over HTTP for a command: one client, one rate budget, one retry policy. */
 export function connect(options: {
   portal: string;
   apiKey: string;
   readOnly: boolean;
-  settings: Omit<RunSettings, "verify">;
+  settings: ConnectSettings;
   stop: AbortSignal;
   clock: Clock;
   baseBackoffMs?: number | undefined;

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
 import type { Clock } from "../api/governor.js";
 import { execute } from "../engine/execute.js";
-import { preview } from "../engine/preview.js";
+import { describePreview, preview } from "../engine/preview.js";
 import { identity, session, type Output } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
@@ -14,12 +14,11 @@ import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved
 import type { Preflight, ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
-import { renderPreview, renderRunSummary } from "../report/render.js";
+import { behaviourLine, renderPreview, renderRunSummary } from "../report/render.js";
 import { RunMode, type BeforeState, type RunSettings } from "../report/types.js";
 import { writeJsonAtomic } from "../report/write.js";
 import { settledOnPortal } from "../state/history.js";
 import { TOOL } from "../version.js";
-import { behaviourLine, describePreview } from "./preview.js";
 
 export const DEFAULT_SETTINGS = {
   concurrency: 4,
@@ -191,7 +190,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       apiKey,
       settings,
       stateDir,
-      manifest: { path: manifest.path, sha256: manifest.sha256 },
+      // Absolute, so undo finds the state directory whatever its current directory.
+      manifest: { path: resolve(deps.manifestFile ?? manifestPath), sha256: manifest.sha256 },
       reportPath,
       specs: moveSpecs,
       interrupted: "interrupted by a signal before any move was sent",

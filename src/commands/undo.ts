@@ -45,6 +45,8 @@ interface UndoSource {
   readonly reportPath: string;
   readonly portalVersion: string | null;
   readonly behaviour: Report["behaviour"];
+  /** What the report or journal says that undo cannot act on. */
+  readonly warnings: readonly string[];
 }
 
 type Loaded = { ok: true; source: UndoSource } | { ok: false; message: string };
@@ -110,6 +112,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     },
     deps,
     async ({ portal, history, records, moveJournal, warnings, problems }) => {
+      warnings.push(...source.warnings);
       const pre = await runPreflight(portal, specs);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
       const input = {
@@ -204,6 +207,7 @@ async function fromReport(file: string, flags: UndoFlags): Promise<Loaded> {
         flags.report ?? file.replace(/\.json$/i, "") + (flags.dryRun ? "-undo-dry-run.json" : "-undo.json"),
       portalVersion: original.portalVersion,
       behaviour: original.behaviour,
+      warnings: [],
     },
   };
 }
@@ -219,7 +223,14 @@ async function fromManifest(file: string, flags: UndoFlags, deps: UndoDeps): Pro
   const portal = manifest.portalUrl ?? deps.env.DOCSPACE_URL ?? null;
   const url = portal === null ? null : normalizePortalUrl(portal);
   const history = await readHistory(stateDir);
-  const steps = url?.ok === true ? planUndoFromJournal(history, new URL(url.url).origin) : [];
+  const origin = url?.ok === true ? new URL(url.url).origin : null;
+  const steps = origin === null ? [] : planUndoFromJournal(history, origin);
+  // A move in doubt may or may not have happened: a run of the manifest settles it first.
+  const doubtful = [...history.inDoubt.values()].filter((r) => r.portal === origin && r.op !== "undo");
+  const warnings = doubtful.map(
+    (r) =>
+      `move "${r.moveId}" is in doubt (a run stopped before recording its result) and is not undone: run the manifest again to settle it, then undo`,
+  );
   const stamp = new Date(deps.clock.now())
     .toISOString()
     .replace(/[-:]/g, "")
@@ -238,6 +249,7 @@ async function fromManifest(file: string, flags: UndoFlags, deps: UndoDeps): Pro
         `reports/${file.replace(/^.*[\\/]/, "").replace(/\.ya?ml$/i, "")}-${stamp}${flags.dryRun ? "-undo-dry-run" : "-undo"}.json`,
       portalVersion: null,
       behaviour: null,
+      warnings,
     },
   };
 }

@@ -5,12 +5,15 @@ import type { UndoStep } from "../plan/inverse.js";
 import { dependencies } from "../plan/order.js";
 import { PreflightAbort } from "../plan/preflight.js";
 import { ProblemReason, type GroupSnapshot, type Preflight, type ResolvedMove } from "../plan/types.js";
-import { PortalError, PortalErrorKind, type CallOptions, type Portal } from "../portal/port.js";
+import { PortalError, PortalErrorKind, type Portal } from "../portal/port.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
 import { runMove } from "./move.js";
+import type { After, OperationContext, OperationOutcome, StartedDetail } from "./operation.js";
 import { runUndoStep } from "./undo-step.js";
+
+export type { After, OperationContext, OperationOutcome, StartedDetail } from "./operation.js";
 
 export const StopKind = { Aborted: "aborted", Deferred: "deferred", Interrupted: "interrupted" } as const;
 export type StopKind = (typeof StopKind)[keyof typeof StopKind];
@@ -54,15 +57,6 @@ export interface ExecuteInput {
   readonly ignoreKey?: boolean;
 }
 
-/** What a move's "started" record holds: enough to judge it from the portal, and to undo it, after a crash. */
-export interface StartedDetail {
-  readonly op: "move" | "undo";
-  /** The members the move is to take (undo: to put back). */
-  readonly expected: readonly string[];
-  readonly guests: readonly string[];
-  readonly before: BeforeState;
-}
-
 /** Where each move is recorded before its first write is sent and after its result. */
 export interface MoveJournal {
   started(move: ResolvedMove, detail: StartedDetail): Promise<void>;
@@ -79,43 +73,12 @@ export interface ExecuteDeps {
   readonly journal?: MoveJournal;
 }
 
-/** The groups of a move right after it ran, as its answers (or the model) showed them. */
-export interface After {
-  readonly source: GroupSnapshot;
-  readonly destination: GroupSnapshot;
-}
-
 export interface ExecuteResult {
   readonly moves: MoveResult[];
   /** Set when the run stopped early, with why. */
   readonly stopped: { readonly kind: StopKind; readonly message: string } | null;
   /** By move index: the groups after each move that ran to the end. */
   readonly after: ReadonlyMap<number, After>;
-}
-
-/** What one operation gets from the engine. */
-export interface OperationContext {
-  readonly resolved: ResolvedMove;
-  readonly portal: Portal;
-  /** The groups as last seen (before-snapshots, then answers); operations update it. */
-  readonly state: Map<string, GroupSnapshot>;
-  readonly verify: boolean;
-  readonly version: string | null;
-  /** Set when this move was left in doubt and is sent again: the groups as its first attempt found them. */
-  readonly resumed: BeforeState | null;
-  readonly log: Logger;
-  readonly now: () => number;
-  /** Per-request options for this operation: its attempts are counted, its retries logged. */
-  readonly call: CallOptions & { readonly tally: { attempts: number } };
-  /** Called once, right before the first write, with what the journal records. */
-  readonly beforeSend: (detail: StartedDetail) => Promise<void>;
-  /** A failure as this operation's result; a fatal or deferring one also stops the run. */
-  readonly failure: (err: unknown, reason: Reason, base: MoveResult) => MoveResult;
-}
-
-export interface OperationOutcome {
-  readonly result: MoveResult;
-  readonly after: After | null;
 }
 
 /**

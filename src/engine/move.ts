@@ -3,7 +3,7 @@ import { isMover, type GroupSnapshot, type MemberInfo } from "../portal/port.js"
 import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
-import type { OperationContext, OperationOutcome } from "./execute.js";
+import type { OperationContext, OperationOutcome } from "./operation.js";
 
 const ids = (members: readonly MemberInfo[]): string[] => members.map((m) => m.id);
 const names = (members: readonly MemberInfo[]): string => members.map((m) => m.displayName).join(", ");

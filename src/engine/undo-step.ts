@@ -2,7 +2,7 @@ import type { UndoStep } from "../plan/inverse.js";
 import type { GroupSnapshot } from "../portal/port.js";
 import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
-import type { OperationContext, OperationOutcome } from "./execute.js";
+import type { OperationContext, OperationOutcome } from "./operation.js";
 
 const names = (ids: readonly string[], members: readonly { id: string; displayName: string }[]): string =>
   ids.map((id) => members.find((m) => m.id === id)?.displayName ?? id).join(", ");

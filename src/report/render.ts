@@ -1,4 +1,5 @@
-import { MoveStatus, type MoveResult, type Report } from "../report/types.js";
+import { MoveBehaviour } from "../portal/version.js";
+import { MoveStatus, type MoveResult, type Report } from "./types.js";
 
 const MARK: Record<MoveResult["status"], string> = {
   succeeded: "ok  ",
@@ -163,4 +164,16 @@ export function renderPreview(
   if (planPath !== undefined)
     lines.push(`Plan: ${planPath} (run it with: docspace-migrate run <manifest> --plan ${planPath})`);
   return lines;
+}
+
+/** The first thing the preview says: which move semantics this portal has. */
+export function behaviourLine(version: string | null, behaviour: MoveBehaviour | null): string {
+  const v = version === null ? "version unknown" : `DocSpace ${version}`;
+  if (behaviour === MoveBehaviour.Copy) {
+    return `${v}: before v3.7.1, the move only copies members; the run completes each move by removing them from the source (guests stay there)`;
+  }
+  if (behaviour === MoveBehaviour.Move) {
+    return `${v}: the move takes members out of the source; guests are removed and added nowhere, the source's manager loses the role`;
+  }
+  return `${v}: the portal did not say its version; predicted as v3.7.1 or later, and every move will be read back`;
 }

@@ -1,6 +1,6 @@
 import { execute } from "../../../src/engine/execute.js";
-import { preview } from "../../../src/engine/preview.js";
-import { describePreview } from "../../../src/commands/preview.js";
+import { describePreview, preview } from "../../../src/engine/preview.js";
+
 import { preflight } from "../../../src/plan/preflight.js";
 import { MemoryPortal } from "../../../src/portal/memory.js";
 import { PortalModel } from "../../../src/portal/model.js";
