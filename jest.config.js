@@ -10,6 +10,4 @@ export default {
   maxWorkers: 2,
   testTimeout: 30000,
   setupFilesAfterEnv: ["<rootDir>/test/setup/released.ts"],
-  // A leaked server fails its file (test/setup/released.ts) instead of keeping jest alive forever.
-  forceExit: true,
 };
