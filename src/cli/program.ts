@@ -62,6 +62,21 @@ function progressFor(ctx: CliContext, globals: GlobalOptions, logger: ReturnType
   };
 }
 
+/** --quiet: nothing on stdout when every move went well (cron mails only what needs reading). */
+function quietOutput(
+  ctx: CliContext,
+  globals: GlobalOptions,
+): { output: Output; flush: (code: ExitCode) => void } {
+  if (globals.quiet !== true) return { output: ctx.output, flush: () => undefined };
+  const held: string[] = [];
+  return {
+    output: { out: (line) => held.push(line), err: ctx.output.err },
+    flush: (code) => {
+      if (code !== ExitCode.Ok) for (const line of held) ctx.output.out(line);
+    },
+  };
+}
+
 const ids = (text: string, previous: string[] = []): string[] => [
   ...previous,
   ...text
@@ -158,10 +173,7 @@ Exit codes:
       const globals = command.optsWithGlobals<GlobalOptions>();
       const logger = loggerFor(ctx, globals);
       const progress = progressFor(ctx, globals, logger);
-      // --quiet: nothing on stdout when every move went well (cron mails only what needs reading).
-      const held: string[] = [];
-      const output: Output =
-        globals.quiet === true ? { out: (line) => held.push(line), err: ctx.output.err } : ctx.output;
+      const { output, flush } = quietOutput(ctx, globals);
       result.code = await runCommand(
         file,
         {
@@ -189,13 +201,15 @@ Exit codes:
           ...(progress === undefined ? {} : { progress }),
         },
       );
-      if (result.code !== ExitCode.Ok) for (const line of held) ctx.output.out(line);
+      flush(result.code);
     });
 
   program
     .command("undo")
-    .description("put the members of a run's moves back where they were, from its report")
-    .argument("<report.json>", "the report of the run to undo")
+    .description(
+      "put moved members back: from a run's report, or every move the state store records as done for a manifest",
+    )
+    .argument("<report.json|manifest>", "a run's report (.json), or a manifest whose recorded moves to undo")
     .option("--dry-run", "show what would be put back; GET requests only")
     .option("--report <path>", "report file (default: beside the run's report, -undo.json)")
     .option(
@@ -205,17 +219,22 @@ Exit codes:
     .action(
       async (file: string, o: { dryRun?: boolean; report?: string; stateDir?: string }, command: Command) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
+        const logger = loggerFor(ctx, globals);
+        const progress = progressFor(ctx, globals, logger);
+        const quiet = quietOutput(ctx, globals);
         result.code = await undoCommand(
           file,
           { dryRun: o.dryRun === true, report: o.report, stateDir: o.stateDir },
           {
             env: ctx.env,
-            output: ctx.output,
-            logger: loggerFor(ctx, globals),
+            output: quiet.output,
+            logger,
             stop: ctx.stop,
             clock: systemClock,
+            ...(progress === undefined ? {} : { progress }),
           },
         );
+        quiet.flush(result.code);
       },
     );
 

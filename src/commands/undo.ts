@@ -59,7 +59,7 @@ type Loaded = { ok: true; source: UndoSource } | { ok: false; message: string };
 export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps): Promise<ExitCode> {
   const { output } = deps;
   const loaded = /\.json$/i.test(file)
-    ? await fromReport(file, flags)
+    ? await fromReport(file, flags, deps.env)
     : await fromManifest(file, flags, deps);
   if (!loaded.ok) {
     output.err(`${file}: ${loaded.message}; nothing was sent`);
@@ -178,7 +178,7 @@ function describeUndo(result: MoveResult, step: UndoStep): MoveResult {
 const stateDirOf = (manifestPath: string): string =>
   join(dirname(resolve(manifestPath)), ".docspace-migrate");
 
-async function fromReport(file: string, flags: UndoFlags): Promise<Loaded> {
+async function fromReport(file: string, flags: UndoFlags, env: Env): Promise<Loaded> {
   let original: unknown;
   try {
     original = JSON.parse(await readFile(file, "utf8"));
@@ -193,7 +193,7 @@ async function fromReport(file: string, flags: UndoFlags): Promise<Loaded> {
   const plan = planUndo(original);
   if (!plan.ok) return plan;
   // The key variable the manifest names, when the manifest is still there.
-  const manifest = await loadManifest(original.manifest.path, {}).catch(() => null);
+  const manifest = await loadManifest(original.manifest.path, env).catch(() => null);
   return {
     ok: true,
     source: {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mayReadGroups, mayWriteGroups, PortalModel, type Lookup, type GroupView } from "../portal/model.js";
@@ -106,7 +106,8 @@ type RouteName =
   | "group-move"
   | "group-members"
   | "group-manager"
-  | "group-update";
+  | "group-update"
+  | "group-create";
 
 const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "GET", pattern: /^\/api\/2\.0\/settings\/version\/build$/, name: "version" },
@@ -116,6 +117,7 @@ const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "GET", pattern: /^\/api\/2\.0\/people\/(?:simple\/)?filter$/, name: "people-filter" },
   { method: "GET", pattern: new RegExp(`^/api/2\\.0/group/user/(${GUID})$`), name: "group-by-user" },
   { method: "GET", pattern: /^\/api\/2\.0\/group$/, name: "group-list" },
+  { method: "POST", pattern: /^\/api\/2\.0\/group$/, name: "group-create" },
   { method: "GET", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-get" },
   {
     method: "PUT",
@@ -613,6 +615,33 @@ class HttpSandbox implements Sandbox {
           };
         }
         return groupReply(model.setManager(first, userId));
+      }
+      case "group-create": {
+        if (!mayWriteGroups(role)) return denied;
+        const { groupName, groupManager } = (body ?? {}) as { groupName?: unknown; groupManager?: unknown };
+        if (typeof groupName !== "string" || groupName.length === 0 || groupName.length > 128) {
+          return {
+            status: 400,
+            body: validationBody({ GroupName: ["The GroupName field is required."] }, link),
+          };
+        }
+        if (groupManager !== undefined && (typeof groupManager !== "string" || !GUID_RE.test(groupManager))) {
+          return {
+            status: 400,
+            body: validationBody(
+              { groupManager: ["The JSON value could not be converted to System.Guid."] },
+              link,
+            ),
+          };
+        }
+        const created = model.createGroup(randomUUID(), groupName, groupManager ?? null);
+        if (!created.found) {
+          return {
+            status: 400,
+            body: errorBody(400, "The user could not be found", "System.ArgumentException"),
+          };
+        }
+        return groupReply(created);
       }
       case "group-update": {
         if (!mayWriteGroups(role)) return denied;

@@ -81,6 +81,21 @@ describe("undo through the built bin (SPEC §4.9, §1)", () => {
     expect(h.sandbox.requests).toEqual([]);
   });
 
+  it("takes the key from the variable the manifest names (portal.apiKeyEnv)", async () => {
+    await h.start(smallSeed());
+    const file = join(h.dir, "m.yaml");
+    await writeFile(
+      file,
+      `version: 1\nportal:\n  url: ${h.sandbox.url}\n  apiKeyEnv: SALES_KEY\nmoves:\n  - { from: ${g(3)}, to: ${g(4)} }\n`,
+    );
+    const keyEnv = { SALES_KEY: KEY };
+    expect((await runBin(["run", file, "--report", join(h.dir, "r.json")], { env: keyEnv })).code).toBe(0);
+    const res = await runBin(["undo", join(h.dir, "r.json")], { env: keyEnv });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('"event":"move.succeeded"');
+    expect(members(g(3))).toEqual([u(8)]);
+  });
+
   it("a report whose moves moved no one: nothing to undo (exit 0, nothing written)", async () => {
     await h.start(smallSeed());
     const file = join(h.dir, "m.yaml");

@@ -129,6 +129,26 @@ describe("execute over the HTTP portal, without a socket (the sandbox answers in
   });
 });
 
+describe("the HTTP portal's other edits (in process)", () => {
+  it("creates a group with its manager, adds, removes and sets the manager, each answer a snapshot", async () => {
+    const { portal, sandbox } = engineRig(smallSeed());
+    const created = await portal.createGroup("Sales North", u(2));
+    expect(created).toMatchObject({ name: "Sales North", managerId: u(2), members: [{ id: u(2) }] });
+    expect((await portal.addMembers(created.id, [u(6), u(8)])).members.map((m) => m.id)).toEqual([
+      u(2),
+      u(6),
+      u(8),
+    ]);
+    expect((await portal.removeMembers(created.id, [u(2)])).managerId).toBeNull();
+    expect((await portal.setManager(created.id, u(8))).managerId).toBe(u(8));
+    expect(sandbox.model.group(created.id)?.memberIds).toEqual([u(6), u(8)]);
+    // From v3.7.1 an invalid manager refuses the whole request: no group is created.
+    const refused = await portal.createGroup("Guests", u(3)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: "failed", httpStatus: 400 });
+    expect(sandbox.model.listGroups({ filterValue: "Guests" }).items).toEqual([]);
+  });
+});
+
 describe("paging", () => {
   const many = () => {
     const seed = smallSeed();
