@@ -1,4 +1,9 @@
-import { checkKey } from "../../../src/plan/preflight.js";
+import { checkKey, preflight } from "../../../src/plan/preflight.js";
+import { MemoryPortal } from "../../../src/portal/memory.js";
+import { PortalModel } from "../../../src/portal/model.js";
+import { movesOf } from "../../helpers/engine.js";
+import { g, smallSeed } from "../../helpers/portal.js";
+import { manifest } from "../../helpers/run.js";
 import type { KeyInfo, SelfInfo } from "../../../src/portal/port.js";
 
 const person = (fields: Partial<SelfInfo>): SelfInfo => ({
@@ -49,5 +54,47 @@ describe("what the key may do", () => {
       ],
       notes: ["the key expires at 2027-01-01T00:00:00Z"],
     });
+  });
+});
+
+describe("the preflight over the in-memory portal", () => {
+  const portal = (): MemoryPortal => {
+    const seed = smallSeed();
+    const twin = { id: g(9), name: "Sales", managerId: null, memberIds: [] };
+    return new MemoryPortal(
+      new PortalModel({ ...seed, groups: [...seed.groups, twin] }, { version: "3.6.2" }),
+    );
+  };
+
+  it("resolves names, reads each group once, and says which behaviour applies", async () => {
+    const memory = portal();
+    const pre = await preflight(memory, movesOf(manifest(`{ from: { name: "Sales EMEA" }, to: ${g(3)} }`)));
+    expect(pre).toMatchObject({ portalVersion: "3.6.2", behaviour: "copy", problems: [] });
+    expect(pre.moves[0]).toMatchObject({ from: { id: g(1), name: "Sales EMEA" }, to: { id: g(3) } });
+    expect([...pre.groups.keys()].sort()).toEqual([g(1), g(3)]);
+    expect(pre.key.canWrite).toBe(true);
+  });
+
+  it("lists every blocking problem at once: unknown and ambiguous names, a missing group, a system group, from == to", async () => {
+    const pre = await preflight(
+      portal(),
+      movesOf(
+        manifest(
+          `{ id: a, from: { name: "Nobody" }, to: ${g(3)} }`,
+          `{ id: b, from: { name: "Sales" }, to: ${g(3)} }`,
+          `{ id: c, from: ${g(42)}, to: ${g(3)} }`,
+          `{ id: d, from: c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e, to: ${g(4)} }`,
+          `{ id: e, from: { name: "Support" }, to: ${g(3)} }`,
+        ),
+      ),
+    );
+    expect(pre.problems.map((p) => p.moveId)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(pre.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('no group is named "Nobody"'),
+      expect.stringContaining('2 groups are named "Sales"'),
+      expect.stringContaining("the group does not exist (or was deleted)"),
+      expect.stringContaining('is the system group "Everyone"'),
+      expect.stringContaining("from and to are the same group"),
+    ]);
   });
 });
