@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { DocSpaceClient } from "../../src/api/client.js";
-import type { Clock } from "../../src/api/governor.js";
+import { fakeClock } from "./clock.js";
 import { HttpPortal } from "../../src/api/http-portal.js";
 import { createTransport } from "../../src/api/transport.js";
 import { execute, type ExecuteInput, type ExecuteResult } from "../../src/engine/execute.js";
@@ -13,21 +13,6 @@ import { inProcessFetch } from "../../src/sandbox/in-process.js";
 import { createSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/server.js";
 import { KEY } from "./run.js";
 
-/** Time as a parameter: sleeping advances a counter at once instead of waiting. */
-export function fakeClock(): Clock & { slept: number[] } {
-  let now = Date.parse("2026-11-27T00:00:00Z");
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms) => {
-      slept.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  };
-}
-
 export const silent = pino({ level: "silent" });
 
 /**
@@ -38,7 +23,7 @@ export function engineRig(
   seed: Seed,
   options: Partial<SandboxOptions> & { maxWait?: number; retries?: number; concurrency?: number } = {},
 ): { sandbox: Sandbox; portal: HttpPortal; clock: ReturnType<typeof fakeClock>; stop: AbortController } {
-  const clock = fakeClock();
+  const clock = fakeClock(Date.parse("2026-11-27T00:00:00Z"));
   const sandbox = createSandbox({ seed, apiKey: KEY, now: clock.now, ...options });
   const stop = new AbortController();
   const client = new DocSpaceClient({

@@ -1,19 +1,5 @@
-import { Governor, type Clock } from "../../../src/api/governor.js";
-
-/** Time as a parameter: sleeping advances a counter instead of the wall clock. */
-function fakeClock(): Clock & { slept: number[] } {
-  let now = 0;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms) => {
-      slept.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  };
-}
+import { Governor } from "../../../src/api/governor.js";
+import { fakeClock } from "../../helpers/clock.js";
 
 describe("the governor", () => {
   it("spends a second's worth of tokens, then one per 60000/rate ms", async () => {
