@@ -291,15 +291,22 @@ class HttpSandbox implements Sandbox {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const outcome = await this.respond({
-      method: req.method ?? "GET",
-      url: req.url ?? "/",
-      authorization: req.headers.authorization,
-      body: readBody(req),
-      onAdmitted: (release) => {
-        res.on("close", release);
-      },
-    });
+    let outcome: SandboxOutcome;
+    try {
+      outcome = await this.respond({
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        authorization: req.headers.authorization,
+        body: readBody(req),
+        onAdmitted: (release) => {
+          res.on("close", release);
+        },
+      });
+    } catch {
+      // No request may stop the sandbox: whatever went wrong in handling it is answered as a 500.
+      outcome = { kind: "reply", status: 500, headers: { "Content-Length": "0" }, text: "" };
+    }
+    if (res.headersSent || res.destroyed) return;
     if (outcome.kind === "reset") {
       res.socket?.destroy();
       return;
@@ -317,7 +324,8 @@ class HttpSandbox implements Sandbox {
     const seq = ++this.#seq;
     const started = process.hrtime.bigint();
     const method = req.method;
-    const url = new URL(req.url, "http://127.0.0.1");
+    // Parsed as a path on this host: "//x:99999" or "//[" are paths here, not hosts.
+    const url = new URL(`http://127.0.0.1${req.url.startsWith("/") ? "" : "/"}${req.url}`);
     const link = { href: `${this.url}${req.url}`, action: method };
     const key = this.#authenticate(req.authorization);
     let body: unknown = undefined;
@@ -645,12 +653,12 @@ class HttpSandbox implements Sandbox {
       }
       case "group-update": {
         if (!mayWriteGroups(role)) return denied;
-        const change = (body ?? {}) as {
-          groupName?: string;
-          membersToAdd?: string[];
-          membersToRemove?: string[];
-          groupManager?: string;
-        };
+        const change = updateOf(body);
+        if (typeof change === "string")
+          return {
+            status: 400,
+            body: validationBody({ [change]: [`The JSON value could not be converted.`] }, link),
+          };
         return groupReply(model.updateGroup(first, change));
       }
     }
@@ -666,6 +674,37 @@ function matchRoute(method: string, path: string): { name: RouteName; params: st
     return { name: route.name, params: match.slice(1).map((p) => p.toLowerCase()) };
   }
   return null;
+}
+
+/** `PUT /group/{id}`'s body, or the name of the first field of the wrong type (a 400, as ASP.NET's binder). */
+function updateOf(
+  body: unknown,
+):
+  | { groupName?: string; membersToAdd?: string[]; membersToRemove?: string[]; groupManager?: string }
+  | string {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== "object" || Array.isArray(body)) return "body";
+  const b = body as Record<string, unknown>;
+  const guids = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.every((x) => typeof x === "string" && GUID_RE.test(x));
+  if (b.groupName !== undefined && b.groupName !== null && typeof b.groupName !== "string")
+    return "groupName";
+  if (b.membersToAdd !== undefined && b.membersToAdd !== null && !guids(b.membersToAdd))
+    return "membersToAdd";
+  if (b.membersToRemove !== undefined && b.membersToRemove !== null && !guids(b.membersToRemove))
+    return "membersToRemove";
+  if (
+    b.groupManager !== undefined &&
+    b.groupManager !== null &&
+    (typeof b.groupManager !== "string" || !GUID_RE.test(b.groupManager))
+  )
+    return "groupManager";
+  return {
+    ...(typeof b.groupName === "string" ? { groupName: b.groupName } : {}),
+    ...(guids(b.membersToAdd) ? { membersToAdd: b.membersToAdd } : {}),
+    ...(guids(b.membersToRemove) ? { membersToRemove: b.membersToRemove } : {}),
+    ...(typeof b.groupManager === "string" ? { groupManager: b.groupManager } : {}),
+  };
 }
 
 /** `{members: [guid, …]}`; null when any entry is not a GUID (the whole request is refused). */
