@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ExitCode } from "../report/exit-codes.js";
+import { escapeControls, forTerminal } from "../text.js";
 
 /** The bin: the only file that touches `process`. */
 
@@ -16,8 +17,9 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
+// Every line for people passes here: no key, and no control character from a portal or a manifest.
 const write = (stream: NodeJS.WriteStream) => (text: string) => {
-  stream.write(text);
+  stream.write(forTerminal(text));
 };
 
 try {
@@ -31,15 +33,18 @@ try {
         writeProgress: (text) => process.stderr.write(text),
         env: process.env,
         output: {
-          out: (line) => process.stdout.write(`${line}\n`),
-          err: (line) => process.stderr.write(`${line}\n`),
+          out: (line) => process.stdout.write(`${forTerminal(line)}\n`),
+          err: (line) => process.stderr.write(`${forTerminal(line)}\n`),
+          ownKey: (line) => process.stdout.write(`${escapeControls(line)}\n`),
         },
         writeOut: write(process.stdout),
         writeErr: write(process.stderr),
       });
 } catch (err) {
   process.stderr.write(
-    `internal error (a bug; please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    forTerminal(
+      `internal error (a bug; please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    ),
   );
   process.exitCode = ExitCode.Internal;
 }

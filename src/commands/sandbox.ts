@@ -54,11 +54,8 @@ export async function sandboxCommand(
     return ExitCode.Usage;
   }
   out(`listening on ${sandbox.url}`);
-  out(
-    envKey === undefined || envKey === ""
-      ? `api key: ${sandbox.apiKey}`
-      : "api key: the one in DOCSPACE_API_KEY",
-  );
+  if (envKey === undefined || envKey === "") (deps.output.ownKey ?? out)(`api key: ${sandbox.apiKey}`);
+  else out("api key: the one in DOCSPACE_API_KEY");
   out(
     `docspace version: ${options.version} (${moveBehaviourOf(version) === "move" ? "the move empties the source" : "the move only copies, as before 3.7.1"})`,
   );

@@ -22,6 +22,11 @@ import { stopBeforeWrites, type MoveJournal, type StopKind } from "./execute.js"
 export interface Output {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /**
+   * stdout without removing what looks like a key: only for a key the tool made itself and must show
+   * (the sandbox's generated throwaway key). Every other line goes through `out`.
+   */
+  readonly ownKey?: (line: string) => void;
 }
 
 /** What run and undo share: where, with what, how to report. */

@@ -1,10 +1,8 @@
-/** An API key as DocSpace issues them. */
-const API_KEY = /sk-[0-9a-fA-F]{16,}/g;
+import { escapeControls, redactSecrets } from "../text.js";
 
-/** Replaces anything that looks like an API key, so a key pasted into the wrong place is never echoed. */
-export const redactSecrets = (text: string): string => text.replace(API_KEY, "sk-***");
+export { redactSecrets } from "../text.js";
 
-/** A value quoted for a message, shortened and with secrets removed. */
+/** A value quoted for a message, shortened, with secrets removed and control characters escaped. */
 export function quote(value: unknown): string {
   const text =
     typeof value === "string"
@@ -12,6 +10,6 @@ export function quote(value: unknown): string {
       : value === undefined
         ? "nothing"
         : JSON.stringify(value);
-  const safe = redactSecrets(text);
+  const safe = escapeControls(redactSecrets(text));
   return safe.length > 80 ? `${safe.slice(0, 77)}...` : safe;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
+import { redactSecrets } from "../text.js";
 
 /**
  * Writes a file atomically: a temporary file beside it, fsynced, then renamed over the target, so a
@@ -22,5 +23,6 @@ export async function writeFileAtomic(path: string, text: string, mode = 0o600):
   await rename(temp, path);
 }
 
+/** JSON, atomically; anything that looks like an API key is removed whatever string carried it. */
 export const writeJsonAtomic = (path: string, value: unknown): Promise<void> =>
-  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(path, `${redactSecrets(JSON.stringify(value, null, 2))}\n`);

@@ -10,10 +10,10 @@ async function nodeStartMs(): Promise<number> {
 }
 
 describe("signals from the program's first line (SPEC §4.7)", () => {
-  it("loads nothing heavy before the handlers: the bin's only static import is the exit codes", async () => {
+  it("loads nothing heavy before the handlers: the bin's static imports are the exit codes and text escaping", async () => {
     const main = await readFile(BIN, "utf8");
     const imports = [...main.matchAll(/^import .* from "(.+)";$/gm)].map((m) => m[1]);
-    expect(imports).toEqual(["../report/exit-codes.js"]);
+    expect(imports).toEqual(["../report/exit-codes.js", "../text.js"]);
   });
 
   it("a SIGTERM while the modules still load exits 130, not killed by the signal", async () => {
