@@ -320,6 +320,7 @@ Exit codes:
         result.code = ExitCode.Usage;
         return;
       }
+      for (const warning of wired.warnings) ctx.output.err(`warning: ${warning}`);
       result.code = await snapshotCommand(
         { out: o.out, groups: o.group },
         { portal: wired.portal, output: ctx.output },

@@ -17,7 +17,7 @@ export async function portalFromEnv(
     stop: AbortSignal;
     clock: Clock;
   },
-): Promise<{ ok: true; portal: HttpPortal } | { ok: false; message: string }> {
+): Promise<{ ok: true; portal: HttpPortal; warnings: readonly string[] } | { ok: false; message: string }> {
   const raw = options.portalUrl ?? env.DOCSPACE_URL;
   if (raw === undefined || raw.trim() === "") {
     return { ok: false, message: "no portal URL: set DOCSPACE_URL (or portal.url in the manifest)" };
@@ -28,6 +28,7 @@ export async function portalFromEnv(
   if (!key.ok) return { ok: false, message: key.message };
   return {
     ok: true,
+    warnings: key.warnings,
     portal: connect({
       portal: url.url,
       apiKey: key.apiKey,

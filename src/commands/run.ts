@@ -141,6 +141,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       output.err(`${key.message}; nothing was sent`);
       return ExitCode.Usage;
     }
+    for (const warning of key.warnings) output.err(`warning: ${warning}`);
     portalUrl = url.url;
     apiKey = key.apiKey;
   }

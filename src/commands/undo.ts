@@ -89,6 +89,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     output.err(`${key.message}; nothing was sent`);
     return ExitCode.Usage;
   }
+  for (const warning of key.warnings) output.err(`warning: ${warning}`);
 
   const specs: MoveSpec[] = source.steps.map((s, index) => ({
     id: s.id,

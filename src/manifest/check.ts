@@ -1,5 +1,5 @@
 import { parseYaml, readManifestFile, type ParseProblem, type PathSegment, type Position } from "./load.js";
-import { resolvePortalUrl } from "./portal-url.js";
+import { KEY_VARIABLES, resolvePortalUrl } from "./portal-url.js";
 import { RULES } from "./rules.js";
 import {
   Severity,
@@ -62,7 +62,8 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
   const issues: Issue[] = [];
   let portalUrl: string | null = null;
   if (raw.portal !== undefined) {
-    const url = resolvePortalUrl(raw.portal.url, input.env);
+    const keyVariables = [...KEY_VARIABLES, raw.portal.apiKeyEnv ?? DEFAULT_API_KEY_ENV];
+    const url = resolvePortalUrl(raw.portal.url, input.env, keyVariables);
     if (url.ok) portalUrl = url.url;
     else issues.push(issue(Severity.Error, url.rule, ["portal", "url"], url.message));
   }

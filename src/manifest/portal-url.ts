@@ -1,3 +1,5 @@
+import { redactSecrets } from "../text.js";
+
 /** Checks and normalises a portal URL. Pure: the environment is passed in. */
 export type UrlResult = { ok: true; url: string } | { ok: false; rule: string; message: string };
 
@@ -5,8 +7,28 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 export const isLoopbackHost = (hostname: string): boolean => LOOPBACK.test(hostname);
 
-/** Replaces `${NAME}` with the variable's value; a missing or empty variable is named in the error. */
-export function expandEnv(raw: string, env: Readonly<Record<string, string | undefined>>): UrlResult {
+/** The variables that hold the key: never part of a URL, which is shown, logged and sent in every request line. */
+export const KEY_VARIABLES = ["DOCSPACE_API_KEY", "DOCSPACE_API_KEY_FILE"];
+
+/**
+ * Replaces `${NAME}` with the variable's value; a missing or empty variable is named in the error, and a
+ * variable that holds the key (`secretNames`) is refused.
+ */
+export function expandEnv(
+  raw: string,
+  env: Readonly<Record<string, string | undefined>>,
+  secretNames: readonly string[] = KEY_VARIABLES,
+): UrlResult {
+  const secret = [...raw.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)]
+    .map((m) => m[1] ?? "")
+    .filter((name) => secretNames.includes(name));
+  if (secret.length > 0) {
+    return {
+      ok: false,
+      rule: "key-in-url",
+      message: `\${${secret[0] ?? ""}} holds the API key, which must never be part of the URL (it would show in the report, the log and every request); write the portal's address here`,
+    };
+  }
   const missing: string[] = [];
   const url = raw.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
     const value = env[name];
@@ -61,6 +83,14 @@ export function normalizePortalUrl(raw: string): UrlResult {
     };
   }
   const path = parsed.pathname.replace(/\/+$/, "");
+  if (redactSecrets(path) !== path) {
+    return {
+      ok: false,
+      rule: "key-in-url",
+      message:
+        "the URL holds what looks like an API key; write only the portal's address, and give the key in DOCSPACE_API_KEY",
+    };
+  }
   return { ok: true, url: `${parsed.origin}${path}` };
 }
 
@@ -68,7 +98,8 @@ export function normalizePortalUrl(raw: string): UrlResult {
 export const resolvePortalUrl = (
   raw: string,
   env: Readonly<Record<string, string | undefined>>,
+  secretNames: readonly string[] = KEY_VARIABLES,
 ): UrlResult => {
-  const expanded = expandEnv(raw, env);
+  const expanded = expandEnv(raw, env, secretNames);
   return expanded.ok ? normalizePortalUrl(expanded.url) : expanded;
 };

@@ -47,6 +47,30 @@ const hostile: [string, string, Record<string, string>, string[]][] = [
     ],
   ],
   [
+    "the key's variable in the URL",
+    `version: 1\nportal: { url: "http://127.0.0.1:8080/\${DOCSPACE_API_KEY}" }\nmoves:\n  - { from: ${A}, to: ${B} }\n`,
+    { DOCSPACE_API_KEY: KEY },
+    [
+      "migrations.yaml:2:16 portal.url: ${DOCSPACE_API_KEY} holds the API key, which must never be part of the URL (it would show in the report, the log and every request); write the portal's address here",
+    ],
+  ],
+  [
+    "the variable portal.apiKeyEnv names, in the URL",
+    `version: 1\nportal: { url: "https://portal.example.com/\${SALES_KEY}", apiKeyEnv: SALES_KEY }\nmoves:\n  - { from: ${A}, to: ${B} }\n`,
+    { SALES_KEY: KEY },
+    [
+      "migrations.yaml:2:16 portal.url: ${SALES_KEY} holds the API key, which must never be part of the URL (it would show in the report, the log and every request); write the portal's address here",
+    ],
+  ],
+  [
+    "a key written into the URL",
+    `version: 1\nportal: { url: "https://portal.example.com/x/${KEY}" }\nmoves:\n  - { from: ${A}, to: ${B} }\n`,
+    {},
+    [
+      "migrations.yaml:2:16 portal.url: the URL holds what looks like an API key; write only the portal's address, and give the key in DOCSPACE_API_KEY",
+    ],
+  ],
+  [
     "a URL with credentials",
     `version: 1\nportal: { url: "https://admin:hunter2@portal.example.com" }\nmoves:\n  - { from: ${A}, to: ${B} }\n`,
     {},
