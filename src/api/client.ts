@@ -38,6 +38,8 @@ export interface ClientOptions {
   readonly now?: () => number;
   /** The fetch to send with; tests pass the sandbox's in-process one. */
   readonly fetch?: typeof fetch;
+  /** Answers larger than this are refused unread (default 64 MiB). */
+  readonly maxBodyBytes?: number;
 }
 
 /**
@@ -52,6 +54,7 @@ export class DocSpaceClient implements RequestClient {
   readonly #userAgent: string;
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
+  readonly #maxBodyBytes: number;
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -61,6 +64,7 @@ export class DocSpaceClient implements RequestClient {
     this.#userAgent = options.userAgent;
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? fetch;
+    this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   }
 
   async request<T>(req: ApiRequest): Promise<ApiResponse<T>> {
@@ -87,8 +91,18 @@ export class DocSpaceClient implements RequestClient {
         signal,
         redirect: "manual",
       });
-      text = await res.text();
+      const read = await readCapped(res, this.#maxBodyBytes);
+      if (read === null) {
+        throw new ApiError({
+          kind: FailureKind.BadAnswer,
+          request: summary,
+          httpStatus: res.status,
+          detail: `the answer is larger than ${Math.round(this.#maxBodyBytes / 1024 / 1024)} MiB, more than any DocSpace answer; it was not read`,
+        });
+      }
+      text = read;
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       const kind = timeout.aborted
         ? FailureKind.Timeout
         : req.signal?.aborted === true
@@ -98,6 +112,16 @@ export class DocSpaceClient implements RequestClient {
     }
 
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.#now());
+    if (res.status >= 300 && res.status < 400) {
+      // Never followed: the key would go wherever the portal points.
+      const location = res.headers.get("location");
+      throw new ApiError({
+        kind: FailureKind.Redirect,
+        request: summary,
+        httpStatus: res.status,
+        detail: `the portal redirects (HTTP ${res.status})${location === null ? "" : ` to ${location.slice(0, 200)}`}; the tool does not follow redirects, so that the key goes only where you pointed it: use the address it redirects to as the portal URL`,
+      });
+    }
     const body = parseJson(text);
     if (res.status < 200 || res.status >= 300) {
       throw new ApiError({
@@ -141,6 +165,33 @@ export class DocSpaceClient implements RequestClient {
       total: typeof envelope.total === "number" ? envelope.total : null,
     };
   }
+}
+
+/** No DocSpace answer the tool reads comes near this; an endless body must not fill the memory. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** The body as text, or null when it is larger than `max` bytes (reading stops there). */
+async function readCapped(res: Response, max: number): Promise<string | null> {
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (declared > max) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (res.body === null) return "";
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function withQuery(path: string, query: ApiRequest["query"]): string {

@@ -5,8 +5,10 @@ export const FailureKind = {
   Http: "http",
   Envelope: "envelope",
   Unparsable: "unparsable",
-  /** JSON DocSpace could send, but not of the shape the tool relies on. */
+  /** JSON DocSpace could send, but not of the shape the tool relies on; or an answer too large to read. */
   BadAnswer: "bad-answer",
+  /** A 3xx: never followed. */
+  Redirect: "redirect",
   ReadOnly: "read-only",
   Aborted: "aborted",
 } as const;
@@ -36,12 +38,14 @@ export class ApiError extends Error {
     httpStatus?: number | null;
     retryAfterMs?: number | null;
     serverMessage?: string | null;
+    /** Our own words for what went wrong, in place of the generic ones. */
+    detail?: string;
     cause?: unknown;
   }) {
     const status = init.httpStatus ?? null;
     const detail = init.serverMessage ?? null;
     super(
-      `${init.request.method} ${init.request.path}: ${describeFailure(init.kind, status)}${detail === null ? "" : ` (${detail})`}`,
+      `${init.request.method} ${init.request.path}: ${init.detail ?? describeFailure(init.kind, status)}${detail === null ? "" : ` (${detail})`}`,
       init.cause === undefined ? undefined : { cause: init.cause },
     );
     this.kind = init.kind;
@@ -66,6 +70,8 @@ function describeFailure(kind: FailureKind, status: number | null): string {
       return "the answer was not the JSON DocSpace sends";
     case FailureKind.BadAnswer:
       return "the answer was not of the shape DocSpace sends";
+    case FailureKind.Redirect:
+      return `the portal redirects (HTTP ${status ?? "?"}); the tool does not follow redirects`;
     case FailureKind.ReadOnly:
       return "refused: this client is read-only (dry run), and only GET requests may be sent";
     case FailureKind.Aborted:

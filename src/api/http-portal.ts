@@ -92,10 +92,18 @@ export class HttpPortal implements Portal {
   }
 
   async key(call?: CallOptions): Promise<KeyInfo | null> {
-    const dto = await this.#optional("/api/2.0/keys/@self", call, (v) => object(v) as ApiKeyDto);
+    const dto = await this.#optional("/api/2.0/keys/@self", call, (v) => {
+      const key = object(v) as ApiKeyDto & Record<string, unknown>;
+      const permissions: unknown = key.permissions;
+      if (permissions !== undefined && permissions !== null) {
+        if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === "string"))
+          throw new ShapeError("the key's permissions are not a list of names");
+      }
+      return key;
+    });
     if (dto === null) return null;
     return {
-      permissions: Array.isArray(dto.permissions) ? dto.permissions.filter((p) => typeof p === "string") : [],
+      permissions: dto.permissions ?? [],
       expiresAt: typeof dto.expiresAt === "string" ? dto.expiresAt : null,
       isActive: dto.isActive !== false,
     };

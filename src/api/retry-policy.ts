@@ -50,6 +50,9 @@ export function classify(error: unknown, policy: RetryPolicy): Verdict {
     case FailureKind.Unparsable:
     case FailureKind.BadAnswer:
       return Verdict.Fail;
+    case FailureKind.Redirect:
+      // Every request would go the same way: nothing can be done on this URL.
+      return Verdict.Abort;
     case FailureKind.Http:
     case FailureKind.Envelope: {
       const status = error.httpStatus;

@@ -1,5 +1,11 @@
 import { MemoryPortal } from "../portal/memory.js";
-import { isMover, type GroupSnapshot, type MemberInfo } from "../portal/port.js";
+import {
+  isMover,
+  PortalError,
+  PortalErrorKind,
+  type GroupSnapshot,
+  type MemberInfo,
+} from "../portal/port.js";
 import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
@@ -70,11 +76,22 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
     `moving ${from.name} → ${to.name}`,
   );
   await ctx.beforeSend({ op: "move", expected: ids(movers), guests: ids(guests), before });
+  const warnings: string[] = [];
   let after: GroupSnapshot;
   try {
     after = await portal.move(from.id, to.id, call);
   } catch (err) {
-    return failed(err, Reason.HttpError);
+    if (!(err instanceof PortalError) || err.kind !== PortalErrorKind.BadAnswer)
+      return failed(err, Reason.HttpError);
+    // The move was answered, but not usably: whether it took effect is read from the portal itself.
+    try {
+      after = await portal.group(to.id, { finishing: true });
+    } catch {
+      return failed(err, Reason.BadAnswer);
+    }
+    warnings.push(
+      `the portal's answer to the move could not be used (${err.message}); the groups were read back to check it`,
+    );
   }
   const httpStatus = 200;
   ctx.state.set(to.id, after);
@@ -91,6 +108,7 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
         reason: Reason.Unverified,
         moved: moved.filter((id) => present.has(id)),
         alreadyInDestination,
+        warnings,
         error: {
           kind: "unverified",
           message: `the destination lacks ${missing.length} member(s) the move should have added: ${names(missing)}`,
@@ -101,7 +119,6 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
     };
   }
 
-  const warnings: string[] = [];
   let sourceAfter: GroupSnapshot;
   let completion: MoveResult["completion"] = null;
   if (ctx.verify) {

@@ -10,6 +10,8 @@ export type Fate =
   | { readonly kind: "hang" }
   | { readonly kind: "envelope-error"; readonly statusCode?: number; readonly after?: boolean }
   | { readonly kind: "delay"; readonly ms: number }
+  /** A 200 whose body never ends (a hostile or broken portal): the client must stop reading. */
+  | { readonly kind: "flood" }
   /** An answer of the tests' choosing (a hostile portal): status and raw body text. */
   | { readonly kind: "body"; readonly status: number; readonly text: string; readonly after?: boolean };
 

@@ -171,7 +171,8 @@ export type SandboxOutcome =
       readonly text: string;
     }
   | { readonly kind: "reset" }
-  | { readonly kind: "hang" };
+  | { readonly kind: "hang" }
+  | { readonly kind: "flood" };
 
 class HttpSandbox implements Sandbox {
   readonly model: PortalModel;
@@ -312,6 +313,17 @@ class HttpSandbox implements Sandbox {
       return;
     }
     if (outcome.kind === "hang") return; // never answered; the connection closes when the client gives up
+    if (outcome.kind === "flood") {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write('{"response":"');
+      const chunk = Buffer.alloc(1024 * 1024, "x");
+      const more = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once("drain", more);
+      };
+      more();
+      return;
+    }
     res.writeHead(outcome.status, outcome.headers);
     res.end(outcome.text);
   }
@@ -420,7 +432,7 @@ class HttpSandbox implements Sandbox {
   #fault(
     fate: Fate,
     send: (reply: Reply, fault: string) => SandboxOutcome,
-    log: (o: "reset", f: string) => void,
+    log: (o: "reset" | 200, f: string) => void,
   ): SandboxOutcome {
     switch (fate.kind) {
       case "reset":
@@ -461,6 +473,9 @@ class HttpSandbox implements Sandbox {
       }
       case "body":
         return send({ status: fate.status, body: fate.text }, "body");
+      case "flood":
+        log(200, "flood");
+        return { kind: "flood" };
       default:
         return send({ status: 500 }, fate.kind);
     }

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Fate } from "../../src/sandbox/faults.js";
+import type { Fate, RequestInfo } from "../../src/sandbox/faults.js";
 import { runBin, type CliRun } from "../helpers/cli.js";
 import { g, group, smallSeed, user } from "../helpers/portal.js";
 import { KEY, manifest, RunHarness } from "../helpers/run.js";
@@ -80,5 +80,77 @@ describe("a hostile portal (built bin)", () => {
     expect(res.stdout).toContain("Sales\\x1b]0;owned\\x07");
     expect(res.stdout).toContain("Finance\\u202eecnaniF");
     expect(JSON.parse(res.report)).toMatchObject({ moves: [{ from: { name: hostileNames.title } }, {}] });
+  });
+
+  type Row = [string, (r: RequestInfo) => Fate | undefined, string[], number, RegExp];
+  const on =
+    (method: string, path: RegExp, fate: Fate) =>
+    (r: RequestInfo): Fate | undefined =>
+      r.method === method && path.test(r.path) ? fate : undefined;
+  const json = (response: unknown): string => JSON.stringify({ response, status: 0, statusCode: 200 });
+  const rows: Row[] = [
+    [
+      "an endless body on a group read: refused at 64 MiB, not retried (blocking problem, exit 1)",
+      on("GET", /^\/api\/2\.0\/group\/[0-9a-f-]+$/, { kind: "flood" }),
+      ["--dry-run"],
+      1,
+      /larger than 64 MiB/,
+    ],
+    [
+      "permissions that are not a list: the key's rights cannot be told, nothing crashes (exit 0)",
+      on("GET", /keys\/@self/, { kind: "body", status: 200, text: json({ permissions: "accounts:read" }) }),
+      [],
+      0,
+      /permissions could not be read/,
+    ],
+    [
+      "a version that is an object: version unknown, every move read back (exit 0)",
+      on("GET", /settings\/version/, { kind: "body", status: 200, text: json({ docSpace: { major: 3 } }) }),
+      [],
+      0,
+      /version unknown/,
+    ],
+    [
+      "a group list item without an id: a clear blocking problem (exit 1)",
+      on("GET", /^\/api\/2\.0\/group$/, { kind: "body", status: 200, text: json([{ name: "Sales" }]) }),
+      ["--dry-run"],
+      1,
+      /the groups could not be searched for "Sales".*a group's id is not a string/,
+    ],
+    [
+      "a group list item with a numeric id: a clear blocking problem (exit 1)",
+      on("GET", /^\/api\/2\.0\/group$/, {
+        kind: "body",
+        status: 200,
+        text: json([{ id: 7, name: "Sales" }]),
+      }),
+      ["--dry-run"],
+      1,
+      /a group's id is not a string/,
+    ],
+    [
+      "a redirect: where it points, and that it is not followed (exit 3)",
+      () => ({ kind: "body", status: 302, text: "" }),
+      [],
+      3,
+      /the portal redirects \(HTTP 302\); the tool does not follow redirects/,
+    ],
+    [
+      "a long Retry-After on a group read in a dry run defers (exit 4), not a blocking problem",
+      on("GET", /^\/api\/2\.0\/group\/[0-9a-f-]+$/, { kind: "status", status: 429, retryAfter: "7200" }),
+      ["--dry-run"],
+      4,
+      /asks to wait 7200 s, longer than --max-wait/,
+    ],
+  ];
+
+  it.each(rows)("%s", async (_name, script, args, code, said) => {
+    await h.start(smallSeed());
+    h.sandbox.faults.script(script);
+    const res = await runAgainst(manifest(`{ from: ${g(1)}, to: { name: "Sales" } }`), args);
+    expect(res.code).toBe(code);
+    expect(res.all).toMatch(said);
+    expect(res.all).not.toMatch(/internal error|is not a function|Cannot read properties/);
+    expect(JSON.parse(res.report)).toMatchObject({ exitCode: code });
   });
 });
