@@ -33,7 +33,14 @@ export function inProcessFetch(sandbox: Sandbox): typeof fetch {
     }
     if (outcome.kind === "flood") {
       const chunk = new Uint8Array(1024 * 1024).fill(0x78);
-      return new Response(new ReadableStream({ pull: (c) => c.enqueue(chunk) }), { status: 200 });
+      return new Response(
+        new ReadableStream({
+          pull: (c) => {
+            c.enqueue(chunk);
+          },
+        }),
+        { status: 200 },
+      );
     }
     if (outcome.kind !== "reply") throw new Error("unreachable");
     return new Response(outcome.text, { status: outcome.status, headers: outcome.headers });
