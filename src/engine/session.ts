@@ -117,9 +117,9 @@ export async function session(
   const state = await openState(options.stateDir, runId, () => new Date(clock.now()), !options.dryRun);
   if (!state.ok) {
     output.err(state.message);
-    return { ok: false, code: ExitCode.Locked };
+    return { ok: false, code: state.reason === "locked" ? ExitCode.Locked : ExitCode.Usage };
   }
-  if (state.warning !== null) warnings.push(state.warning);
+  warnings.push(...state.warnings);
   const { journal } = state;
   try {
     const history = await readHistory(options.stateDir);

@@ -1,8 +1,11 @@
-import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, mkdir, open, readFile, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { foldHistory, parseJournal, type History, type JournalRecord } from "./history.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
+
+const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(4, "0");
 
 /** Reads the history of a state directory; a missing journal is an empty history. */
 export async function readHistory(stateDir: string): Promise<History> {
@@ -29,9 +32,41 @@ export class Journal {
     this.#handle = handle;
   }
 
-  static async open(stateDir: string): Promise<Journal> {
+  /**
+   * Opens the journal for appending: never through a symbolic link (a link planted at its name would
+   * send member ids elsewhere), created 0600 in a 0700 directory; looser modes found are tightened, with
+   * a warning each.
+   */
+  static async open(stateDir: string): Promise<{ journal: Journal; warnings: string[] }> {
+    const warnings: string[] = [];
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    return new Journal(await open(join(stateDir, JOURNAL_FILE), "a", 0o600));
+    const dir = await stat(stateDir);
+    if ((dir.mode & 0o077) !== 0) {
+      await chmod(stateDir, 0o700);
+      warnings.push(`${stateDir} could be read by others (mode ${octal(dir.mode)}); it is now 0700`);
+    }
+    const path = join(stateDir, JOURNAL_FILE);
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, flags, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ELOOP")
+        throw new Error(`${path} is a symbolic link; the journal is never written through one (ELOOP)`, {
+          cause: err,
+        });
+      throw err;
+    }
+    const file = await handle.stat();
+    if (!file.isFile()) {
+      await handle.close();
+      throw new Error(`${path} is not a regular file`);
+    }
+    if ((file.mode & 0o077) !== 0) {
+      await handle.chmod(0o600);
+      warnings.push(`${path} could be read by others (mode ${octal(file.mode)}); it is now 0600`);
+    }
+    return { journal: new Journal(handle), warnings };
   }
 
   append(record: JournalRecord): Promise<void> {

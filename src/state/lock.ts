@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { link, mkdir, open, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { link, lstat, mkdir, open, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 export const LOCK_FILE = "lock";
@@ -13,19 +14,55 @@ interface LockOwner {
   host: string;
   startedAt: string;
   runId: string;
+  /** This boot of the host (Linux): a lock from an earlier boot is stale whatever its pid. */
+  bootId?: string;
 }
 
 /** A takeover left behind by a crash is given up after this long. */
 const TAKEOVER_STALE_MS = 10_000;
 
-const alive = (pid: number): boolean => {
+const BOOT_ID = (() => {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return undefined;
+  }
+})();
+
+/** When a process started (ms since the epoch), where the system tells (Linux); null elsewhere. */
+function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]); // field 22 of the whole line: start time in clock ticks after boot
+    const btime = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1];
+    if (!Number.isFinite(ticks) || btime === undefined) return null;
+    return Number(btime) * 1000 + (ticks / CLOCK_TICKS) * 1000;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * Whether the lock's owner still runs: same host, same boot, a valid pid that is alive, and (where the
+ * system tells) a process that started before the lock was taken — not another program that reuses the pid.
+ */
+function ownerAlive(owner: Partial<LockOwner>, me: LockOwner): boolean {
+  if (owner.host !== me.host) return true; // another host's run: cannot be judged from here
+  if (owner.bootId !== undefined && me.bootId !== undefined && owner.bootId !== me.bootId) return false;
+  const pid = owner.pid;
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-};
+  const started = processStartMs(pid);
+  const locked = Date.parse(owner.startedAt ?? "");
+  // Clock ticks round to 10 ms and btime to a second: a margin keeps the owner itself from looking younger.
+  return started === null || Number.isNaN(locked) || started <= locked + 2000;
+}
 
 /**
  * Creates the lock file with its content in one step: written beside it, then hard-linked into place
@@ -52,6 +89,10 @@ async function create(path: string, owner: LockOwner): Promise<boolean> {
 }
 
 async function readOwner(path: string): Promise<{ text: string; owner: Partial<LockOwner> | null } | null> {
+  const info = await lstat(path).catch(() => null);
+  if (info === null) return null;
+  // Locks are written as regular files: anything else (a link, dangling or not) was put there by hand.
+  if (!info.isFile()) throw new Error(`${path} is not a lock file (a link or a folder?); remove it`);
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -84,7 +125,13 @@ const describeOwner = (owner: Partial<LockOwner> | null): string =>
 export async function acquireLock(stateDir: string, runId: string, now: () => Date): Promise<LockResult> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const path = join(stateDir, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: now().toISOString(), runId };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: now().toISOString(),
+    runId,
+    ...(BOOT_ID === undefined ? {} : { bootId: BOOT_ID }),
+  };
   const release = async (): Promise<void> => {
     await rm(path, { force: true });
   };
@@ -94,8 +141,7 @@ export async function acquireLock(stateDir: string, runId: string, now: () => Da
     if (seen === null) continue; // released meanwhile: try again
     const { owner } = seen;
     const holder = describeOwner(owner);
-    const dead =
-      owner === null || (owner.host === me.host && typeof owner.pid === "number" && !alive(owner.pid));
+    const dead = owner === null || !ownerAlive(owner, me);
     if (!dead) return { ok: false, holder };
 
     const turn = `${path}.takeover`;

@@ -2,12 +2,13 @@ import { Journal } from "./journal.js";
 import { acquireLock } from "./lock.js";
 
 export type OpenState =
-  | { ok: false; message: string }
-  | { ok: true; journal: Journal | null; warning: string | null; close: () => Promise<void> };
+  | { ok: false; message: string; reason: "locked" | "unusable" }
+  | { ok: true; journal: Journal | null; warnings: string[]; close: () => Promise<void> };
 
 /**
  * The lock, then the journal, of a state directory for a command that writes (run, undo). A dry run
- * takes no lock and writes no state: it gets no journal.
+ * takes no lock and writes no state: it gets no journal. A directory that cannot be used (no permission,
+ * a dangling link) is said plainly, before anything is sent.
  */
 export async function openState(
   stateDir: string,
@@ -15,21 +16,38 @@ export async function openState(
   now: () => Date,
   writes: boolean,
 ): Promise<OpenState> {
-  if (!writes) return { ok: true, journal: null, warning: null, close: () => Promise.resolve() };
-  const taken = await acquireLock(stateDir, runId, now);
+  if (!writes) return { ok: true, journal: null, warnings: [], close: () => Promise.resolve() };
+  const unusable = (err: unknown): OpenState => ({
+    ok: false,
+    reason: "unusable",
+    message: `cannot use the state directory ${stateDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): fix it, or choose another with --state-dir; nothing was sent`,
+  });
+  let taken;
+  try {
+    taken = await acquireLock(stateDir, runId, now);
+  } catch (err) {
+    return unusable(err);
+  }
   if (!taken.ok)
     return {
       ok: false,
-      message: `another run holds the lock on ${stateDir} (${taken.holder}); nothing was sent`,
+      reason: "locked",
+      message: `another run holds the lock on ${stateDir} (${taken.holder}); nothing was sent. If no run is under way, remove ${stateDir}/lock`,
     };
-  const journal = await Journal.open(stateDir);
+  let opened;
+  try {
+    opened = await Journal.open(stateDir);
+  } catch (err) {
+    await taken.release();
+    return unusable(err);
+  }
+  const { journal, warnings } = opened;
+  if (taken.takenOver !== null)
+    warnings.unshift(`took over the lock on ${stateDir} left by a process that is gone (${taken.takenOver})`);
   return {
     ok: true,
     journal,
-    warning:
-      taken.takenOver === null
-        ? null
-        : `took over the lock on ${stateDir} left by a process that is gone (${taken.takenOver})`,
+    warnings,
     close: async () => {
       await journal.close();
       await taken.release();

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { nthMatching } from "../../src/sandbox/faults.js";
 import type { StartedRecord } from "../../src/state/history.js";
@@ -132,6 +132,28 @@ describe("answers and paths that used to end in exit 70 or a wait without end", 
     const fallback = join(h.dir, ".docspace-migrate", "reports", "report.json");
     expect(res.err.join("\n")).toContain(`it was written to ${fallback}`);
     expect(JSON.parse(await readFile(fallback, "utf8"))).toMatchObject({ outcome: "succeeded" });
+  });
+});
+
+describe("a state directory that cannot be used: exit 2 before anything is sent", () => {
+  it.each([
+    ["under a file (ENOTDIR)", async () => "/dev/null/state"],
+    [
+      "with a dangling link for a lock",
+      async () => {
+        const dir = join(h.dir, "state");
+        await mkdir(dir, { recursive: true });
+        await symlink(join(h.dir, "nowhere"), join(dir, "lock"));
+        return dir;
+      },
+    ],
+  ])("%s", async (_name, make) => {
+    await h.start(smallSeed());
+    const stateDir = await make();
+    const res = await h.run(manifest(`{ from: ${g(3)}, to: ${g(4)} }`), { stateDir });
+    expect(res.code).toBe(2);
+    expect(res.err.join("\n")).toMatch(/^cannot use the state directory .*; nothing was sent$/);
+    expect(h.calls()).toEqual([]);
   });
 });
 

@@ -26,6 +26,20 @@ describe("the lock of a state directory", () => {
     expect(taken).toMatchObject({ ok: true, takenOver: "an empty or unreadable lock file" });
   });
 
+  it.each([
+    ["pid 0", { pid: 0 }],
+    ["pid -1", { pid: -1 }],
+    ["a pid that a later process reuses", { pid: process.pid, startedAt: "2000-01-01T00:00:00.000Z" }],
+    [
+      "a lock from an earlier boot",
+      { pid: process.pid, startedAt: new Date().toISOString(), bootId: "0-earlier-boot" },
+    ],
+  ])("takes over a lock held by %s", async (_name, fields) => {
+    const owner = { host: hostname(), startedAt: "then", runId: "x", ...fields };
+    await writeFile(join(dir, LOCK_FILE), JSON.stringify(owner));
+    expect(await acquireLock(dir, "r", now)).toMatchObject({ ok: true });
+  });
+
   it("refuses a lock whose process lives", async () => {
     const first = await acquireLock(dir, "a", now);
     expect(first.ok).toBe(true);
