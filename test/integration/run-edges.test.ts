@@ -137,7 +137,7 @@ describe("answers and paths that used to end in exit 70 or a wait without end", 
 
 describe("a state directory that cannot be used: exit 2 before anything is sent", () => {
   it.each([
-    ["under a file (ENOTDIR)", async () => "/dev/null/state"],
+    ["under a file (ENOTDIR)", () => Promise.resolve("/dev/null/state")],
     [
       "with a dangling link for a lock",
       async () => {
