@@ -1,3 +1,5 @@
+import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import { pino, type DestinationStream, type Logger, type StreamEntry } from "pino";
 import { default as pretty } from "pino-pretty";
 import { escapeControls, redactSecrets } from "../text.js";
@@ -12,6 +14,41 @@ const REDACT = [
   "headers.authorization",
   "*.headers.authorization",
 ];
+
+/** The log file cannot be opened: a usage error (exit 2), said plainly. */
+export class LogFileError extends Error {
+  override readonly name = "LogFileError";
+}
+
+/**
+ * `--log-file`: appended to, never through a symbolic link, created 0600 (it names people and groups);
+ * an existing file readable by others is tightened.
+ */
+function openLogFile(path: string): number {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    );
+    const info = fstatSync(fd);
+    if (!info.isFile()) {
+      closeSync(fd);
+      throw new LogFileError(`--log-file ${path} is not a regular file`);
+    }
+    if ((info.mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+    return fd;
+  } catch (err) {
+    if (err instanceof LogFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LogFileError(
+      code === "ELOOP"
+        ? `--log-file ${path} is a symbolic link; the log is never written through one`
+        : `cannot open --log-file ${path} (${code ?? String(err)})`,
+    );
+  }
+}
 
 /** A JSON log destination whose every line has anything that looks like a key removed. */
 function scrubbed(stream: DestinationStream): DestinationStream {
@@ -28,6 +65,8 @@ function scrubbed(stream: DestinationStream): DestinationStream {
  */
 export function createLogger(options: {
   level: string;
+  /** stderr's own level (`--quiet`: errors only); the file keeps `level`. */
+  stderrLevel?: string;
   file?: string;
   prettyOnTerminal: boolean;
   color: boolean;
@@ -46,16 +85,18 @@ export function createLogger(options: {
         },
       })
     : scrubbed(pino.destination({ fd: 2, sync: true }));
-  streams.push({ level: options.level as pino.Level, stream: stderr });
+  const stderrLevel = options.stderrLevel ?? options.level;
+  streams.push({ level: stderrLevel as pino.Level, stream: stderr });
   if (options.file !== undefined) {
     streams.push({
       level: options.level as pino.Level,
-      stream: scrubbed(pino.destination({ dest: options.file, sync: true, mkdir: true })),
+      stream: scrubbed(pino.destination({ fd: openLogFile(options.file), sync: true })),
     });
   }
+  const levels = [stderrLevel, ...(options.file === undefined ? [] : [options.level])];
   return pino(
     {
-      level: options.level,
+      level: levels.reduce((a, b) => ((pino.levels.values[a] ?? 0) <= (pino.levels.values[b] ?? 0) ? a : b)),
       base: null,
       redact: { paths: REDACT, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,

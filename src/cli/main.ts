@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ExitCode } from "../report/exit-codes.js";
-import { escapeControls, forTerminal } from "../text.js";
+import { escapeControls, forTerminal, redactSecrets } from "../text.js";
 
 /** The bin: the only file that touches `process`. */
 
@@ -36,6 +36,7 @@ try {
           out: (line) => process.stdout.write(`${forTerminal(line)}\n`),
           err: (line) => process.stderr.write(`${forTerminal(line)}\n`),
           ownKey: (line) => process.stdout.write(`${escapeControls(line)}\n`),
+          data: (text) => process.stdout.write(redactSecrets(text)),
         },
         writeOut: write(process.stdout),
         writeErr: write(process.stderr),

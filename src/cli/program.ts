@@ -7,7 +7,7 @@ import { systemClock } from "../api/governor.js";
 import { snapshotCommand } from "../commands/snapshot.js";
 import { validateCommand } from "../commands/validate.js";
 import { DEFAULT_DOCSPACE_VERSION } from "../sandbox/server.js";
-import { createLogger } from "./logger.js";
+import { createLogger, LogFileError } from "./logger.js";
 import { portalFromEnv } from "./wiring.js";
 import type { Output } from "../engine/session.js";
 import type { Env } from "../manifest/check.js";
@@ -36,7 +36,9 @@ interface GlobalOptions {
 
 function loggerFor(ctx: CliContext, globals: GlobalOptions) {
   return createLogger({
-    level: globals.quiet === true ? "error" : globals.logLevel,
+    level: globals.logLevel,
+    // --quiet lowers stderr alone: the log file keeps its level, so a cron job keeps its record.
+    ...(globals.quiet === true ? { stderrLevel: "error" } : {}),
     ...(globals.logFile === undefined ? {} : { file: globals.logFile }),
     prettyOnTerminal: ctx.stderrIsTTY,
     color: ctx.env.NO_COLOR === undefined,
@@ -154,7 +156,7 @@ Exit codes:
     .option("--dry-run", "preview only: GET requests alone, predicts the end state, writes a report")
     .option("--plan-out <file>", "with --dry-run: save the preview as a plan")
     .option("--plan <file>", "execute a saved plan; pairs whose groups changed since are refused")
-    .option("--report <path>", "report file (default reports/<manifest>-<UTC time>.json)")
+    .option("--report <path>", "report file, or - for stdout (default reports/<manifest>-<UTC time>.json)")
     .option("--concurrency <n>", "moves in flight at once, 1-15 (default 4)", integer(1, 15))
     .option("--rate <n>", "requests per minute across all workers, reads included (default 1200)", integer(1))
     .option("--retries <n>", "retries per request for transient failures (default 5)", integer(0, 20))
@@ -339,6 +341,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (err) {
+    if (err instanceof LogFileError) {
+      ctx.output.err(`${err.message}; nothing was sent`);
+      return ExitCode.Usage;
+    }
     if (err instanceof CommanderError) {
       const ok = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code);
       return ok ? ExitCode.Ok : ExitCode.Usage;

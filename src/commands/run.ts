@@ -16,7 +16,7 @@ import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, renderPreview, renderRunSummary } from "../report/render.js";
 import { RunMode, type BeforeState, type RunSettings } from "../report/types.js";
-import { writeJsonAtomic } from "../report/write.js";
+import { reportTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
 import { settledOnPortal } from "../state/history.js";
 import { TOOL } from "../version.js";
 
@@ -152,6 +152,11 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const reportPath =
     flags.report ??
     `reports/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp(startedAt)}${dryRun ? "-dry-run" : ""}.json`;
+  const targetProblem = await reportTargetProblem(reportPath);
+  if (targetProblem !== null) {
+    output.err(`${targetProblem}; nothing was sent`);
+    return ExitCode.Usage;
+  }
 
   let savedPlan: SavedPlan | null = null;
   let moveSpecs = manifest.moves;
@@ -293,7 +298,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         planPath,
       )
     : renderRunSummary(report, done.reportPath);
-  for (const line of lines) output.out(line);
+  // With the report on stdout, the summary goes to stderr.
+  for (const line of lines) (reportPath === STDOUT ? output.err : output.out)(line);
   return report.exitCode as ExitCode;
 }
 

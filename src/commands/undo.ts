@@ -15,6 +15,7 @@ import type { ResolvedMove } from "../plan/types.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { renderRunSummary } from "../report/render.js";
 import { MoveStatus, RunMode, type MoveResult, type Report, type RunSettings } from "../report/types.js";
+import { reportTargetProblem, STDOUT } from "../report/write.js";
 import { reportSchema } from "../schemas.js";
 import { readHistory } from "../state/journal.js";
 import { DEFAULT_SETTINGS } from "./run.js";
@@ -83,6 +84,11 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
   if (source.steps.length === 0) {
     output.out("nothing to undo: no move of it moved anyone on this portal");
     return ExitCode.Ok;
+  }
+  const targetProblem = await reportTargetProblem(source.reportPath);
+  if (targetProblem !== null) {
+    output.err(`${targetProblem}; nothing was sent`);
+    return ExitCode.Usage;
   }
   const key = await loadApiKey(deps.env, source.apiKeyEnv);
   if (!key.ok) {
@@ -158,7 +164,8 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     },
   );
   if (!done.ok) return done.code;
-  for (const line of renderRunSummary(done.report, done.reportPath)) output.out(line);
+  const say = source.reportPath === STDOUT ? output.err : output.out;
+  for (const line of renderRunSummary(done.report, done.reportPath)) say(line);
   return done.report.exitCode as ExitCode;
 }
 

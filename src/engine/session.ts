@@ -10,7 +10,8 @@ import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import { MoveStatus, type MoveResult, type Report, type RunMode, type RunSettings } from "../report/types.js";
-import { writeJsonAtomic } from "../report/write.js";
+import { STDOUT, writeJsonAtomic } from "../report/write.js";
+import { redactSecrets } from "../text.js";
 import { recorder } from "../state/history.js";
 import type { History } from "../state/history.js";
 import { readHistory, type Journal } from "../state/journal.js";
@@ -27,6 +28,8 @@ export interface Output {
    * (the sandbox's generated throwaway key). Every other line goes through `out`.
    */
   readonly ownKey?: (line: string) => void;
+  /** stdout for data (`--report -`): written as it is, keys removed, no escaping (JSON stays JSON). */
+  readonly data?: (text: string) => void;
 }
 
 /** What run and undo share: where, with what, how to report. */
@@ -211,6 +214,11 @@ export async function session(
  * in the state directory instead, saying so.
  */
 async function writeReport(options: SessionOptions, report: Report, output: Output): Promise<string> {
+  if (options.reportPath === STDOUT) {
+    const text = `${redactSecrets(JSON.stringify(report, null, 2))}\n`;
+    (output.data ?? output.out)(text);
+    return "stdout";
+  }
   try {
     await writeJsonAtomic(options.reportPath, report);
     return options.reportPath;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { redactSecrets } from "../text.js";
 
@@ -26,3 +26,22 @@ export async function writeFileAtomic(path: string, text: string, mode = 0o600):
 /** JSON, atomically; anything that looks like an API key is removed whatever string carried it. */
 export const writeJsonAtomic = (path: string, value: unknown): Promise<void> =>
   writeFileAtomic(path, `${redactSecrets(JSON.stringify(value, null, 2))}\n`);
+
+/** `--report -`: the report goes to stdout. */
+export const STDOUT = "-";
+
+/**
+ * Why a report path cannot be used, or null: an existing target must be a regular file (a device, a
+ * folder or a link is never written over). Checked before anything is sent.
+ */
+export async function reportTargetProblem(path: string): Promise<string | null> {
+  if (path === STDOUT) return null;
+  const info = await lstat(path).catch(() => null);
+  if (info === null || info.isFile()) return null;
+  const what = info.isSymbolicLink()
+    ? "a symbolic link"
+    : info.isDirectory()
+      ? "a folder"
+      : "not a regular file";
+  return `--report ${path} is ${what}; a report is written only as a regular file (use --report - for stdout)`;
+}
