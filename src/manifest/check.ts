@@ -1,4 +1,5 @@
 import { parseYaml, readManifestFile, type ParseProblem, type PathSegment, type Position } from "./load.js";
+import { escapeControls, redactSecrets } from "../text.js";
 import { KEY_VARIABLES, resolvePortalUrl } from "./portal-url.js";
 import { RULES } from "./rules.js";
 import {
@@ -46,15 +47,19 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
     at?: "key",
   ): Issue => toIssue(file, { ...parsed.locate(path, at), rule, path: formatPath(path), message }, severity);
 
-  const shape = checkShape(parsed.value);
+  const { problems: shape, uncounted } = checkShape(parsed.value);
   if (shape.length > 0) {
+    const { first, more } = firstInFileOrder(shape, parsed.value, uncounted);
     return {
       manifest: null,
-      issues: sortIssues(
-        shape.map((p) =>
-          issue(Severity.Error, p.rule, p.path, p.message, p.at === "key" ? "key" : undefined),
+      issues: [
+        ...sortIssues(
+          first.map((p) =>
+            issue(Severity.Error, p.rule, p.path, p.message, p.at === "key" ? "key" : undefined),
+          ),
         ),
-      ),
+        ...moreIssues(file, more),
+      ],
     };
   }
 
@@ -75,10 +80,16 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
     note: m.note ?? null,
   }));
   const explicitIds = new Set(raw.moves.flatMap((m, i) => (m.id === undefined ? [] : [i])));
-  for (const rule of RULES) {
-    for (const p of rule({ moves, explicitIds })) issues.push(issue(p.severity, p.rule, p.path, p.message));
-  }
-  const sorted = sortIssues(issues);
+  const found = RULES.flatMap((rule) => rule({ moves, explicitIds }));
+  const { first, more } = firstInFileOrder(found, parsed.value);
+  for (const p of first) issues.push(issue(p.severity, p.rule, p.path, p.message));
+  const moreErrors =
+    found.filter((p) => p.severity === Severity.Error).length -
+    first.filter((p) => p.severity === Severity.Error).length;
+  const sorted = [
+    ...sortIssues(issues),
+    ...moreIssues(file, more, moreErrors > 0 ? Severity.Error : Severity.Warning),
+  ];
   if (sorted.some((i) => i.severity === Severity.Error)) return { manifest: null, issues: sorted };
   const settings: ManifestSettings = { ...raw.settings };
   return {
@@ -94,6 +105,71 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
     issues: sorted,
   };
 }
+
+/** Problems reported with their positions; past this many, the rest are counted (finding positions costs). */
+export const MAX_REPORTED = 100;
+
+/**
+ * The first MAX_REPORTED problems in file order, and how many more there are. File order is path order:
+ * list indexes by number, mapping keys by their place in the mapping (kept in a cache, so ordering is
+ * linear in the number of problems).
+ */
+function firstInFileOrder<T extends { readonly path: readonly PathSegment[] }>(
+  problems: readonly T[],
+  root: unknown,
+  uncounted = 0,
+): { first: T[]; more: number } {
+  if (problems.length <= MAX_REPORTED) return { first: [...problems], more: uncounted };
+  const places = new WeakMap<object, Map<string, number>>();
+  const rank = (path: readonly PathSegment[]): number[] => {
+    const out: number[] = [];
+    let node: unknown = root;
+    for (const segment of path) {
+      if (typeof segment === "number" || node === null || typeof node !== "object") {
+        out.push(typeof segment === "number" ? segment : Number.MAX_SAFE_INTEGER);
+      } else {
+        let keys = places.get(node);
+        if (keys === undefined) {
+          keys = new Map(Object.keys(node).map((k, i) => [k, i]));
+          places.set(node, keys);
+        }
+        out.push(keys.get(segment) ?? Number.MAX_SAFE_INTEGER);
+      }
+      node =
+        node !== null && typeof node === "object"
+          ? (node as Record<string, unknown>)[String(segment)]
+          : undefined;
+    }
+    return out;
+  };
+  const ranked = problems.map((p) => ({ p, r: rank(p.path) }));
+  ranked.sort((a, b) => {
+    for (let i = 0; i < Math.min(a.r.length, b.r.length); i++) {
+      const d = (a.r[i] ?? 0) - (b.r[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return a.r.length - b.r.length;
+  });
+  return {
+    first: ranked.slice(0, MAX_REPORTED).map((x) => x.p),
+    more: problems.length - MAX_REPORTED + uncounted,
+  };
+}
+
+const moreIssues = (file: string, more: number, severity: Severity = Severity.Error): Issue[] =>
+  more === 0
+    ? []
+    : [
+        {
+          severity,
+          rule: "more-problems",
+          file,
+          line: 1,
+          column: 1,
+          path: "",
+          message: `and ${more} more problem${more === 1 ? "" : "s"} (at least) past the first ${MAX_REPORTED}; fix these and validate again`,
+        },
+      ];
 
 function normalizeRef(ref: RawGroupRef): GroupRef {
   if (typeof ref === "string") return { kind: "id", id: ref.toLowerCase() };
@@ -117,5 +193,6 @@ export function formatIssue(issue: Issue): string {
   const where = `${issue.file}:${issue.line}:${issue.column}`;
   const path = issue.path === "" ? "" : ` ${issue.path}`;
   const kind = issue.severity === Severity.Warning ? "warning: " : "";
-  return `${where}${path}: ${kind}${issue.message}`;
+  // Keys and values from the file are shown, never obeyed: control characters escaped, keys removed.
+  return escapeControls(redactSecrets(`${where}${path}: ${kind}${issue.message}`));
 }

@@ -10,6 +10,9 @@ export const MAX_ALIAS_COUNT = 100;
 
 export type PathSegment = string | number;
 
+/** Deeper nesting is refused: a manifest needs five levels; a million would exhaust the parser. */
+export const MAX_DEPTH = 64;
+
 export interface Position {
   readonly line: number;
   readonly column: number;
@@ -105,17 +108,19 @@ export function parseYaml(
   if (!MAY_HAVE_ALIASES.test(text)) {
     let value: unknown;
     let ok = true;
+    const positions = new PositionRecorder(text);
+    if (flowDepth(text) > MAX_DEPTH) return { parsed: null, problems: [tooDeep()] };
     try {
-      value = loadFast(text, { schema: CORE_SCHEMA }) ?? null; // the document API reads an empty file as null
-    } catch {
+      // The document API reads an empty file as null.
+      value = loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
+    } catch (err) {
+      if (err instanceof RangeError) return { parsed: null, problems: [tooDeep()] };
       ok = false;
     }
     if (ok) {
-      let located: ParsedYaml["locate"] | null = null;
-      const locate: ParsedYaml["locate"] = (path, where) => {
-        located ??= parseThoroughly(text, sha).parsed?.locate ?? (() => ({ line: 1, column: 1 }));
-        return located(path, where);
-      };
+      const odd = notPlainData(value);
+      if (odd !== null) return { parsed: null, problems: [{ ...positions.locate(value, []), ...odd }] };
+      const locate: ParsedYaml["locate"] = (path, where) => positions.locate(value, path, where);
       return { parsed: { value, sha256: sha, locate }, problems: [] };
     }
   }
@@ -127,31 +132,51 @@ export function parseThoroughly(
   text: string,
   sha: string,
 ): { parsed: ParsedYaml | null; problems: ParseProblem[] } {
+  if (flowDepth(text) > MAX_DEPTH) return { parsed: null, problems: [tooDeep()] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // yaml's own duplicate-key check compares each key with every earlier one (quadratic in a mapping's
+  // size); duplicates are found below in one pass instead.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number | undefined): Position => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { line, column: col };
   };
-  const problems: ParseProblem[] = doc.errors.map((err) => {
-    const position = at(err.pos[0]);
-    if (err.code === "DUPLICATE_KEY") {
-      const key = duplicateKeyAt(doc, err.pos[0]);
-      return {
-        ...position,
+  const problems: ParseProblem[] = doc.errors.map((err) => ({
+    ...at(err.pos[0]),
+    rule: "yaml-syntax",
+    path: "",
+    message: `invalid YAML: ${firstLine(err.message)}`,
+  }));
+  if (problems.length === 0) {
+    const duplicate = firstDuplicateKey(doc);
+    if (duplicate !== null) {
+      problems.push({
+        ...at(duplicate.offset),
         rule: "duplicate-key",
         path: "",
-        message: `duplicate key${key === null ? "" : ` "${key}"`}: a key may appear only once in a mapping; keep one of them`,
-      };
+        message: `duplicate key ${JSON.stringify(duplicate.key)}: a key may appear only once in a mapping; keep one of them`,
+      });
     }
-    return { ...position, rule: "yaml-syntax", path: "", message: `invalid YAML: ${firstLine(err.message)}` };
-  });
+  }
   if (problems.length > 0) return { parsed: null, problems };
 
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
+    if (err instanceof ReferenceError && /unresolved alias/i.test(err.message)) {
+      return {
+        parsed: null,
+        problems: [
+          {
+            ...at(firstAliasOffset(doc)),
+            rule: "yaml-alias",
+            path: "",
+            message: `an alias names no anchor before it (${firstLine(err.message)}); define the anchor (&name) first, or write the value out`,
+          },
+        ],
+      };
+    }
     if (err instanceof ReferenceError && /alias/i.test(err.message)) {
       return {
         parsed: null,
@@ -172,6 +197,9 @@ export function parseThoroughly(
       ],
     };
   }
+
+  const odd = notPlainData(value);
+  if (odd !== null) return { parsed: null, problems: [{ ...at(firstAliasOffset(doc)), ...odd }] };
 
   const locate = (path: readonly PathSegment[], where: "key" | "value" = "value"): Position => {
     let node: unknown = doc.contents;
@@ -206,13 +234,19 @@ const rangeStart = (node: unknown): number | undefined =>
 
 const firstLine = (message: string): string => message.split("\n")[0] ?? message;
 
-function duplicateKeyAt(doc: Document, offset: number): string | null {
-  let found: string | null = null;
+/** The first key repeated within one mapping, in one pass over the document. */
+function firstDuplicateKey(doc: Document): { key: string; offset: number } | null {
+  let found: { key: string; offset: number } | null = null;
   visit(doc, {
-    Pair(_key, pair) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-        found = String(pair.key.value);
-        return visit.BREAK;
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) {
+          found = { key: String(key), offset: (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? 0 };
+          return visit.BREAK;
+        }
+        seen.add(key);
       }
       return undefined;
     },
@@ -229,4 +263,187 @@ function firstAliasOffset(doc: Document): number {
     },
   });
   return offset;
+}
+
+interface Frame {
+  readonly offset: number;
+  result: unknown;
+  children: Frame[];
+}
+
+interface Place {
+  readonly offset: number;
+  /** Per child: arrays by index; mappings by key, with the key's own offset. */
+  readonly items: ReadonlyMap<PathSegment, { key: number; value: number }>;
+}
+
+/**
+ * Positions recorded during the fast parse (js-yaml's node events), so that finding where a problem is
+ * costs a walk down its path, never a second parse: linear in the size of the manifest whatever the
+ * number of problems. Each collection the parse builds is kept with its own offset and its children's.
+ */
+class PositionRecorder {
+  readonly #text: string;
+  readonly #stack: Frame[] = [{ offset: 0, result: undefined, children: [] }];
+  readonly #places = new WeakMap<object, Place>();
+  readonly #lineStarts: number[];
+
+  constructor(text: string) {
+    this.#text = text;
+    const starts = [0];
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+    this.#lineStarts = starts;
+  }
+
+  readonly listener = (event: "open" | "close", state: { position: number; result: unknown }): void => {
+    if (event === "open") {
+      this.#stack.push({ offset: this.#skipSpace(state.position), result: undefined, children: [] });
+      return;
+    }
+    const frame = this.#stack.pop();
+    if (frame === undefined) return;
+    frame.result = state.result;
+    // A node composed twice (a block sequence entry around its collection): one frame, the outer offset.
+    const only = frame.children[0];
+    if (
+      frame.children.length === 1 &&
+      only !== undefined &&
+      only.result === frame.result &&
+      isObject(frame.result)
+    )
+      frame.children = only.children;
+    if (isObject(frame.result)) this.#keep(frame);
+    this.#stack.at(-1)?.children.push(frame);
+  };
+
+  /** Where a value (or its key) is: the node at `path`, or its deepest ancestor that exists. */
+  locate(root: unknown, path: readonly PathSegment[], where: "key" | "value" = "value"): Position {
+    let node = root;
+    let best = isObject(root) ? (this.#places.get(root)?.offset ?? 0) : this.#rootOffset();
+    for (const [i, segment] of path.entries()) {
+      if (!isObject(node)) break;
+      const place = this.#places.get(node);
+      const item = place?.items.get(segment);
+      if (item === undefined) break;
+      best = i === path.length - 1 && where === "key" ? item.key : item.value;
+      node = (node as Record<string, unknown>)[String(segment)];
+    }
+    return this.#position(best);
+  }
+
+  #keep(frame: Frame): void {
+    const result = frame.result as object;
+    const items = new Map<PathSegment, { key: number; value: number }>();
+    if (Array.isArray(result)) {
+      frame.children.forEach((child, i) => items.set(i, { key: child.offset, value: child.offset }));
+    } else {
+      const record = result as Record<string, unknown>;
+      const children = frame.children;
+      for (let i = 0; i < children.length; i++) {
+        const key = children[i] as Frame;
+        if (typeof key.result !== "string" || !(key.result in record)) continue;
+        const value = children[i + 1];
+        // An empty value has no node of its own: it is found at its key.
+        const hasValue = value !== undefined && value.result === record[key.result];
+        items.set(key.result, { key: key.offset, value: hasValue ? value.offset : key.offset });
+        if (hasValue) i++;
+      }
+    }
+    this.#places.set(result, { offset: frame.offset, items });
+  }
+
+  #rootOffset(): number {
+    return this.#stack[0]?.children[0]?.offset ?? 0;
+  }
+
+  /** Node events start before the spaces, line breaks and comments in front of a node. */
+  #skipSpace(offset: number): number {
+    const text = this.#text;
+    let i = offset;
+    for (;;) {
+      const c = text[i];
+      if (c === " " || c === "\t" || c === "\n" || c === "\r") i++;
+      else if (c === "#") while (i < text.length && text[i] !== "\n") i++;
+      else return i;
+    }
+  }
+
+  #position(offset: number): Position {
+    let lo = 0;
+    let hi = this.#lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.#lineStarts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (this.#lineStarts[lo] ?? 0) + 1 };
+  }
+}
+
+const isObject = (value: unknown): value is object => value !== null && typeof value === "object";
+
+const tooDeep = (): ParseProblem => ({
+  rule: "too-deep",
+  path: "",
+  line: 1,
+  column: 1,
+  message: `the YAML is nested more than ${MAX_DEPTH} levels deep; a manifest needs a few: write its moves as a plain list`,
+});
+
+/**
+ * The deepest nesting of flow collections ([ and {), outside quotes and comments, in one pass. Block
+ * nesting needs indentation, which the size cap bounds; flow nesting costs two bytes a level.
+ */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== null) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1] ?? ""))) {
+      while (i < text.length && text[i] !== "\n") i++;
+    } else if (c === "[" || c === "{") deepest = Math.max(deepest, ++depth);
+    else if ((c === "]" || c === "}") && depth > 0) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * What YAML can express beyond JSON data, refused with a clear sentence: an alias inside its own anchor
+ * (a cycle), a tag that makes something other than data (`!!merge` on a value), nesting past MAX_DEPTH.
+ * Iterative, so no input can exhaust the stack.
+ */
+function notPlainData(root: unknown): { rule: string; path: string; message: string } | null {
+  const problem = (rule: string, message: string) => ({ rule, path: "", message });
+  const stack: { value: unknown; depth: number; ancestors: ReadonlySet<object> }[] = [
+    { value: root, depth: 0, ancestors: new Set() },
+  ];
+  while (stack.length > 0) {
+    const { value, depth, ancestors } = stack.pop() as (typeof stack)[number];
+    if (value === null || ["string", "number", "boolean"].includes(typeof value)) continue;
+    if (typeof value !== "object")
+      return problem(
+        "yaml-unsupported",
+        "a value is not data (a tag such as !!merge where a value belongs?); write plain values",
+      );
+    if (ancestors.has(value))
+      return problem(
+        "yaml-cycle",
+        "an alias refers to the collection that holds it (a cycle); write the values out instead of *aliases",
+      );
+    if (depth >= MAX_DEPTH) return tooDeep();
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (!Array.isArray(value) && proto !== Object.prototype && proto !== null)
+      return problem("yaml-unsupported", "a value is not plain data; write plain values");
+    const inner = new Set(ancestors).add(value);
+    for (const child of Object.values(value))
+      stack.push({ value: child, depth: depth + 1, ancestors: inner });
+  }
+  return null;
 }

@@ -4,12 +4,9 @@ export { redactSecrets } from "../text.js";
 
 /** A value quoted for a message, shortened, with secrets removed and control characters escaped. */
 export function quote(value: unknown): string {
-  const text =
-    typeof value === "string"
-      ? JSON.stringify(value)
-      : value === undefined
-        ? "nothing"
-        : JSON.stringify(value);
+  // JSON.stringify gives undefined for what JSON cannot hold (a symbol, a function).
+  const json: unknown = value === undefined ? undefined : JSON.stringify(value);
+  const text = value === undefined ? "nothing" : typeof json === "string" ? json : typeof value;
   const safe = escapeControls(redactSecrets(text));
   return safe.length > 80 ? `${safe.slice(0, 77)}...` : safe;
 }

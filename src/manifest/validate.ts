@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { manifestSchema } from "../schemas.js";
 import type { PathSegment } from "./load.js";
 import { quote } from "./redact.js";
@@ -12,13 +12,59 @@ export interface SchemaProblem {
 }
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-const validateManifestShape = ajv.compile(manifestSchema);
+/** Stops at the first error: says quickly whether a manifest is valid, whatever its size. */
+const isValidShape = new Ajv({ allErrors: false, strict: true }).compile(manifestSchema);
+/**
+ * An invalid manifest is checked in parts — the top level with its moves list unchecked, then each move —
+ * so that error lists stay small: ajv gathers nested errors by concatenating lists, which is quadratic in
+ * the number of errors when one call checks 50,000 invalid moves.
+ */
+const validateTopLevel = ajv.compile({
+  ...manifestSchema,
+  $id: `${String(manifestSchema.$id)}#top-level`,
+  properties: {
+    ...(manifestSchema.properties as Record<string, unknown>),
+    moves: { type: "array", minItems: 1 },
+  },
+});
+ajv.addSchema(manifestSchema);
+const validateMove = ajv.getSchema(`${String(manifestSchema.$id)}#/definitions/move`) as ValidateFunction;
+
+const isValidMove = new Ajv({ allErrors: false, strict: true })
+  .addSchema(manifestSchema)
+  .getSchema(`${String(manifestSchema.$id)}#/definitions/move`) as ValidateFunction;
+
+/** Past this many schema errors, further invalid moves are only counted (each holds one problem at least). */
+const DESCRIBED_ERRORS = 1000;
+
+/**
+ * The schema errors of a manifest known to be invalid, gathered move by move (linear in its size); once
+ * plenty are in hand, the remaining moves are only checked for validity and the invalid ones counted.
+ */
+function schemaErrors(value: unknown): { errors: ErrorObject[]; invalidMovesUndescribed: number } {
+  const errors: ErrorObject[] = [];
+  let invalidMovesUndescribed = 0;
+  if (!validateTopLevel(value)) errors.push(...(validateTopLevel.errors ?? []));
+  const moves = (value as { moves?: unknown } | null)?.moves;
+  if (Array.isArray(moves)) {
+    moves.forEach((move, i) => {
+      if (errors.length >= DESCRIBED_ERRORS) {
+        if (!isValidMove(move)) invalidMovesUndescribed++;
+        return;
+      }
+      if (validateMove(move)) return;
+      for (const e of validateMove.errors ?? [])
+        errors.push({ ...e, instancePath: `/moves/${i}${e.instancePath}` });
+    });
+  }
+  return { errors, invalidMovesUndescribed };
+}
 
 const UUID_EXAMPLE = "08e455dc-98c4-4390-b36f-54757080149c";
 const FORBIDDEN_SECRET_KEYS = new Set(["apikey", "api_key", "api-key", "token", "apitoken", "secret"]);
 
 /** Stage one: the JSON Schema decides validity; this turns its verdict into sentences that say what to do. */
-export function checkShape(value: unknown): SchemaProblem[] {
+export function checkShape(value: unknown): { problems: SchemaProblem[]; uncounted: number } {
   const problems: SchemaProblem[] = [];
   const secretKeys = findSecretKeys(value);
   for (const path of secretKeys) {
@@ -30,11 +76,12 @@ export function checkShape(value: unknown): SchemaProblem[] {
         "an API key does not belong in the manifest; remove it and set DOCSPACE_API_KEY or DOCSPACE_API_KEY_FILE in the environment (portal.apiKeyEnv may name another variable)",
     });
   }
-  if (validateManifestShape(value)) return problems;
+  if (isValidShape(value)) return { problems, uncounted: 0 };
 
   const seen = new Set<string>();
   const groupRefsDone = new Set<string>();
-  for (const error of validateManifestShape.errors ?? []) {
+  const { errors, invalidMovesUndescribed } = schemaErrors(value);
+  for (const error of errors) {
     const path = pointerToPath(error.instancePath);
     const groupRef = groupRefPath(path);
     if (groupRef !== null) {
@@ -55,7 +102,7 @@ export function checkShape(value: unknown): SchemaProblem[] {
     seen.add(key);
     problems.push(problem);
   }
-  return problems;
+  return { problems, uncounted: invalidMovesUndescribed };
 }
 
 function describe(error: ErrorObject, path: PathSegment[]): SchemaProblem | null {

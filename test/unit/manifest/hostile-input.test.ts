@@ -25,6 +25,46 @@ const hostile: [string, string, Record<string, string>, string[]][] = [
     ],
   ],
   [
+    "a !!merge tag on a value",
+    `version: !!merge x\nmoves: [{ from: ${A}, to: ${B} }]\n`,
+    {},
+    [
+      "migrations.yaml:1:1: a value is not data (a tag such as !!merge where a value belongs?); write plain values",
+    ],
+  ],
+  [
+    "an alias inside its own anchor",
+    `version: 1\nmoves: &m [{ from: *m, to: ${B} }]\n`,
+    {},
+    [
+      "migrations.yaml:2:20: an alias refers to the collection that holds it (a cycle); write the values out instead of *aliases",
+    ],
+  ],
+  [
+    "a list that holds itself",
+    `version: 1\na: &a [*a]\nmoves: [{ from: ${A}, to: ${B} }]\n`,
+    {},
+    [
+      "migrations.yaml:2:8: an alias refers to the collection that holds it (a cycle); write the values out instead of *aliases",
+    ],
+  ],
+  [
+    "an alias without an anchor (not an alias bomb)",
+    `version: 1\nmoves: [{ from: *nowhere, to: ${B} }]\n`,
+    {},
+    [
+      "migrations.yaml:2:17: an alias names no anchor before it (Unresolved alias (the anchor must be set before the alias): nowhere); define the anchor (&name) first, or write the value out",
+    ],
+  ],
+  [
+    "nesting a million levels deep",
+    `version: 1\nmoves: ${"[".repeat(1_000_000)}${"]".repeat(1_000_000)}\n`,
+    {},
+    [
+      "migrations.yaml:1:1: the YAML is nested more than 64 levels deep; a manifest needs a few: write its moves as a plain list",
+    ],
+  ],
+  [
     "a duplicate key",
     withMoves(`  - from: ${A}`, `    to: ${B}`, `    from: ${B}`),
     {},

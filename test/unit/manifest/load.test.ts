@@ -39,4 +39,32 @@ describe("parseYaml", () => {
       moves: [],
     });
   });
+
+  it.each(documents.filter((d) => d.includes("moves:")).map((d, i) => [i, d]))(
+    "finds every node where the document API does (document %i)",
+    (_i, text) => {
+      const fast = parseYaml(text, sha256(text)).parsed;
+      const thorough = parseThoroughly(text, sha256(text)).parsed;
+      const paths: (string | number)[][] = [];
+      const walk = (value: unknown, path: (string | number)[]): void => {
+        paths.push(path);
+        if (Array.isArray(value))
+          value.forEach((v, i) => {
+            walk(v, [...path, i]);
+          });
+        else if (value !== null && typeof value === "object")
+          for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      };
+      walk(fast?.value, []);
+      for (const path of paths) {
+        for (const where of ["key", "value"] as const) {
+          expect([path, where, fast?.locate(path, where)]).toEqual([
+            path,
+            where,
+            thorough?.locate(path, where),
+          ]);
+        }
+      }
+    },
+  );
 });
