@@ -4,10 +4,72 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import { median, runCliAsync } from "./lib/measure.mjs";
+
+/** Wall time (ms) of `node -e 0`. */
+function runNodeNothing() {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve) =>
+    spawn(process.execPath, ["-e", "0"]).on("close", () =>
+      resolve(Number(process.hrtime.bigint() - start) / 1e6),
+    ),
+  );
+}
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const uuid = (n, tag) => `${tag}0000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+
+const A = "08e455dc-98c4-4390-b36f-54757080149c";
+const B = "18e455dc-98c4-4390-b36f-54757080149c";
+
+/** Hostile shapes (SPEC §3: judged in time linear in size, ≈1 s per 5 MiB at most), as whole texts. */
+const pathological = [
+  {
+    name: "pathological: 40,000 unknown keys",
+    text: () =>
+      [
+        "version: 1",
+        `moves: [{ from: ${A}, to: ${B} }]`,
+        ...Array.from({ length: 40_000 }, (_, i) => `k${i}: ${i}`),
+      ].join("\n"),
+    expect: 2,
+  },
+  {
+    name: "pathological: 50,000 invalid moves",
+    text: () =>
+      [
+        "version: 1",
+        "moves:",
+        ...Array.from({ length: 50_000 }, (_, i) => `  - { from: bad${i}, to: x }`),
+      ].join("\n"),
+    expect: 2,
+  },
+  {
+    name: "pathological: 1,000,000 levels of nesting",
+    text: () => `version: 1\nmoves: ${"[".repeat(1_000_000)}${"]".repeat(1_000_000)}`,
+    expect: 2,
+  },
+  {
+    name: "pathological: 4.9 MiB of alias references",
+    text: () => {
+      const lines = ["version: 1", `base: &b { from: ${A}, to: ${B} }`, "moves:"];
+      while (lines.length < 480_000) lines.push("  - *b");
+      return lines.join("\n");
+    },
+    expect: 2,
+  },
+  {
+    name: "pathological: 50,000 moves with one id and one pair",
+    text: () =>
+      [
+        "version: 1",
+        "moves:",
+        ...Array.from({ length: 50_000 }, () => `  - { id: same, from: ${A}, to: ${B} }`),
+      ].join("\n"),
+    expect: 2,
+  },
+];
 
 const cases = [
   {
@@ -42,11 +104,25 @@ export async function benchValidateLarge() {
   const dir = mkdtempSync(join(tmpdir(), "dm-validate-large-"));
   const rows = [];
   try {
-    for (const c of cases) {
+    // The floor: node starting and doing nothing, measured in the same run.
+    const floor = [];
+    for (let r = 0; r < RUNS; r++) floor.push(await runNodeNothing());
+    rows.push({
+      case: "baseline: node -e 0 (start-up alone)",
+      sizeMiB: "-",
+      exit: 0,
+      medianSeconds: (median(floor) / 1000).toFixed(2),
+      peakMB: "-",
+    });
+    for (const c of [...cases, ...pathological]) {
       const file = join(dir, "manifest.yaml");
-      const lines = ["version: 1", "moves:"];
-      for (let i = 0; i < c.moves; i++) lines.push(c.line(i));
-      writeFileSync(file, `${lines.join("\n")}\n`);
+      if (c.text !== undefined) {
+        writeFileSync(file, `${c.text()}\n`);
+      } else {
+        const lines = ["version: 1", "moves:"];
+        for (let i = 0; i < c.moves; i++) lines.push(c.line(i));
+        writeFileSync(file, `${lines.join("\n")}\n`);
+      }
       const sizeMiB = statSync(file).size / 1024 / 1024;
       const runs = [];
       for (let r = 0; r < RUNS; r++) {

@@ -108,19 +108,27 @@ export function parseYaml(
   if (!MAY_HAVE_ALIASES.test(text)) {
     let value: unknown;
     let ok = true;
-    const positions = new PositionRecorder(text);
     if (flowDepth(text) > MAX_DEPTH) return { parsed: null, problems: [tooDeep()] };
     try {
       // The document API reads an empty file as null.
-      value = loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
+      value = loadFast(text, { schema: CORE_SCHEMA }) ?? null;
     } catch (err) {
       if (err instanceof RangeError) return { parsed: null, problems: [tooDeep()] };
       ok = false;
     }
     if (ok) {
-      const odd = notPlainData(value);
-      if (odd !== null) return { parsed: null, problems: [{ ...positions.locate(value, []), ...odd }] };
-      const locate: ParsedYaml["locate"] = (path, where) => positions.locate(value, path, where);
+      // Positions are recorded only when something is to be reported: a second fast parse that keeps them.
+      let recorded: { positions: PositionRecorder; value: unknown } | null = null;
+      const locate: ParsedYaml["locate"] = (path, where) => {
+        if (recorded === null) {
+          const positions = new PositionRecorder(text);
+          const again: unknown =
+            loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
+          recorded = { positions, value: again };
+        }
+        return recorded.positions.locate(recorded.value, path, where);
+      };
+      // Without anchors, aliases or tags beyond the core schema, js-yaml makes plain data only.
       return { parsed: { value, sha256: sha, locate }, problems: [] };
     }
   }
@@ -133,6 +141,14 @@ export function parseThoroughly(
   sha: string,
 ): { parsed: ParsedYaml | null; problems: ParseProblem[] } {
   if (flowDepth(text) > MAX_DEPTH) return { parsed: null, problems: [tooDeep()] };
+  // More alias references than expansions allowed: refused before the (slow) document is built.
+  const aliases = text.matchAll(ALIAS_REFERENCE);
+  let first: number | null = null;
+  let count = 0;
+  for (const m of aliases) {
+    first ??= m.index + m[0].indexOf("*");
+    if (++count > MAX_ALIAS_COUNT) return { parsed: null, problems: [aliasBomb(positionIn(text, first))] };
+  }
   const lineCounter = new LineCounter();
   // yaml's own duplicate-key check compares each key with every earlier one (quadratic in a mapping's
   // size); duplicates are found below in one pass instead.
@@ -178,17 +194,7 @@ export function parseThoroughly(
       };
     }
     if (err instanceof ReferenceError && /alias/i.test(err.message)) {
-      return {
-        parsed: null,
-        problems: [
-          {
-            ...at(firstAliasOffset(doc)),
-            rule: "alias-bomb",
-            path: "",
-            message: `YAML aliases expand too much (over ${MAX_ALIAS_COUNT} expansions), as in an alias bomb; write the manifest without anchors and aliases`,
-          },
-        ],
-      };
+      return { parsed: null, problems: [aliasBomb(at(firstAliasOffset(doc)))] };
     }
     return {
       parsed: null,
@@ -421,18 +427,28 @@ function flowDepth(text: string): number {
  */
 function notPlainData(root: unknown): { rule: string; path: string; message: string } | null {
   const problem = (rule: string, message: string) => ({ rule, path: "", message });
-  const stack: { value: unknown; depth: number; ancestors: ReadonlySet<object> }[] = [
-    { value: root, depth: 0, ancestors: new Set() },
-  ];
+  // Depth first with explicit exits: `onPath` holds the collections from the root to the current one.
+  const onPath = new Set<object>();
+  const stack: { value: unknown; depth: number; exit: boolean }[] = [{ value: root, depth: 0, exit: false }];
   while (stack.length > 0) {
-    const { value, depth, ancestors } = stack.pop() as (typeof stack)[number];
-    if (value === null || ["string", "number", "boolean"].includes(typeof value)) continue;
+    const { value, depth, exit } = stack.pop() as (typeof stack)[number];
+    if (exit) {
+      onPath.delete(value as object);
+      continue;
+    }
+    if (
+      value === null ||
+      typeof value === "string" ||
+      typeof value === "number" ||
+      typeof value === "boolean"
+    )
+      continue;
     if (typeof value !== "object")
       return problem(
         "yaml-unsupported",
         "a value is not data (a tag such as !!merge where a value belongs?); write plain values",
       );
-    if (ancestors.has(value))
+    if (onPath.has(value))
       return problem(
         "yaml-cycle",
         "an alias refers to the collection that holds it (a cycle); write the values out instead of *aliases",
@@ -441,9 +457,25 @@ function notPlainData(root: unknown): { rule: string; path: string; message: str
     const proto = Object.getPrototypeOf(value) as unknown;
     if (!Array.isArray(value) && proto !== Object.prototype && proto !== null)
       return problem("yaml-unsupported", "a value is not plain data; write plain values");
-    const inner = new Set(ancestors).add(value);
-    for (const child of Object.values(value))
-      stack.push({ value: child, depth: depth + 1, ancestors: inner });
+    onPath.add(value);
+    stack.push({ value, depth, exit: true });
+    for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1, exit: false });
   }
   return null;
+}
+
+/** `*name` after a separator: an alias reference (a false positive only sends text down this path). */
+const ALIAS_REFERENCE = /(?:^|[\s[{,:])\*[^\s,[\]{}]+/gm;
+
+const aliasBomb = (at: Position): ParseProblem => ({
+  ...at,
+  rule: "alias-bomb",
+  path: "",
+  message: `YAML aliases expand too much (over ${MAX_ALIAS_COUNT} expansions), as in an alias bomb; write the manifest without anchors and aliases`,
+});
+
+function positionIn(text: string, offset: number): Position {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - before.lastIndexOf("\n") };
 }
