@@ -1,15 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { demoCommand } from "../commands/demo.js";
-import { DEFAULT_SETTINGS, runCommand } from "../commands/run.js";
-import { sandboxCommand } from "../commands/sandbox.js";
-import { undoCommand } from "../commands/undo.js";
 import { systemClock } from "../api/governor.js";
-import { snapshotCommand } from "../commands/snapshot.js";
-import { validateCommand } from "../commands/validate.js";
-import { DEFAULT_DOCSPACE_VERSION } from "../sandbox/server.js";
-import { createLogger, LogFileError } from "./logger.js";
-import { portalFromEnv } from "./wiring.js";
+import { DEFAULT_SETTINGS } from "../manifest/types.js";
+import { DEFAULT_DOCSPACE_VERSION } from "../portal/version.js";
 import type { Output } from "../engine/session.js";
+import type { Logger } from "pino";
 import type { Env } from "../manifest/check.js";
 import { TOOL } from "../version.js";
 import { ExitCode } from "../report/exit-codes.js";
@@ -34,7 +28,9 @@ interface GlobalOptions {
   quiet?: boolean;
 }
 
-function loggerFor(ctx: CliContext, globals: GlobalOptions) {
+/** Each command's modules (and pino) load only when it runs: `validate` starts without them. */
+async function loggerFor(ctx: CliContext, globals: GlobalOptions): Promise<Logger> {
+  const { createLogger } = await import("./logger.js");
   return createLogger({
     level: globals.logLevel,
     // --quiet lowers stderr alone: the log file keeps its level, so a cron job keeps its record.
@@ -46,7 +42,7 @@ function loggerFor(ctx: CliContext, globals: GlobalOptions) {
 }
 
 /** On a terminal one updating line; otherwise a log line at most every 10 s (cron runs). */
-function progressFor(ctx: CliContext, globals: GlobalOptions, logger: ReturnType<typeof createLogger>) {
+function progressFor(ctx: CliContext, globals: GlobalOptions, logger: Logger) {
   if (globals.quiet === true) return undefined;
   const started = Date.now();
   let lastLog = started;
@@ -146,6 +142,7 @@ Exit codes:
     .description("check a manifest against the schema and the semantic rules; sends nothing")
     .argument("<manifest>", "the YAML manifest")
     .action(async (file: string) => {
+      const { validateCommand } = await import("../commands/validate.js");
       result.code = await validateCommand(file, { env: ctx.env, output: ctx.output });
     });
 
@@ -173,9 +170,10 @@ Exit codes:
     .option("--state-dir <dir>", "journal, history and lock (default .docspace-migrate/ beside the manifest)")
     .action(async (file: string, o: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const logger = loggerFor(ctx, globals);
+      const logger = await loggerFor(ctx, globals);
       const progress = progressFor(ctx, globals, logger);
       const { output, flush } = quietOutput(ctx, globals);
+      const { runCommand } = await import("../commands/run.js");
       result.code = await runCommand(
         file,
         {
@@ -221,9 +219,10 @@ Exit codes:
     .action(
       async (file: string, o: { dryRun?: boolean; report?: string; stateDir?: string }, command: Command) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
-        const logger = loggerFor(ctx, globals);
+        const logger = await loggerFor(ctx, globals);
         const progress = progressFor(ctx, globals, logger);
         const quiet = quietOutput(ctx, globals);
+        const { undoCommand } = await import("../commands/undo.js");
         result.code = await undoCommand(
           file,
           { dryRun: o.dryRun === true, report: o.report, stateDir: o.stateDir },
@@ -246,10 +245,11 @@ Exit codes:
     .action(async (_o: unknown, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       // The demo is for reading: logs only for warnings unless asked otherwise.
-      const logger = loggerFor(ctx, {
+      const logger = await loggerFor(ctx, {
         ...globals,
         logLevel: globals.logLevel === "info" ? "warn" : globals.logLevel,
       });
+      const { demoCommand } = await import("../commands/demo.js");
       result.code = await demoCommand({ output: ctx.output, logger, stop: ctx.stop, clock: systemClock });
     });
 
@@ -276,6 +276,7 @@ Exit codes:
     .option("--daily-writes <n>", "POST+PUT per day, 0 = off", integer(0), 10000)
     .action(async (o: Record<string, unknown>) => {
       result.signalStops = true;
+      const { sandboxCommand } = await import("../commands/sandbox.js");
       result.code = await sandboxCommand(
         {
           port: o.port as number,
@@ -311,6 +312,7 @@ Exit codes:
     .option("--timeout <s>", "per-request timeout, seconds", integer(1, 600), 30)
     .action(async (o: { out: string; group: string[]; timeout: number }) => {
       // The same rate budget and retries as a run: a large portal must not trip its own limit.
+      const { portalFromEnv } = await import("./wiring.js");
       const wired = await portalFromEnv(ctx.env, {
         readOnly: true,
         settings: { ...DEFAULT_SETTINGS, timeout: o.timeout },
@@ -323,6 +325,7 @@ Exit codes:
         return;
       }
       for (const warning of wired.warnings) ctx.output.err(`warning: ${warning}`);
+      const { snapshotCommand } = await import("../commands/snapshot.js");
       result.code = await snapshotCommand(
         { out: o.out, groups: o.group },
         { portal: wired.portal, output: ctx.output },
@@ -341,7 +344,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (err) {
-    if (err instanceof LogFileError) {
+    if (err instanceof Error && err.name === "LogFileError") {
       ctx.output.err(`${err.message}; nothing was sent`);
       return ExitCode.Usage;
     }

@@ -20,13 +20,8 @@ import { reportTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js
 import { settledOnPortal } from "../state/history.js";
 import { TOOL } from "../version.js";
 
-export const DEFAULT_SETTINGS = {
-  concurrency: 4,
-  rate: 1200,
-  retries: 5,
-  timeout: 30,
-  maxWait: 300,
-} as const;
+export { DEFAULT_SETTINGS } from "../manifest/types.js";
+import { DEFAULT_SETTINGS } from "../manifest/types.js";
 
 /** Flags as given; undefined = not on the command line (the manifest's settings, then defaults, apply). */
 export interface RunFlags {

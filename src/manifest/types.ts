@@ -106,3 +106,12 @@ export interface Issue {
 
 export const refKey = (ref: GroupRef): string => (ref.kind === "id" ? ref.id : `name:${ref.name}`);
 export const describeRef = (ref: GroupRef): string => (ref.kind === "id" ? ref.id : JSON.stringify(ref.name));
+
+/** The run settings when neither a flag nor the manifest's `settings` gives one. */
+export const DEFAULT_SETTINGS = {
+  concurrency: 4,
+  rate: 1200,
+  retries: 5,
+  timeout: 30,
+  maxWait: 300,
+} as const;

@@ -11,28 +11,38 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
 /** Stops at the first error: says quickly whether a manifest is valid, whatever its size. */
 const isValidShape = new Ajv({ allErrors: false, strict: true }).compile(manifestSchema);
+
 /**
+ * The verbose validators, compiled only for a manifest that is invalid (compiling costs start-up time).
  * An invalid manifest is checked in parts — the top level with its moves list unchecked, then each move —
  * so that error lists stay small: ajv gathers nested errors by concatenating lists, which is quadratic in
  * the number of errors when one call checks 50,000 invalid moves.
  */
-const validateTopLevel = ajv.compile({
-  ...manifestSchema,
-  $id: `${String(manifestSchema.$id)}#top-level`,
-  properties: {
-    ...(manifestSchema.properties as Record<string, unknown>),
-    moves: { type: "array", minItems: 1 },
-  },
-});
-ajv.addSchema(manifestSchema);
-const validateMove = ajv.getSchema(`${String(manifestSchema.$id)}#/definitions/move`) as ValidateFunction;
-
-const isValidMove = new Ajv({ allErrors: false, strict: true })
-  .addSchema(manifestSchema)
-  .getSchema(`${String(manifestSchema.$id)}#/definitions/move`) as ValidateFunction;
+const verbose = (() => {
+  let compiled: { top: ValidateFunction; move: ValidateFunction; moveIsValid: ValidateFunction } | null =
+    null;
+  return () => {
+    if (compiled !== null) return compiled;
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+    const top = ajv.compile({
+      ...manifestSchema,
+      $id: `${String(manifestSchema.$id)}#top-level`,
+      properties: {
+        ...(manifestSchema.properties as Record<string, unknown>),
+        moves: { type: "array", minItems: 1 },
+      },
+    });
+    const moveRef = `${String(manifestSchema.$id)}#/definitions/move`;
+    const move = ajv.addSchema(manifestSchema).getSchema(moveRef) as ValidateFunction;
+    const moveIsValid = new Ajv({ allErrors: false, strict: true })
+      .addSchema(manifestSchema)
+      .getSchema(moveRef) as ValidateFunction;
+    compiled = { top, move, moveIsValid };
+    return compiled;
+  };
+})();
 
 /** Past this many schema errors, further invalid moves are only counted (each holds one problem at least). */
 const DESCRIBED_ERRORS = 1000;
@@ -44,6 +54,7 @@ const DESCRIBED_ERRORS = 1000;
 function schemaErrors(value: unknown): { errors: ErrorObject[]; invalidMovesUndescribed: number } {
   const errors: ErrorObject[] = [];
   let invalidMovesUndescribed = 0;
+  const { top: validateTopLevel, move: validateMove, moveIsValid: isValidMove } = verbose();
   if (!validateTopLevel(value)) errors.push(...(validateTopLevel.errors ?? []));
   const moves = (value as { moves?: unknown } | null)?.moves;
   if (Array.isArray(moves)) {
@@ -81,7 +92,13 @@ export function checkShape(value: unknown): { problems: SchemaProblem[]; uncount
   const seen = new Set<string>();
   const groupRefsDone = new Set<string>();
   const { errors, invalidMovesUndescribed } = schemaErrors(value);
+  let undescribed = invalidMovesUndescribed;
   for (const error of errors) {
+    // Errors come in the order ajv met them, which is the file's: past plenty, they are only counted.
+    if (problems.length >= DESCRIBED_ERRORS) {
+      undescribed++;
+      continue;
+    }
     const path = pointerToPath(error.instancePath);
     const groupRef = groupRefPath(path);
     if (groupRef !== null) {
@@ -102,7 +119,7 @@ export function checkShape(value: unknown): { problems: SchemaProblem[]; uncount
     seen.add(key);
     problems.push(problem);
   }
-  return { problems, uncounted: invalidMovesUndescribed };
+  return { problems, uncounted: undescribed };
 }
 
 function describe(error: ErrorObject, path: PathSegment[]): SchemaProblem | null {

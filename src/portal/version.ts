@@ -26,3 +26,6 @@ export const moveBehaviourOf = (version: Version): MoveBehaviour =>
 
 /** A server version with each behaviour, for the model that predicts it. */
 export const MODEL_VERSION = { [MoveBehaviour.Move]: "3.7.2", [MoveBehaviour.Copy]: "3.6.0" } as const;
+
+/** The version the sandbox behaves as unless told otherwise. */
+export const DEFAULT_DOCSPACE_VERSION = "3.7.2";

@@ -68,7 +68,8 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export const DEFAULT_DOCSPACE_VERSION = "3.7.2";
+export { DEFAULT_DOCSPACE_VERSION } from "../portal/version.js";
+import { DEFAULT_DOCSPACE_VERSION } from "../portal/version.js";
 export const API_KEY_PATTERN = /^sk-[0-9a-f]{64}$/;
 export const generateApiKey = (): string => `sk-${randomBytes(32).toString("hex")}`;
 
