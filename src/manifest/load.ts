@@ -271,6 +271,8 @@ function firstAliasOffset(doc: Document): number {
   return offset;
 }
 
+const NONE: Frame[] = [];
+
 interface Frame {
   readonly offset: number;
   result: unknown;
@@ -303,7 +305,7 @@ class PositionRecorder {
 
   readonly listener = (event: "open" | "close", state: { position: number; result: unknown }): void => {
     if (event === "open") {
-      this.#stack.push({ offset: this.#skipSpace(state.position), result: undefined, children: [] });
+      this.#stack.push({ offset: this.#skipSpace(state.position), result: undefined, children: NONE });
       return;
     }
     const frame = this.#stack.pop();
@@ -319,7 +321,12 @@ class PositionRecorder {
     )
       frame.children = only.children;
     if (isObject(frame.result)) this.#keep(frame);
-    this.#stack.at(-1)?.children.push(frame);
+    const parent = this.#stack.at(-1);
+    if (parent !== undefined) {
+      // Most nodes are scalars, which have no children: their frames share one empty list until they do.
+      if (parent.children === NONE) parent.children = [];
+      parent.children.push(frame);
+    }
   };
 
   /** Where a value (or its key) is: the node at `path`, or its deepest ancestor that exists. */
