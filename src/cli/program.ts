@@ -112,7 +112,7 @@ export function buildProgram(ctx: CliContext, result: { code: ExitCode; signalSt
   const program = new Command()
     .name(TOOL.name)
     .description("Move ONLYOFFICE DocSpace group members in bulk from a validated YAML manifest.")
-    .version(TOOL.version, "--version", "print the version")
+    .version(TOOL.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .addOption(new Option("--log-level <level>", "log detail on stderr").choices(LOG_LEVELS).default("info"))
     .option("--log-file <path>", "also write the JSON log to this file")
@@ -238,6 +238,31 @@ Exit codes:
         quiet.flush(result.code);
       },
     );
+
+  program
+    .command("history")
+    .description("what the state store records for a manifest, per portal: done, in doubt or undone")
+    .argument("<manifest>", "the manifest whose state directory to read")
+    .option("--json", "the records as JSON on stdout")
+    .option("--state-dir <dir>", "the state directory (default .docspace-migrate/ beside the manifest)")
+    .action(async (file: string, o: { json?: boolean; stateDir?: string }) => {
+      const { historyCommand } = await import("../commands/state.js");
+      result.code = await historyCommand(
+        file,
+        { json: o.json === true, stateDir: o.stateDir },
+        { output: ctx.output },
+      );
+    });
+
+  program
+    .command("unlock")
+    .description("remove a lock left by a run whose process is gone; a live run's lock is kept (exit 5)")
+    .argument("<manifest>", "the manifest whose state directory to unlock")
+    .option("--state-dir <dir>", "the state directory (default .docspace-migrate/ beside the manifest)")
+    .action(async (file: string, o: { stateDir?: string }) => {
+      const { unlockCommand } = await import("../commands/state.js");
+      result.code = await unlockCommand(file, { stateDir: o.stateDir }, { output: ctx.output });
+    });
 
   program
     .command("demo")

@@ -137,6 +137,8 @@ export interface MoveHistory {
   readonly started: StartedRecord | null;
   /** The last result of a move that succeeded (not an undo). */
   readonly succeeded: FinishedRecord | null;
+  /** The last record of any kind: when, and by which run, the move was last touched. */
+  readonly last: JournalRecord;
 }
 
 export interface History {
@@ -155,10 +157,14 @@ export function foldHistory(records: readonly JournalRecord[]): History {
   const done = new Set<string>();
   const undone = new Set<string>();
   const open = new Map<string, StartedRecord>();
-  const moves = new Map<string, { started: StartedRecord | null; succeeded: FinishedRecord | null }>();
+  const moves = new Map<
+    string,
+    { started: StartedRecord | null; succeeded: FinishedRecord | null; last: JournalRecord }
+  >();
   for (const record of records) {
     const key = moveKey(record);
-    const entry = moves.get(key) ?? { started: null, succeeded: null };
+    const entry = moves.get(key) ?? { started: null, succeeded: null, last: record };
+    entry.last = record;
     moves.set(key, entry);
     if (record.event === "started") {
       open.set(key, record);
@@ -225,4 +231,35 @@ export function settledOnPortal(
   const managerMoved =
     manager !== null && (started.expected.includes(manager) || (started.guests ?? []).includes(manager));
   return !(managerMoved && source.managerId === manager);
+}
+
+export const MoveState = { Done: "done", InDoubt: "in-doubt", Undone: "undone" } as const;
+export type MoveState = (typeof MoveState)[keyof typeof MoveState];
+
+export interface HistoryLine {
+  readonly portal: string;
+  readonly moveId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly state: MoveState;
+  readonly at: string;
+  readonly runId: string;
+}
+
+/** What `history` shows: each move on each portal that is done, in doubt or undone, by portal. Pure. */
+export function historyLines(history: History): HistoryLine[] {
+  const lines: HistoryLine[] = [];
+  for (const [key, entry] of history.moves) {
+    const state = history.inDoubt.has(key)
+      ? MoveState.InDoubt
+      : history.undone.has(key)
+        ? MoveState.Undone
+        : history.done.has(key)
+          ? MoveState.Done
+          : null;
+    if (state === null) continue;
+    const { portal, moveId, from, to, at, runId } = entry.last;
+    lines.push({ portal, moveId, from, to, state, at, runId });
+  }
+  return lines.sort((a, b) => (a.portal < b.portal ? -1 : a.portal > b.portal ? 1 : 0));
 }

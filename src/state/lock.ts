@@ -168,3 +168,28 @@ export async function acquireLock(stateDir: string, runId: string, now: () => Da
   }
   return { ok: false, holder: "a lock that kept changing" };
 }
+
+export type LockState =
+  { readonly state: "none" } | { readonly state: "live" | "gone"; readonly holder: string };
+
+/** Whether a state directory is locked, and whether the lock's owner still runs. */
+export async function inspectLock(stateDir: string): Promise<LockState> {
+  const seen = await readOwner(join(stateDir, LOCK_FILE));
+  if (seen === null) return { state: "none" };
+  const me = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: "",
+    runId: "",
+    ...(BOOT_ID === undefined ? {} : { bootId: BOOT_ID }),
+  };
+  const gone = seen.owner === null || !ownerAlive(seen.owner, me);
+  return { state: gone ? "gone" : "live", holder: describeOwner(seen.owner) };
+}
+
+/** Removes the lock of a state directory whose owner is gone (`unlock`); a live owner's lock stays. */
+export async function removeStaleLock(stateDir: string): Promise<LockState> {
+  const found = await inspectLock(stateDir);
+  if (found.state === "gone") await rm(join(stateDir, LOCK_FILE), { force: true });
+  return found;
+}

@@ -32,7 +32,7 @@ export async function openState(
     return {
       ok: false,
       reason: "locked",
-      message: `another run holds the lock on ${stateDir} (${taken.holder}); nothing was sent. If no run is under way, remove ${stateDir}/lock`,
+      message: `another run holds the lock on ${stateDir} (${taken.holder}); nothing was sent. If that run is gone, \`docspace-migrate unlock\` on this manifest removes its lock`,
     };
   let opened;
   try {

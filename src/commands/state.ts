@@ -1,0 +1,67 @@
+import { dirname, join, resolve } from "node:path";
+import type { Output } from "../engine/session.js";
+import { ExitCode } from "../report/exit-codes.js";
+import { historyLines } from "../state/history.js";
+import { readHistory } from "../state/journal.js";
+import { removeStaleLock } from "../state/lock.js";
+
+/** A manifest's state directory: `--state-dir`, else `.docspace-migrate/` beside the manifest. */
+export const stateDirFor = (manifest: string, stateDir: string | undefined): string =>
+  stateDir ?? join(dirname(resolve(manifest)), ".docspace-migrate");
+
+/**
+ * `docspace-migrate history <manifest> [--json]`: what the state store records, by portal, one line per
+ * move: `<move id>  done|in-doubt|undone  <when>  <run id>`. Reads files only; sends nothing.
+ */
+export async function historyCommand(
+  manifest: string,
+  options: { json: boolean; stateDir?: string | undefined },
+  deps: { output: Output },
+): Promise<ExitCode> {
+  const stateDir = stateDirFor(manifest, options.stateDir);
+  const lines = historyLines(await readHistory(stateDir));
+  if (options.json) {
+    (deps.output.data ?? deps.output.out)(`${JSON.stringify(lines, null, 2)}\n`);
+    return ExitCode.Ok;
+  }
+  if (lines.length === 0) {
+    deps.output.out(`no moves recorded in ${stateDir}`);
+    return ExitCode.Ok;
+  }
+  const width = Math.max(...lines.map((l) => l.moveId.length));
+  let portal: string | null = null;
+  for (const line of lines) {
+    if (line.portal !== portal) {
+      portal = line.portal;
+      deps.output.out(`portal ${portal}`);
+    }
+    deps.output.out(`  ${line.moveId.padEnd(width)}  ${line.state.padEnd(8)}  ${line.at}  ${line.runId}`);
+  }
+  return ExitCode.Ok;
+}
+
+/**
+ * `docspace-migrate unlock <manifest>`: removes a lock whose owner process is gone (exit 0), refuses while
+ * it lives (exit 5); with no lock, says so (exit 0).
+ */
+export async function unlockCommand(
+  manifest: string,
+  options: { stateDir?: string | undefined },
+  deps: { output: Output },
+): Promise<ExitCode> {
+  const stateDir = stateDirFor(manifest, options.stateDir);
+  const found = await removeStaleLock(stateDir);
+  switch (found.state) {
+    case "none":
+      deps.output.out(`no lock on ${stateDir}`);
+      return ExitCode.Ok;
+    case "gone":
+      deps.output.out(`removed the lock on ${stateDir} left by a process that is gone (${found.holder})`);
+      return ExitCode.Ok;
+    case "live":
+      deps.output.err(
+        `the lock on ${stateDir} is held by a run that is still going (${found.holder}); it was left as it is`,
+      );
+      return ExitCode.Locked;
+  }
+}
