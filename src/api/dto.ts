@@ -10,15 +10,6 @@ export interface EmployeeDto {
   readonly isRoomAdmin?: boolean;
 }
 
-export interface GroupDto {
-  readonly id: string;
-  readonly name: string;
-  readonly manager?: EmployeeDto;
-  readonly members?: readonly EmployeeDto[];
-  readonly membersCount?: number;
-  readonly isSystem?: boolean;
-}
-
 export interface ApiKeyDto {
   readonly permissions?: readonly string[];
   readonly expiresAt?: string;
