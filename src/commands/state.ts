@@ -3,7 +3,7 @@ import type { Output } from "../engine/session.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { historyLines } from "../state/history.js";
 import { readHistory } from "../state/journal.js";
-import { removeStaleLock } from "../state/lock.js";
+import { removeStaleLocks } from "../state/lock.js";
 
 /** A manifest's state directory: `--state-dir`, else `.docspace-migrate/` beside the manifest. */
 export const stateDirFor = (manifest: string, stateDir: string | undefined): string =>
@@ -41,8 +41,8 @@ export async function historyCommand(
 }
 
 /**
- * `docspace-migrate unlock <manifest>`: removes a lock whose owner process is gone (exit 0), refuses while
- * it lives (exit 5); with no lock, says so (exit 0).
+ * `docspace-migrate unlock <manifest>`: removes the locks whose owner process is gone (exit 0), refuses
+ * while one lives (exit 5, the others removed all the same); with no lock, says so (exit 0).
  */
 export async function unlockCommand(
   manifest: string,
@@ -50,18 +50,18 @@ export async function unlockCommand(
   deps: { output: Output },
 ): Promise<ExitCode> {
   const stateDir = stateDirFor(manifest, options.stateDir);
-  const found = await removeStaleLock(stateDir);
-  switch (found.state) {
-    case "none":
-      deps.output.out(`no lock on ${stateDir}`);
-      return ExitCode.Ok;
-    case "gone":
-      deps.output.out(`removed the lock on ${stateDir} left by a process that is gone (${found.holder})`);
-      return ExitCode.Ok;
-    case "live":
-      deps.output.err(
-        `the lock on ${stateDir} is held by a run that is still going (${found.holder}); it was left as it is`,
-      );
-      return ExitCode.Locked;
+  const found = await removeStaleLocks(stateDir);
+  if (found.length === 0) {
+    deps.output.out(`no lock on ${stateDir}`);
+    return ExitCode.Ok;
   }
+  for (const lock of found) {
+    if (lock.state === "gone")
+      deps.output.out(`removed ${lock.file} in ${stateDir}, left by a process that is gone (${lock.holder})`);
+    else
+      deps.output.err(
+        `${lock.file} in ${stateDir} is held by a run that is still going (${lock.holder}); it was left as it is`,
+      );
+  }
+  return found.some((l) => l.state === "live") ? ExitCode.Locked : ExitCode.Ok;
 }

@@ -117,7 +117,13 @@ export async function session(
   const warnings: string[] = [];
   const problems: string[] = [];
   // One run per state directory (exit 5); a dry run takes no lock and writes no state.
-  const state = await openState(options.stateDir, runId, () => new Date(clock.now()), !options.dryRun);
+  const state = await openState(
+    options.stateDir,
+    runId,
+    () => new Date(clock.now()),
+    !options.dryRun,
+    origin,
+  );
   if (!state.ok) {
     output.err(state.message);
     return { ok: false, code: state.reason === "locked" ? ExitCode.Locked : ExitCode.Usage };

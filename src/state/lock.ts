@@ -1,10 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { link, lstat, mkdir, open, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { link, lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 export const LOCK_FILE = "lock";
+
+/**
+ * The lock of one portal in a state directory: runs for different portals may share a directory
+ * (SPEC §4.6). Named for the portal's origin, so a person can tell the files apart.
+ */
+export const lockFileFor = (origin: string): string =>
+  `${LOCK_FILE}.${origin.replace(/^[a-z]+:\/\//i, "").replace(/[^a-zA-Z0-9.-]/g, "_")}`;
 
 export type LockResult =
   { ok: true; release: () => Promise<void>; takenOver: string | null } | { ok: false; holder: string };
@@ -122,9 +129,14 @@ const describeOwner = (owner: Partial<LockOwner> | null): string =>
  * whole), is taken over at once. Racers for a stale lock take turns through a takeover directory created
  * exclusively, and the one inside re-reads the lock before replacing it, so exactly one of them wins.
  */
-export async function acquireLock(stateDir: string, runId: string, now: () => Date): Promise<LockResult> {
+export async function acquireLock(
+  stateDir: string,
+  runId: string,
+  now: () => Date,
+  file: string = LOCK_FILE,
+): Promise<LockResult> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const path = join(stateDir, LOCK_FILE);
+  const path = join(stateDir, file);
   const me: LockOwner = {
     pid: process.pid,
     host: hostname(),
@@ -169,13 +181,15 @@ export async function acquireLock(stateDir: string, runId: string, now: () => Da
   return { ok: false, holder: "a lock that kept changing" };
 }
 
-export type LockState =
-  { readonly state: "none" } | { readonly state: "live" | "gone"; readonly holder: string };
+export interface FoundLock {
+  readonly file: string;
+  readonly state: "live" | "gone";
+  readonly holder: string;
+}
 
-/** Whether a state directory is locked, and whether the lock's owner still runs. */
-export async function inspectLock(stateDir: string): Promise<LockState> {
-  const seen = await readOwner(join(stateDir, LOCK_FILE));
-  if (seen === null) return { state: "none" };
+/** Every lock in a state directory (one per portal), and whether its owner still runs. */
+export async function inspectLocks(stateDir: string): Promise<FoundLock[]> {
+  const names = await readdir(stateDir).catch(() => [] as string[]);
   const me = {
     pid: process.pid,
     host: hostname(),
@@ -183,13 +197,22 @@ export async function inspectLock(stateDir: string): Promise<LockState> {
     runId: "",
     ...(BOOT_ID === undefined ? {} : { bootId: BOOT_ID }),
   };
-  const gone = seen.owner === null || !ownerAlive(seen.owner, me);
-  return { state: gone ? "gone" : "live", holder: describeOwner(seen.owner) };
+  const found: FoundLock[] = [];
+  for (const file of names.filter(
+    (n) =>
+      n === LOCK_FILE || (n.startsWith(`${LOCK_FILE}.`) && !n.endsWith(".tmp") && !n.endsWith(".takeover")),
+  )) {
+    const seen = await readOwner(join(stateDir, file)).catch(() => ({ text: "", owner: null }));
+    if (seen === null) continue;
+    const gone = seen.owner === null || !ownerAlive(seen.owner, me);
+    found.push({ file, state: gone ? "gone" : "live", holder: describeOwner(seen.owner) });
+  }
+  return found;
 }
 
-/** Removes the lock of a state directory whose owner is gone (`unlock`); a live owner's lock stays. */
-export async function removeStaleLock(stateDir: string): Promise<LockState> {
-  const found = await inspectLock(stateDir);
-  if (found.state === "gone") await rm(join(stateDir, LOCK_FILE), { force: true });
+/** Removes the locks of a state directory whose owners are gone (`unlock`); live owners' locks stay. */
+export async function removeStaleLocks(stateDir: string): Promise<FoundLock[]> {
+  const found = await inspectLocks(stateDir);
+  for (const lock of found) if (lock.state === "gone") await rm(join(stateDir, lock.file), { force: true });
   return found;
 }

@@ -1,5 +1,5 @@
 import { Journal } from "./journal.js";
-import { acquireLock } from "./lock.js";
+import { acquireLock, lockFileFor } from "./lock.js";
 
 export type OpenState =
   | { ok: false; message: string; reason: "locked" | "unusable" }
@@ -15,6 +15,8 @@ export async function openState(
   runId: string,
   now: () => Date,
   writes: boolean,
+  /** The portal's origin: its runs exclude each other; other portals' runs may share the directory. */
+  portal: string,
 ): Promise<OpenState> {
   if (!writes) return { ok: true, journal: null, warnings: [], close: () => Promise.resolve() };
   const unusable = (err: unknown): OpenState => ({
@@ -24,7 +26,7 @@ export async function openState(
   });
   let taken;
   try {
-    taken = await acquireLock(stateDir, runId, now);
+    taken = await acquireLock(stateDir, runId, now, lockFileFor(portal));
   } catch (err) {
     return unusable(err);
   }
@@ -32,7 +34,7 @@ export async function openState(
     return {
       ok: false,
       reason: "locked",
-      message: `another run holds the lock on ${stateDir} (${taken.holder}); nothing was sent. If that run is gone, \`docspace-migrate unlock\` on this manifest removes its lock`,
+      message: `another run for ${portal} holds the lock on ${stateDir} (${taken.holder}); nothing was sent. If that run is gone, \`docspace-migrate unlock\` on this manifest removes its lock`,
     };
   let opened;
   try {

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import type { HistoryLine } from "../../src/state/history.js";
+import { lockFileFor } from "../../src/state/lock.js";
 import { runBin } from "../helpers/cli.js";
 import { g, smallSeed } from "../helpers/portal.js";
 import { KEY, manifest, RunHarness } from "../helpers/run.js";
@@ -57,7 +58,7 @@ describe("history and unlock (built bin; files only, nothing sent)", () => {
     await mkdir(stateDir, { recursive: true });
     const lock = (pid: number) =>
       writeFile(
-        join(stateDir, "lock"),
+        join(stateDir, lockFileFor(h.sandbox.url)),
         JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), runId: "r" }),
       );
     await lock(process.pid);
@@ -68,7 +69,7 @@ describe("history and unlock (built bin; files only, nothing sent)", () => {
     await lock(spawnSync(process.execPath, ["-e", "0"]).pid);
     const gone = await runBin(["unlock", file]);
     expect(gone.code).toBe(0);
-    expect(gone.stdout).toMatch(/^removed the lock on .* left by a process that is gone/);
+    expect(gone.stdout).toMatch(/^removed lock\.127\.0\.0\.1_\d+ in .*, left by a process that is gone/);
     expect(await runBin(["unlock", file])).toMatchObject({ code: 0, stdout: `no lock on ${stateDir}\n` });
   });
 

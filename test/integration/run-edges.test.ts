@@ -2,6 +2,7 @@ import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { nthMatching } from "../../src/sandbox/faults.js";
 import type { StartedRecord } from "../../src/state/history.js";
+import { lockFileFor } from "../../src/state/lock.js";
 import { runBin } from "../helpers/cli.js";
 import { g, group, smallSeed, u, user } from "../helpers/portal.js";
 import { KEY, manifest, RunHarness } from "../helpers/run.js";
@@ -143,7 +144,7 @@ describe("a state directory that cannot be used: exit 2 before anything is sent"
       async () => {
         const dir = join(h.dir, "state");
         await mkdir(dir, { recursive: true });
-        await symlink(join(h.dir, "nowhere"), join(dir, "lock"));
+        await symlink(join(h.dir, "nowhere"), join(dir, lockFileFor(h.sandbox.url)));
         return dir;
       },
     ],

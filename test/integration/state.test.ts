@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { mkdir, readFile, writeFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseJournal } from "../../src/state/history.js";
+import { lockFileFor } from "../../src/state/lock.js";
 import { runBin } from "../helpers/cli.js";
 import { g, smallSeed, u } from "../helpers/portal.js";
 import { KEY, manifest, RunHarness } from "../helpers/run.js";
@@ -113,7 +114,7 @@ describe("the state store", () => {
     await h.run(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
     const before = await readFile(join(h.dir, ".docspace-migrate", "journal.jsonl"), "utf8");
     await writeFile(
-      join(h.dir, ".docspace-migrate", "lock"),
+      join(h.dir, ".docspace-migrate", lockFileFor(h.sandbox.url)),
       JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "now", runId: "other" }),
     );
     const preview = await h.run(TWO, { dryRun: true });
@@ -132,7 +133,7 @@ describe("the state store", () => {
     await new Promise((resolve) => gone.on("close", resolve));
     await mkdir(join(h.dir, ".docspace-migrate"), { recursive: true });
     await writeFile(
-      join(h.dir, ".docspace-migrate", "lock"),
+      join(h.dir, ".docspace-migrate", lockFileFor(h.sandbox.url)),
       JSON.stringify({ pid, host: hostname(), startedAt: "earlier", runId: "dead" }),
     );
     const res = await h.run(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
@@ -140,7 +141,7 @@ describe("the state store", () => {
     expect(res.report?.warnings[0]).toMatch(
       new RegExp(`^took over the lock on .* left by a process that is gone \\(pid ${pid} on `),
     );
-    await expect(stat(join(h.dir, ".docspace-migrate", "lock"))).rejects.toThrow(); // released at the end
+    await expect(stat(join(h.dir, ".docspace-migrate", lockFileFor(h.sandbox.url)))).rejects.toThrow(); // released at the end
   });
 
   it("exit 5 when another run holds the lock (built bin), nothing sent", async () => {
@@ -148,7 +149,7 @@ describe("the state store", () => {
     const stateDir = join(h.dir, "state");
     await mkdir(stateDir, { recursive: true });
     await writeFile(
-      join(stateDir, "lock"),
+      join(stateDir, lockFileFor(h.sandbox.url)),
       JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "now", runId: "other" }),
     );
     const file = join(h.dir, "m.yaml");
@@ -158,8 +159,20 @@ describe("the state store", () => {
     });
     expect(run.code).toBe(5);
     expect(run.stderr).toContain(
-      `another run holds the lock on ${stateDir} (pid ${process.pid} on ${hostname()}, since now); nothing was sent`,
+      `another run for ${h.sandbox.url} holds the lock on ${stateDir} (pid ${process.pid} on ${hostname()}, since now); nothing was sent`,
     );
     expect(h.sandbox.requests).toHaveLength(0);
+  });
+
+  it("runs for different portals share a state directory: another portal's lock does not stop this run", async () => {
+    await h.start(smallSeed());
+    const stateDir = join(h.dir, "state");
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(
+      join(stateDir, lockFileFor("https://other-portal.example.com")),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "now", runId: "other" }),
+    );
+    const res = await h.run(manifest(`{ id: a, from: ${g(3)}, to: ${g(4)} }`), { stateDir });
+    expect(res.code).toBe(0);
   });
 });
