@@ -108,7 +108,14 @@ export class DocSpaceClient implements RequestClient {
         : req.signal?.aborted === true
           ? FailureKind.Aborted
           : FailureKind.Network;
-      throw new ApiError({ kind, request: summary, cause: stripCause(err) });
+      const cause = stripCause(err);
+      const code = codeOf(err);
+      throw new ApiError({
+        kind,
+        request: summary,
+        cause,
+        ...(kind === FailureKind.Network && code !== null ? { detail: networkAdvice(code) } : {}),
+      });
     }
 
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.#now());
@@ -214,6 +221,38 @@ function parseJson(text: string): unknown {
 function errorMessageOf(body: unknown): string | null {
   const error = (body as { error?: { message?: unknown } } | undefined)?.error;
   return typeof error?.message === "string" ? error.message.slice(0, 300) : null;
+}
+
+/** The system's or TLS's error code under fetch's "fetch failed" (ECONNREFUSED, CERT_HAS_EXPIRED, …). */
+function codeOf(err: unknown): string | null {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === "object"; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "UND_ERR_SOCKET") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** What a network failure means, named by its cause, and what to do about it. */
+export function networkAdvice(code: string): string {
+  const advice: Record<string, string> = {
+    ECONNREFUSED: "nothing listens at that address and port; check the portal URL (and that the portal runs)",
+    ENOTFOUND: "the host name does not resolve; check the portal URL, or the DNS and proxy settings",
+    EAI_AGAIN: "the host name could not be resolved just now; check the DNS, then try again",
+    ECONNRESET: "the connection was dropped; a proxy or firewall may be in the way",
+    ETIMEDOUT: "the connection timed out; a firewall may drop it, or set HTTPS_PROXY if one is needed",
+    EHOSTUNREACH: "the host cannot be reached from here; check the network or the proxy settings",
+    CERT_HAS_EXPIRED: "the portal's TLS certificate has expired; the portal's administrator must renew it",
+    DEPTH_ZERO_SELF_SIGNED_CERT:
+      "the portal's certificate is self-signed; add its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
+    SELF_SIGNED_CERT_IN_CHAIN:
+      "the certificate chain ends in a private CA; add it with NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      "the certificate's issuer is unknown here; add the CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
+    ERR_TLS_CERT_ALTNAME_INVALID: "the certificate is for another host name; check the portal URL",
+  };
+  return `the portal could not be reached (${code}): ${advice[code] ?? "check the portal URL and the network"}`;
 }
 
 /** undici's errors can carry the request (and so the Authorization header) deep inside; keep only text. */

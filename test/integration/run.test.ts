@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import { nthMatching } from "../../src/sandbox/faults.js";
 import { g, smallSeed, u, user, group } from "../helpers/portal.js";
 import { KEY, RunHarness, manifest } from "../helpers/run.js";
@@ -240,12 +241,26 @@ describe("blocking problems: nothing is written", () => {
     const closed = await h.run(
       manifest(`{ from: ${g(1)}, to: ${g(2)} }`),
       { retries: 1 },
-      { DOCSPACE_URL: "http://127.0.0.1:9" },
+      { DOCSPACE_URL: `http://127.0.0.1:${await closedPort()}` },
     );
     expect(closed.code).toBe(3);
-    expect(closed.report?.problems[0]).toMatch(/^the portal could not be reached/);
+    expect(closed.report?.problems[0]).toMatch(
+      /^the portal could not be reached: GET .*: the portal could not be reached \(ECONNREFUSED\): nothing listens at that address and port; check the portal URL/,
+    );
   });
 });
+
+/** A loopback port nothing listens on (fetch refuses some ports, such as 9, before connecting). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
 
 describe("failures, retries and rate limits", () => {
   it("retries 5xx and dropped connections, and succeeds", async () => {
