@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
 import type { Clock } from "../api/governor.js";
@@ -16,8 +16,9 @@ import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, renderPreview, renderRunSummary } from "../report/render.js";
 import { RunMode, type BeforeState, type RunSettings } from "../report/types.js";
-import { reportTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
+import { defaultReportPath, reportTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
 import { settledOnPortal } from "../state/history.js";
+import { stateDirOf } from "../state/open.js";
 import { TOOL } from "../version.js";
 
 export { DEFAULT_SETTINGS } from "../manifest/types.js";
@@ -75,12 +76,6 @@ export function resolveSettings(manifest: Manifest, flags: RunFlags): RunSetting
     verify: flags.verify,
   };
 }
-
-const stamp = (ms: number): string =>
-  new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}Z$/, "Z");
 
 /** `docspace-migrate run <manifest>`: executes the moves and writes the report. */
 export async function runCommand(manifestPath: string, flags: RunFlags, deps: RunDeps): Promise<ExitCode> {
@@ -144,9 +139,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const settings = resolveSettings(manifest, flags);
   const dryRun = flags.dryRun === true;
   const startedAt = clock.now();
-  const reportPath =
-    flags.report ??
-    `reports/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp(startedAt)}${dryRun ? "-dry-run" : ""}.json`;
+  const reportPath = flags.report ?? defaultReportPath(manifestPath, startedAt, dryRun ? "-dry-run" : "");
   const targetProblem = await reportTargetProblem(reportPath);
   if (targetProblem !== null) {
     output.err(`${targetProblem}; nothing was sent`);
@@ -176,7 +169,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     });
   }
 
-  const stateDir = flags.stateDir ?? join(dirname(deps.manifestFile ?? manifestPath), ".docspace-migrate");
+  const stateDir = stateDirOf(deps.manifestFile ?? manifestPath, flags.stateDir);
   const selected = (id: string): boolean =>
     (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
     !(flags.exclude ?? []).includes(id) &&

@@ -1,13 +1,9 @@
-import { dirname, join, resolve } from "node:path";
 import type { Output } from "../engine/session.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { historyLines } from "../state/history.js";
 import { readHistory } from "../state/journal.js";
 import { removeStaleLocks } from "../state/lock.js";
-
-/** A manifest's state directory: `--state-dir`, else `.docspace-migrate/` beside the manifest. */
-export const stateDirFor = (manifest: string, stateDir: string | undefined): string =>
-  stateDir ?? join(dirname(resolve(manifest)), ".docspace-migrate");
+import { stateDirOf } from "../state/open.js";
 
 /**
  * `docspace-migrate history <manifest> [--json]`: what the state store records, by portal, one line per
@@ -18,7 +14,7 @@ export async function historyCommand(
   options: { json: boolean; stateDir?: string | undefined },
   deps: { output: Output },
 ): Promise<ExitCode> {
-  const stateDir = stateDirFor(manifest, options.stateDir);
+  const stateDir = stateDirOf(manifest, options.stateDir);
   const lines = historyLines(await readHistory(stateDir));
   if (options.json) {
     (deps.output.data ?? deps.output.out)(`${JSON.stringify(lines, null, 2)}\n`);
@@ -49,7 +45,7 @@ export async function unlockCommand(
   options: { stateDir?: string | undefined },
   deps: { output: Output },
 ): Promise<ExitCode> {
-  const stateDir = stateDirFor(manifest, options.stateDir);
+  const stateDir = stateDirOf(manifest, options.stateDir);
   const found = await removeStaleLocks(stateDir);
   if (found.length === 0) {
     deps.output.out(`no lock on ${stateDir}`);

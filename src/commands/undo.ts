@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Ajv } from "ajv";
 import { default as addFormats } from "ajv-formats";
 import { loadApiKey } from "../api/credentials.js";
@@ -15,9 +15,10 @@ import type { ResolvedMove } from "../plan/types.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { renderRunSummary } from "../report/render.js";
 import { MoveStatus, RunMode, type MoveResult, type Report, type RunSettings } from "../report/types.js";
-import { reportTargetProblem, STDOUT } from "../report/write.js";
+import { defaultReportPath, reportTargetProblem, STDOUT } from "../report/write.js";
 import { reportSchema } from "../schemas.js";
 import { readHistory } from "../state/journal.js";
+import { stateDirOf } from "../state/open.js";
 import { DEFAULT_SETTINGS } from "./run.js";
 
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -183,9 +184,6 @@ function describeUndo(result: MoveResult, step: UndoStep): MoveResult {
   return { ...result, moved: back, droppedGuests: step.lostGuests, warnings };
 }
 
-const stateDirOf = (manifestPath: string): string =>
-  join(dirname(resolve(manifestPath)), ".docspace-migrate");
-
 async function fromReport(file: string, flags: UndoFlags, env: Env): Promise<Loaded> {
   let original: unknown;
   try {
@@ -209,7 +207,7 @@ async function fromReport(file: string, flags: UndoFlags, env: Env): Promise<Loa
       portal: original.portal,
       apiKeyEnv: manifest?.manifest?.apiKeyEnv ?? "DOCSPACE_API_KEY",
       manifest: original.manifest,
-      stateDir: flags.stateDir ?? stateDirOf(original.manifest.path),
+      stateDir: stateDirOf(original.manifest.path, flags.stateDir),
       settings: original.settings,
       reportPath:
         flags.report ?? file.replace(/\.json$/i, "") + (flags.dryRun ? "-undo-dry-run.json" : "-undo.json"),
@@ -227,8 +225,10 @@ async function fromManifest(file: string, flags: UndoFlags, deps: UndoDeps): Pro
     return { ok: false, message: "invalid manifest" };
   }
   const manifest = loaded.manifest;
-  const stateDir = flags.stateDir ?? stateDirOf(file);
-  const portal = manifest.portalUrl ?? deps.env.DOCSPACE_URL ?? null;
+  const stateDir = stateDirOf(file, flags.stateDir);
+  // The portal undo will reach (DOCSPACE_URL overriding the manifest's) is the one whose moves are undone.
+  const envUrl = deps.env.DOCSPACE_URL?.trim();
+  const portal = envUrl !== undefined && envUrl !== "" ? envUrl : manifest.portalUrl;
   const url = portal === null ? null : normalizePortalUrl(portal);
   const history = await readHistory(stateDir);
   const origin = url?.ok === true ? new URL(url.url).origin : null;
@@ -239,10 +239,6 @@ async function fromManifest(file: string, flags: UndoFlags, deps: UndoDeps): Pro
     (r) =>
       `move "${r.moveId}" is in doubt (a run stopped before recording its result) and is not undone: run the manifest again to settle it, then undo`,
   );
-  const stamp = new Date(deps.clock.now())
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}Z$/, "Z");
   return {
     ok: true,
     source: {
@@ -253,8 +249,7 @@ async function fromManifest(file: string, flags: UndoFlags, deps: UndoDeps): Pro
       stateDir,
       settings: { ...DEFAULT_SETTINGS, ...stripUndefined(manifest.settings), verify: true },
       reportPath:
-        flags.report ??
-        `reports/${file.replace(/^.*[\\/]/, "").replace(/\.ya?ml$/i, "")}-${stamp}${flags.dryRun ? "-undo-dry-run" : "-undo"}.json`,
+        flags.report ?? defaultReportPath(file, deps.clock.now(), flags.dryRun ? "-undo-dry-run" : "-undo"),
       portalVersion: null,
       behaviour: null,
       warnings,

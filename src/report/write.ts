@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
-import { dirname, join, basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { redactSecrets } from "../text.js";
 
 /**
@@ -44,4 +44,13 @@ export async function reportTargetProblem(path: string): Promise<string | null> 
       ? "a folder"
       : "not a regular file";
   return `--report ${path} is ${what}; a report is written only as a regular file (use --report - for stdout)`;
+}
+
+/** `reports/<manifest>-<UTC yyyymmddThhmmssZ><suffix>.json`, the report's default path. */
+export function defaultReportPath(manifestPath: string, atMs: number, suffix = ""): string {
+  const stamp = new Date(atMs)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
+  return `reports/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp}${suffix}.json`;
 }

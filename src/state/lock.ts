@@ -55,9 +55,9 @@ const CLOCK_TICKS = 100;
  * Whether the lock's owner still runs: same host, same boot, a valid pid that is alive, and (where the
  * system tells) a process that started before the lock was taken — not another program that reuses the pid.
  */
-function ownerAlive(owner: Partial<LockOwner>, me: LockOwner): boolean {
-  if (owner.host !== me.host) return true; // another host's run: cannot be judged from here
-  if (owner.bootId !== undefined && me.bootId !== undefined && owner.bootId !== me.bootId) return false;
+function ownerAlive(owner: Partial<LockOwner>): boolean {
+  if (owner.host !== hostname()) return true; // another host's run: cannot be judged from here
+  if (owner.bootId !== undefined && BOOT_ID !== undefined && owner.bootId !== BOOT_ID) return false;
   const pid = owner.pid;
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -153,7 +153,7 @@ export async function acquireLock(
     if (seen === null) continue; // released meanwhile: try again
     const { owner } = seen;
     const holder = describeOwner(owner);
-    const dead = owner === null || !ownerAlive(owner, me);
+    const dead = owner === null || !ownerAlive(owner);
     if (!dead) return { ok: false, holder };
 
     const turn = `${path}.takeover`;
@@ -190,13 +190,7 @@ export interface FoundLock {
 /** Every lock in a state directory (one per portal), and whether its owner still runs. */
 export async function inspectLocks(stateDir: string): Promise<FoundLock[]> {
   const names = await readdir(stateDir).catch(() => [] as string[]);
-  const me = {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: "",
-    runId: "",
-    ...(BOOT_ID === undefined ? {} : { bootId: BOOT_ID }),
-  };
+
   const found: FoundLock[] = [];
   for (const file of names.filter(
     (n) =>
@@ -204,7 +198,7 @@ export async function inspectLocks(stateDir: string): Promise<FoundLock[]> {
   )) {
     const seen = await readOwner(join(stateDir, file)).catch(() => ({ text: "", owner: null }));
     if (seen === null) continue;
-    const gone = seen.owner === null || !ownerAlive(seen.owner, me);
+    const gone = seen.owner === null || !ownerAlive(seen.owner);
     found.push({ file, state: gone ? "gone" : "live", holder: describeOwner(seen.owner) });
   }
   return found;

@@ -1,5 +1,10 @@
+import { dirname, join, resolve } from "node:path";
 import { Journal } from "./journal.js";
 import { acquireLock, lockFileFor } from "./lock.js";
+
+/** A manifest's state directory: `--state-dir` when given, else `.docspace-migrate/` beside the manifest. */
+export const stateDirOf = (manifestPath: string, stateDir?: string): string =>
+  stateDir ?? join(dirname(resolve(manifestPath)), ".docspace-migrate");
 
 export type OpenState =
   | { ok: false; message: string; reason: "locked" | "unusable" }

@@ -18,7 +18,9 @@ describe("where the report and the log go (built bin)", () => {
     await h.start(smallSeed());
     const file = join(h.dir, "m.yaml");
     await writeFile(file, manifest(`{ from: ${g(3)}, to: ${g(4)} }`));
+    // In the sandbox's folder, so that a file named "-" would be found there.
     const res = await runBin(["run", file, "--report", "-"], {
+      cwd: h.dir,
       env: { DOCSPACE_URL: h.sandbox.url, DOCSPACE_API_KEY: KEY },
     });
     expect(res.code).toBe(0);

@@ -19,6 +19,16 @@ const TWO = manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${
 const members = (id: string): string[] => [...(h.sandbox.model.group(id)?.memberIds ?? [])].sort();
 const env = (): Record<string, string> => ({ DOCSPACE_URL: h.sandbox.url, DOCSPACE_API_KEY: KEY });
 
+/** The two moves run through the bin, then their report saved under `name` as if it named `portal`. */
+async function ranWithReportFor(portal: string, name: string): Promise<void> {
+  await h.start(smallSeed());
+  const file = join(h.dir, "m.yaml");
+  await writeFile(file, TWO);
+  expect((await runBin(["run", file, "--report", join(h.dir, "r.json")], { env: env() })).code).toBe(0);
+  const report = JSON.parse(await readFile(join(h.dir, "r.json"), "utf8")) as Report;
+  await writeFile(join(h.dir, name), JSON.stringify({ ...report, portal }));
+}
+
 describe("undo through the built bin (SPEC §4.9, §1)", () => {
   it("from another directory finds the run's state directory: the next run moves the members again", async () => {
     await h.start(smallSeed());
@@ -63,15 +73,7 @@ describe("undo through the built bin (SPEC §4.9, §1)", () => {
   });
 
   it("refuses a report whose portal is plain http to a remote host: nothing sent, the key stays home", async () => {
-    await h.start(smallSeed());
-    const file = join(h.dir, "m.yaml");
-    await writeFile(file, TWO);
-    expect((await runBin(["run", file, "--report", join(h.dir, "r.json")], { env: env() })).code).toBe(0);
-    const report = JSON.parse(await readFile(join(h.dir, "r.json"), "utf8")) as Report;
-    await writeFile(
-      join(h.dir, "tampered.json"),
-      JSON.stringify({ ...report, portal: "http://portal.example.com" }),
-    );
+    await ranWithReportFor("http://portal.example.com", "tampered.json");
     h.sandbox.clearLog();
     const res = await runBin(["undo", join(h.dir, "tampered.json")], { env: { DOCSPACE_API_KEY: KEY } });
     expect(res.code).toBe(2);
@@ -94,6 +96,19 @@ describe("undo through the built bin (SPEC §4.9, §1)", () => {
     expect(res.code).toBe(0);
     expect(res.stderr).toContain('"event":"move.succeeded"');
     expect(members(g(3))).toEqual([u(8)]);
+  });
+
+  it("DOCSPACE_URL overrides the portal the report names (the report's portal is never reached)", async () => {
+    await ranWithReportFor("https://old-name.example.com", "moved.json");
+    const res = await runBin(["undo", join(h.dir, "moved.json"), "--report", join(h.dir, "u.json")], {
+      env: env(),
+    });
+    expect(res.code).toBe(0);
+    const undone = JSON.parse(await readFile(join(h.dir, "u.json"), "utf8")) as Report;
+    expect([undone.portal, undone.moves.map((m) => m.status)]).toEqual([
+      h.sandbox.url,
+      ["succeeded", "succeeded"],
+    ]);
   });
 
   it("a report whose moves moved no one: nothing to undo (exit 0, nothing written)", async () => {
