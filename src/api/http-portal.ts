@@ -119,6 +119,7 @@ export class HttpPortal implements Portal {
       isAdmin: dto.isAdmin === true,
       isRoomAdmin: dto.isRoomAdmin === true,
       isVisitor: dto.isVisitor === true,
+      ...(typeof dto.email === "string" ? { email: dto.email } : {}),
     };
   }
 

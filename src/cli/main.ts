@@ -22,6 +22,29 @@ const write = (stream: NodeJS.WriteStream) => (text: string) => {
   stream.write(forTerminal(text));
 };
 
+/** The confirmation on a terminal: true for y or yes; anything else, end of input or a signal is no. */
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // Ctrl+C at the question is a stop like any other (readline would only pause); Ctrl+D is a no.
+  rl.on("SIGINT", () => {
+    onSignal("SIGINT");
+  });
+  const closed = new Promise<string>((resolve) =>
+    rl.once("close", () => {
+      resolve("");
+    }),
+  );
+  try {
+    const answer = await Promise.race([rl.question(forTerminal(question), { signal: stop.signal }), closed]);
+    return /^\s*y(es)?\s*$/i.test(answer);
+  } catch {
+    return false;
+  } finally {
+    rl.close();
+  }
+}
+
 try {
   const { runCli } = await import("./program.js");
   // A stop while the modules loaded: nothing was read yet, and nothing will be.
@@ -31,6 +54,7 @@ try {
         stop: stop.signal,
         stderrIsTTY: process.stderr.isTTY,
         writeProgress: (text) => process.stderr.write(text),
+        ...(process.stdin.isTTY && process.stdout.isTTY ? { ask } : {}),
         env: process.env,
         output: {
           out: (line) => process.stdout.write(`${forTerminal(line)}\n`),

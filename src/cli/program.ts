@@ -20,6 +20,8 @@ export interface CliContext {
   readonly stderrIsTTY: boolean;
   /** Writes to stderr without a newline (the progress line). */
   readonly writeProgress: (text: string) => void;
+  /** stdin and stdout are both terminals: asks and resolves true for y/yes. Absent otherwise. */
+  readonly ask?: (question: string) => Promise<boolean>;
 }
 
 interface GlobalOptions {
@@ -168,6 +170,13 @@ Exit codes:
     .option("--no-verify", "skip the read-back of each move (only for portals at v3.7.1 or later)")
     .option("--force", "also run moves the state store records as done on this portal")
     .option("--state-dir <dir>", "journal, history and lock (default .docspace-migrate/ beside the manifest)")
+    .option("--csv <file>", "also write one CSV row per person per move and what happened to them")
+    .option("--yes", "do not ask for confirmation before a live run on a terminal")
+    .option(
+      "--max-changes <n>",
+      "refuse a live run whose preview changes the groups of more than n people (exit 1, nothing sent)",
+      integer(0),
+    )
     .action(async (file: string, o: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const logger = await loggerFor(ctx, globals);
@@ -191,6 +200,9 @@ Exit codes:
           plan: o.plan as string | undefined,
           force: o.force as boolean | undefined,
           stateDir: o.stateDir as string | undefined,
+          csv: o.csv as string | undefined,
+          yes: o.yes as boolean | undefined,
+          maxChanges: o.maxChanges as number | undefined,
         },
         {
           env: ctx.env,
@@ -199,6 +211,15 @@ Exit codes:
           stop: ctx.stop,
           clock: systemClock,
           ...(progress === undefined ? {} : { progress }),
+          // The preview and the question are shown even with --quiet: someone is there to answer.
+          ...(ctx.ask === undefined
+            ? {}
+            : {
+                confirm: (lines: readonly string[], question: string) => {
+                  for (const line of lines) ctx.output.out(line);
+                  return ctx.ask?.(question) ?? Promise.resolve(false);
+                },
+              }),
         },
       );
       flush(result.code);
@@ -216,8 +237,13 @@ Exit codes:
       "--state-dir <dir>",
       "the state directory to mark the moves undone in (default beside the manifest)",
     )
+    .option("--csv <file>", "also write one CSV row per person per step and what happened to them")
     .action(
-      async (file: string, o: { dryRun?: boolean; report?: string; stateDir?: string }, command: Command) => {
+      async (
+        file: string,
+        o: { dryRun?: boolean; report?: string; stateDir?: string; csv?: string },
+        command: Command,
+      ) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
         const logger = await loggerFor(ctx, globals);
         const progress = progressFor(ctx, globals, logger);
@@ -225,7 +251,7 @@ Exit codes:
         const { undoCommand } = await import("../commands/undo.js");
         result.code = await undoCommand(
           file,
-          { dryRun: o.dryRun === true, report: o.report, stateDir: o.stateDir },
+          { dryRun: o.dryRun === true, report: o.report, stateDir: o.stateDir, csv: o.csv },
           {
             env: ctx.env,
             output: quiet.output,

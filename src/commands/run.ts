@@ -8,14 +8,24 @@ import { describePreview, preview } from "../engine/preview.js";
 import { identity, session, type Output } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
-import { Severity, type Manifest } from "../manifest/types.js";
+import { Severity, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
-import type { Preflight, ResolvedMove } from "../plan/types.js";
+import type { MemberInfo, Preflight, ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
-import { behaviourLine, renderPreview, renderRunSummary } from "../report/render.js";
-import { RunMode, type BeforeState, type RunSettings } from "../report/types.js";
+import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
+import { personOf } from "../report/people.js";
+import { notRun } from "../report/build.js";
+import {
+  MoveStatus,
+  Reason,
+  RunMode,
+  type BeforeState,
+  type MoveResult,
+  type Person,
+  type RunSettings,
+} from "../report/types.js";
 import { defaultReportPath, reportTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
 import { settledOnPortal } from "../state/history.js";
 import { stateDirOf } from "../state/open.js";
@@ -45,6 +55,12 @@ export interface RunFlags {
   readonly force?: boolean | undefined;
   /** Journal, history and lock; default `.docspace-migrate/` beside the manifest. */
   readonly stateDir?: string | undefined;
+  /** Also write the member-level CSV here. */
+  readonly csv?: string | undefined;
+  /** Do not ask before a live run on a terminal. */
+  readonly yes?: boolean | undefined;
+  /** Refuse a live run whose preview changes the groups of more people than this. */
+  readonly maxChanges?: number | undefined;
 }
 
 export interface RunDeps {
@@ -61,6 +77,11 @@ export interface RunDeps {
   readonly baseBackoffMs?: number;
   /** Read the manifest from this file but show `manifestPath` (the demo's packaged example). */
   readonly manifestFile?: string;
+  /**
+   * On a terminal: shows the preview's lines and the question, and resolves true only for y/yes.
+   * Absent without a terminal, where a run never asks.
+   */
+  readonly confirm?: (lines: readonly string[], question: string) => Promise<boolean>;
 }
 
 /** Flags override the manifest's settings, which override the defaults. */
@@ -140,11 +161,18 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const dryRun = flags.dryRun === true;
   const startedAt = clock.now();
   const reportPath = flags.report ?? defaultReportPath(manifestPath, startedAt, dryRun ? "-dry-run" : "");
-  const targetProblem = await reportTargetProblem(reportPath);
-  if (targetProblem !== null) {
-    output.err(`${targetProblem}; nothing was sent`);
-    return ExitCode.Usage;
+  for (const [path, flag] of [
+    [reportPath, "--report"],
+    [flags.csv, "--csv"],
+  ] as const) {
+    const targetProblem = path === undefined ? null : await reportTargetProblem(path, flag);
+    if (targetProblem !== null) {
+      output.err(`${targetProblem}; nothing was sent`);
+      return ExitCode.Usage;
+    }
   }
+  const maxChanges = flags.maxChanges ?? manifest.settings.maxChanges;
+  const ask = !dryRun && flags.yes !== true && deps.confirm !== undefined;
 
   let savedPlan: SavedPlan | null = null;
   let moveSpecs = manifest.moves;
@@ -187,6 +215,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       // Absolute, so undo finds the state directory whatever its current directory.
       manifest: { path: resolve(deps.manifestFile ?? manifestPath), sha256: manifest.sha256 },
       reportPath,
+      csvPath: flags.csv,
       specs: moveSpecs,
       interrupted: "interrupted by a signal before any move was sent",
     },
@@ -239,9 +268,57 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         names = (id) => planned.people.get(id)?.displayName ?? id;
         const stopped = planned.stopped?.kind ?? null;
         if (planned.stopped !== null) problems.push(planned.stopped.message);
-        return { moves: describePreview(planned), preflight: pre, stopped };
+        return {
+          moves: describePreview(planned),
+          preflight: pre,
+          stopped,
+          people: peopleMap(planned.people),
+        };
       }
       if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
+      // Before a live run: the preview, to count what it changes and to show it before asking.
+      if ((maxChanges !== undefined || ask) && pre.problems.length === 0 && pre.key.canWrite !== false) {
+        const planned = await preview(input, { portal, logger, stop: deps.stop });
+        if (planned.stopped !== null) {
+          problems.push(planned.stopped.message);
+          return { moves: planned.moves, preflight: pre, stopped: planned.stopped.kind };
+        }
+        const described = describePreview(planned);
+        const known = peopleMap(planned.people);
+        const name = (id: string): string => known.get(id)?.displayName ?? id;
+        const changes = changedPeople(described);
+        const members = described.reduce(
+          (n, m) => n + (m.status === MoveStatus.Planned ? m.moved.length : 0),
+          0,
+        );
+        const toRun = described.filter((m) => m.status === MoveStatus.Planned).length;
+        if (maxChanges !== undefined && changes > maxChanges) {
+          for (const line of previewBody({ moves: described, warnings, problems }, name)) output.out(line);
+          problems.push(
+            `the preview changes the groups of ${changes} people, more than the ${maxChanges} that --max-changes (settings.maxChanges) allows; nothing was sent`,
+          );
+          return {
+            moves: described.map((m, i) =>
+              m.status === MoveStatus.Planned
+                ? {
+                    ...notRun(moveSpecs[i] as MoveSpec, m, MoveStatus.NotAttempted, Reason.Preflight),
+                    before: m.before,
+                  }
+                : m,
+            ),
+            preflight: pre,
+            stopped: null,
+            people: known,
+          };
+        }
+        if (deps.confirm !== undefined && ask && toRun > 0) {
+          const yes = await deps.confirm(
+            previewBody({ moves: described, warnings, problems }, name),
+            `Apply ${toRun} move${toRun === 1 ? "" : "s"} (${members} member${members === 1 ? "" : "s"}) to ${portalUrl}? [y/N] `,
+          );
+          if (!yes) return { moves: [], preflight: pre, stopped: null, cancelled: true };
+        }
+      }
       const result = await execute(
         { ...input, verify: settings.verify },
         {
@@ -290,6 +367,22 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   for (const line of lines) (reportPath === STDOUT ? output.err : output.out)(line);
   return report.exitCode as ExitCode;
 }
+
+/**
+ * How many people a plan changes the groups of, each counted once per move: moved (or already in the
+ * destination, which still takes them out of the source), guests dropped, managers removed.
+ */
+export function changedPeople(moves: readonly MoveResult[]): number {
+  return moves.reduce((total, m) => {
+    if (m.status !== MoveStatus.Planned) return total;
+    const touched = new Set([...m.moved, ...m.alreadyInDestination, ...m.droppedGuests]);
+    if (m.managerRemoved !== null) touched.add(m.managerRemoved);
+    return total + touched.size;
+  }, 0);
+}
+
+const peopleMap = (known: ReadonlyMap<string, MemberInfo>): Map<string, Person> =>
+  new Map([...known].map(([id, info]) => [id, personOf(info)]));
 
 /** Notes from the preflight that belong in the report's warnings. */
 function preflightWarnings(pre: Preflight, settings: RunSettings, dryRun: boolean): string[] {

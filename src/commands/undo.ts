@@ -8,13 +8,20 @@ import { preview } from "../engine/preview.js";
 import { identity, session, type SessionDeps } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
-import type { MoveSpec } from "../manifest/types.js";
+import type { Manifest, MoveSpec } from "../manifest/types.js";
 import { planUndo, planUndoFromJournal, type UndoStep } from "../plan/inverse.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import type { ResolvedMove } from "../plan/types.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { renderRunSummary } from "../report/render.js";
-import { MoveStatus, RunMode, type MoveResult, type Report, type RunSettings } from "../report/types.js";
+import {
+  MoveStatus,
+  RunMode,
+  type MoveResult,
+  type Person,
+  type Report,
+  type RunSettings,
+} from "../report/types.js";
 import { defaultReportPath, reportTargetProblem, STDOUT } from "../report/write.js";
 import { reportSchema } from "../schemas.js";
 import { readHistory } from "../state/journal.js";
@@ -33,6 +40,7 @@ export interface UndoFlags {
   readonly dryRun: boolean;
   readonly report?: string | undefined;
   readonly stateDir?: string | undefined;
+  readonly csv?: string | undefined;
 }
 
 /** What to undo, where, with which key variable: from a run's report or from a manifest's journal. */
@@ -47,6 +55,8 @@ interface UndoSource {
   readonly reportPath: string;
   readonly portalVersion: string | null;
   readonly behaviour: Report["behaviour"];
+  /** Who the undone report described, for names of people no group holds any more. */
+  readonly people: ReadonlyMap<string, Person>;
   /** What the report or journal says that undo cannot act on. */
   readonly warnings: readonly string[];
 }
@@ -86,10 +96,15 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     output.out("nothing to undo: no move of it moved anyone on this portal");
     return ExitCode.Ok;
   }
-  const targetProblem = await reportTargetProblem(source.reportPath);
-  if (targetProblem !== null) {
-    output.err(`${targetProblem}; nothing was sent`);
-    return ExitCode.Usage;
+  for (const [path, flag] of [
+    [source.reportPath, "--report"],
+    [flags.csv, "--csv"],
+  ] as const) {
+    const targetProblem = path === undefined ? null : await reportTargetProblem(path, flag);
+    if (targetProblem !== null) {
+      output.err(`${targetProblem}; nothing was sent`);
+      return ExitCode.Usage;
+    }
   }
   const key = await loadApiKey(deps.env, source.apiKeyEnv);
   if (!key.ok) {
@@ -115,6 +130,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
       stateDir: source.stateDir,
       manifest: source.manifest,
       reportPath: source.reportPath,
+      csvPath: flags.csv,
       specs,
       interrupted: "interrupted by a signal before anything was put back",
     },
@@ -145,6 +161,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
           moves: planned.moves.map((m, i) => describeUndo(m, source.steps[i] as UndoStep)),
           preflight: pre,
           stopped: planned.stopped?.kind ?? null,
+          people: source.people,
           ...versions,
         };
       }
@@ -161,7 +178,13 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
         },
       );
       if (result.stopped !== null) problems.push(result.stopped.message);
-      return { moves: result.moves, preflight: pre, stopped: result.stopped?.kind ?? null, ...versions };
+      return {
+        moves: result.moves,
+        preflight: pre,
+        stopped: result.stopped?.kind ?? null,
+        people: source.people,
+        ...versions,
+      };
     },
   );
   if (!done.ok) return done.code;
@@ -213,6 +236,8 @@ async function fromReport(file: string, flags: UndoFlags, env: Env): Promise<Loa
         flags.report ?? file.replace(/\.json$/i, "") + (flags.dryRun ? "-undo-dry-run.json" : "-undo.json"),
       portalVersion: original.portalVersion,
       behaviour: original.behaviour,
+      // Reports written before `people` existed have none.
+      people: new Map(Object.entries((original as Partial<Report>).people ?? {})),
       warnings: [],
     },
   };
@@ -247,15 +272,19 @@ async function fromManifest(file: string, flags: UndoFlags, deps: UndoDeps): Pro
       apiKeyEnv: manifest.apiKeyEnv,
       manifest: { path: resolve(file), sha256: manifest.sha256 },
       stateDir,
-      settings: { ...DEFAULT_SETTINGS, ...stripUndefined(manifest.settings), verify: true },
+      settings: { ...DEFAULT_SETTINGS, ...stripUndefined(runSettingsOf(manifest.settings)), verify: true },
       reportPath:
         flags.report ?? defaultReportPath(file, deps.clock.now(), flags.dryRun ? "-undo-dry-run" : "-undo"),
       portalVersion: null,
       behaviour: null,
+      people: new Map(),
       warnings,
     },
   };
 }
+
+/** The manifest's settings that a report records (the guard rails are not among them). */
+const runSettingsOf = ({ maxChanges: _guard, ...run }: Manifest["settings"]): Manifest["settings"] => run;
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

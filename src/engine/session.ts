@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { hostname, userInfo } from "node:os";
 import { basename, join } from "node:path";
 import type { Logger } from "pino";
 import { connect } from "../api/connect.js";
@@ -8,9 +9,19 @@ import type { Preflight, ResolvedMove } from "../plan/types.js";
 import type { Portal } from "../portal/port.js";
 import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
+import { peopleOf, personOf } from "../report/people.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
-import { MoveStatus, type MoveResult, type Report, type RunMode, type RunSettings } from "../report/types.js";
-import { STDOUT, writeJsonAtomic } from "../report/write.js";
+import {
+  MoveStatus,
+  type MoveResult,
+  type Person,
+  type RanBy,
+  type Report,
+  type RunMode,
+  type RunSettings,
+} from "../report/types.js";
+import { toCsv } from "../report/csv.js";
+import { STDOUT, writeFileAtomic, writeJsonAtomic } from "../report/write.js";
 import { redactSecrets } from "../text.js";
 import { recorder } from "../state/history.js";
 import type { History } from "../state/history.js";
@@ -42,6 +53,8 @@ export interface SessionOptions {
   readonly stateDir: string;
   readonly manifest: { readonly path: string; readonly sha256: string };
   readonly reportPath: string;
+  /** `--csv`: the member-level CSV, beside the report. */
+  readonly csvPath?: string | undefined;
   /** The moves as the manifest (or the undone report) names them, for results of moves that never ran. */
   readonly specs: readonly MoveSpec[];
   readonly interrupted: string;
@@ -78,6 +91,10 @@ export interface SessionBody {
   /** The report's portal version and behaviour, when not the preflight's. */
   readonly portalVersion?: string | null;
   readonly behaviour?: MoveBehaviour | null;
+  /** The operator declined at the confirmation: nothing was sent, no report is written. */
+  readonly cancelled?: boolean;
+  /** People the body knows beyond the preflight's reads (disabled members, an undone report's people). */
+  readonly people?: ReadonlyMap<string, Person>;
 }
 
 export type SessionResult =
@@ -177,6 +194,10 @@ export async function session(
         stopped: stop.kind,
       };
     }
+    if (result.cancelled === true) {
+      logger.info({ event: "run.cancelled", runId }, "not confirmed: nothing was sent");
+      return { ok: false, code: ExitCode.Ok };
+    }
     const outcome = outcomeOf(result.moves, result.stopped);
     const counters = portal.counters();
     const report = buildReport({
@@ -196,8 +217,11 @@ export async function session(
       warnings,
       moves: result.moves,
       counters,
+      ranBy: ranBy(result.preflight),
+      people: peopleOf(result.moves, directoryOf(result), result.preflight?.self?.id ?? null),
     });
     const reportPath = await writeReport(options, report, output);
+    if (options.csvPath !== undefined) await writeCsv(options.csvPath, report, output);
     logger.info(
       {
         event: "run.finished",
@@ -213,6 +237,46 @@ export async function session(
   } finally {
     await state.close();
   }
+}
+
+/** The CSV of the report; a CSV that cannot be written is said, the report stands. */
+async function writeCsv(path: string, report: Report, output: Output): Promise<void> {
+  try {
+    await writeFileAtomic(path, redactSecrets(toCsv(report)));
+  } catch (err) {
+    output.err(
+      `cannot write the CSV to ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+}
+
+/** Everyone the session's reads described, for the report's `people`. */
+function directoryOf(result: SessionBody): Map<string, Person> {
+  const directory = new Map<string, Person>(result.people ?? []);
+  const self = result.preflight?.self ?? null;
+  if (self !== null) directory.set(self.id, personOf(self));
+  for (const group of result.preflight?.groups.values() ?? []) {
+    if (group.manager !== undefined) directory.set(group.manager.id, personOf(group.manager));
+    for (const member of group.members) directory.set(member.id, personOf(member));
+  }
+  return directory;
+}
+
+/** The account and machine the tool ran as, and the key's user. */
+function ranBy(preflight: Preflight | null): RanBy {
+  let osUser: string | null;
+  try {
+    osUser = userInfo().username;
+  } catch {
+    // No passwd entry for this uid (containers): the environment's word, if any.
+    osUser = process.env.USER ?? process.env.USERNAME ?? null;
+  }
+  const self = preflight?.self ?? null;
+  return {
+    osUser,
+    host: hostname(),
+    keyUser: self === null ? null : { id: self.id, displayName: self.displayName },
+  };
 }
 
 /**

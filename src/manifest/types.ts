@@ -19,6 +19,7 @@ export interface RawSettings {
   retries?: number;
   timeout?: number;
   maxWait?: number;
+  maxChanges?: number;
 }
 
 export interface RawManifest {
@@ -38,7 +39,7 @@ type RequiredKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? never : K }[
 
 const manifestKeys = ["version", "portal", "settings", "moves"] as const;
 const portalKeys = ["url", "apiKeyEnv"] as const;
-const settingsKeys = ["concurrency", "rate", "retries", "timeout", "maxWait"] as const;
+const settingsKeys = ["concurrency", "rate", "retries", "timeout", "maxWait", "maxChanges"] as const;
 const moveKeys = ["id", "from", "to", "note"] as const;
 
 export const MANIFEST_SHAPE = {

@@ -177,6 +177,7 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
     portalVersion,
     behaviour: parsed === null ? null : moveBehaviourOf(parsed),
     key,
+    self,
     moves: resolvedMoves,
     groups,
     problems,

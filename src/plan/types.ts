@@ -2,7 +2,7 @@ import type { MoveSpec } from "../manifest/types.js";
 import type { MoveBehaviour } from "../portal/version.js";
 
 export type { GroupSnapshot, MemberInfo } from "../portal/port.js";
-import type { GroupSnapshot } from "../portal/port.js";
+import type { GroupSnapshot, SelfInfo } from "../portal/port.js";
 
 export interface GroupName {
   readonly id: string;
@@ -40,6 +40,8 @@ export interface Preflight {
   /** Copy-only before v3.7.1; null when the portal did not say. */
   readonly behaviour: MoveBehaviour | null;
   readonly key: KeyCheck;
+  /** The key's user, when the portal says. */
+  readonly self: SelfInfo | null;
   /** Per manifest move: resolved, or null when a group could not be resolved or read. */
   readonly moves: readonly (ResolvedMove | null)[];
   readonly groups: ReadonlyMap<string, GroupSnapshot>;

@@ -47,6 +47,7 @@ export interface SelfInfo {
   readonly isAdmin: boolean;
   readonly isRoomAdmin: boolean;
   readonly isVisitor: boolean;
+  readonly email?: string;
 }
 
 /** How a failed operation should make a command react. */

@@ -1,4 +1,5 @@
 import { MoveBehaviour } from "../portal/version.js";
+import { padColumns, stringWidth } from "../text.js";
 import { MoveStatus, type MoveResult, type Report } from "./types.js";
 
 const MARK: Record<MoveResult["status"], string> = {
@@ -35,10 +36,10 @@ export function renderRunSummary(report: Report, reportPath: string): string[] {
   lines.push(
     `${report.mode} on ${report.portal} (DocSpace ${report.portalVersion ?? "version unknown"}: ${behaviour})`,
   );
-  const width = Math.min(40, Math.max(...report.moves.map((m) => m.id.length), 4));
+  const width = Math.min(40, Math.max(...report.moves.map((m) => stringWidth(m.id)), 4));
   for (const move of report.moves) {
     const route = `${move.from.name ?? move.from.id ?? "?"} → ${move.to.name ?? move.to.id ?? "?"}`;
-    lines.push(`  ${MARK[move.status]} ${move.id.padEnd(width)}  ${route}: ${detail(move)}`);
+    lines.push(`  ${MARK[move.status]} ${padColumns(move.id, width)}  ${route}: ${detail(move)}`);
   }
   const warnings = [
     ...report.warnings,
@@ -70,8 +71,32 @@ export function renderPreview(
   behaviour: string,
   name: (id: string) => string,
   planPath?: string,
+  /** The manifest as the user named it, for the plan's command line. */
+  manifestArg = "<manifest>",
 ): string[] {
   const lines: string[] = [`dry run on ${report.portal}: nothing will be changed`, behaviour, ""];
+  lines.push(...previewBody(report, name));
+  const s = report.summary;
+  const members = report.moves.reduce((n, m) => n + (m.preview === undefined ? 0 : m.moved.length), 0);
+  lines.push(
+    "",
+    `Result: ${report.problems.length > 0 ? "blocking problems" : "ready"} (exit ${report.exitCode}): ${s.planned} planned, ${s.skipped} skipped, ${s.notAttempted} not possible; ${plural(members, "member")} would move; ${plural(s.requests, "request")}, all GET`,
+    `Report: ${reportPath}`,
+  );
+  if (planPath !== undefined)
+    lines.push(`Plan: ${planPath} (run it with: docspace-migrate run ${manifestArg} --plan ${planPath})`);
+  return lines;
+}
+
+/**
+ * The preview's table, who moves, the surprises grouped by kind and the blocking problems: what the dry
+ * run prints, and what a live run shows before it asks for confirmation.
+ */
+export function previewBody(
+  report: Pick<Report, "moves" | "warnings" | "problems">,
+  name: (id: string) => string,
+): string[] {
+  const lines: string[] = [];
   const rows = report.moves.map((m) => {
     const route = `${m.from.name ?? m.from.id ?? "?"} → ${m.to.name ?? m.to.id ?? "?"}`;
     const p = m.preview;
@@ -87,9 +112,9 @@ export function renderPreview(
     ];
   });
   const header = ["move", "from → to", "source", "destination", "moving"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => stringWidth(r[i] ?? ""))));
   const line = (cells: string[]): string =>
-    `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
+    `  ${cells.map((c, i) => padColumns(c, widths[i] ?? 0)).join("  ")}`.trimEnd();
   lines.push(line(header), ...rows.map(line));
 
   // Per move, who: the groups with their ids, who moves, who is there already.
@@ -154,15 +179,6 @@ export function renderPreview(
   );
   group("Chains and other notes:", report.warnings.slice());
   group("Blocking problems (a run would send nothing and exit 1):", report.problems.slice());
-  const s = report.summary;
-  const members = planned.reduce((n, m) => n + m.moved.length, 0);
-  lines.push(
-    "",
-    `Result: ${report.problems.length > 0 ? "blocking problems" : "ready"} (exit ${report.exitCode}): ${s.planned} planned, ${s.skipped} skipped, ${s.notAttempted} not possible; ${plural(members, "member")} would move; ${plural(s.requests, "request")}, all GET`,
-    `Report: ${reportPath}`,
-  );
-  if (planPath !== undefined)
-    lines.push(`Plan: ${planPath} (run it with: docspace-migrate run <manifest> --plan ${planPath})`);
   return lines;
 }
 

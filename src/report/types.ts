@@ -116,6 +116,21 @@ export interface Summary {
   readonly rateLimited: number;
 }
 
+/** One person the report names, as the portal described them (null: the reads did not describe them). */
+export interface Person {
+  readonly displayName: string | null;
+  readonly email: string | null;
+  readonly type: "user" | "guest" | null;
+  readonly status: "active" | "pending" | "disabled" | null;
+}
+
+/** Who ran it: the account and machine, and the key's user. */
+export interface RanBy {
+  readonly osUser: string | null;
+  readonly host: string | null;
+  readonly keyUser: { readonly id: string; readonly displayName: string } | null;
+}
+
 export interface Report {
   readonly reportVersion: 1;
   readonly tool: { readonly name: string; readonly version: string };
@@ -135,4 +150,7 @@ export interface Report {
   readonly warnings: readonly string[];
   readonly summary: Summary;
   readonly moves: readonly MoveResult[];
+  readonly ranBy: RanBy;
+  /** Everyone named anywhere in the report, by user id. */
+  readonly people: Readonly<Record<string, Person>>;
 }

@@ -34,7 +34,7 @@ export const STDOUT = "-";
  * Why a report path cannot be used, or null: an existing target must be a regular file (a device, a
  * folder or a link is never written over). Checked before anything is sent.
  */
-export async function reportTargetProblem(path: string): Promise<string | null> {
+export async function reportTargetProblem(path: string, flag = "--report"): Promise<string | null> {
   if (path === STDOUT) return null;
   const info = await lstat(path).catch(() => null);
   if (info === null || info.isFile()) return null;
@@ -43,7 +43,7 @@ export async function reportTargetProblem(path: string): Promise<string | null> 
     : info.isDirectory()
       ? "a folder"
       : "not a regular file";
-  return `--report ${path} is ${what}; a report is written only as a regular file (use --report - for stdout)`;
+  return `${flag} ${path} is ${what}; it is written only as a regular file${flag === "--report" ? " (use --report - for stdout)" : ""}`;
 }
 
 /** `reports/<manifest>-<UTC yyyymmddThhmmssZ><suffix>.json`, the report's default path. */

@@ -1,0 +1,57 @@
+import type { MemberInfo, SelfInfo } from "../portal/port.js";
+import type { MoveResult, Person } from "./types.js";
+
+/** DocSpace's status numbers in the report's words (1 active, 2 disabled, 4 pending). */
+const STATUS: Readonly<Record<number, Person["status"]>> = { 1: "active", 2: "disabled", 4: "pending" };
+
+export function personOf(info: MemberInfo | SelfInfo): Person {
+  return {
+    displayName: info.displayName,
+    email: info.email ?? null,
+    type: info.isVisitor ? "guest" : "user",
+    status: "status" in info ? (STATUS[info.status] ?? "active") : "active",
+  };
+}
+
+/** Every user id a move result names, in the order it names them. */
+export function idsOf(move: MoveResult): string[] {
+  const ids: string[] = [];
+  const add = (id: string | null | undefined): void => {
+    if (typeof id === "string") ids.push(id);
+  };
+  if (move.before !== null) {
+    move.before.source.forEach(add);
+    move.before.destination.forEach(add);
+    add(move.before.sourceManager);
+  }
+  for (const list of [move.moved, move.alreadyInDestination, move.droppedGuests, move.guestsLeftInSource])
+    list.forEach(add);
+  add(move.managerRemoved);
+  if (move.preview !== undefined) {
+    move.preview.sourceMembersAfter.forEach(add);
+    move.preview.destinationMembersAfter.forEach(add);
+    move.preview.disabledLeftBehind.forEach(add);
+    add(move.preview.sourceManagerAfter);
+    add(move.preview.destinationManagerAfter);
+  }
+  return ids;
+}
+
+/**
+ * The report's `people`: everyone it names (and the key's user), as the portal described them. Someone
+ * the reads did not describe (a guest the move dropped, known only by id) is listed without a name.
+ */
+export function peopleOf(
+  moves: readonly MoveResult[],
+  directory: ReadonlyMap<string, Person>,
+  keyUser: string | null,
+): Record<string, Person> {
+  const people: Record<string, Person> = {};
+  const ids = moves.flatMap(idsOf);
+  if (keyUser !== null) ids.push(keyUser);
+  for (const id of ids) {
+    if (Object.hasOwn(people, id)) continue;
+    people[id] = directory.get(id) ?? { displayName: null, email: null, type: null, status: null };
+  }
+  return people;
+}
