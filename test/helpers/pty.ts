@@ -20,15 +20,20 @@ export function runInPty(
     cwd?: string;
     answers?: readonly { readonly when: RegExp; readonly type: string }[];
     columns?: number;
+    timeoutMs?: number;
   } = {},
 ): Promise<PtyRun> {
   const command = [process.execPath, BIN, ...args].map(quote).join(" ");
   return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qefc", `stty cols ${options.columns ?? 100}; exec ${command}`, "/dev/null"], {
-      cwd: options.cwd ?? ROOT,
-      env: { PATH: process.env.PATH ?? "", TERM: "xterm", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "script",
+      ["-qefc", `stty cols ${options.columns ?? 100}; exec ${command}`, "/dev/null"],
+      {
+        cwd: options.cwd ?? ROOT,
+        env: { PATH: process.env.PATH ?? "", TERM: "xterm", ...options.env },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     let screen = "";
     const pending = [...(options.answers ?? [])];
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -40,8 +45,11 @@ export function runInPty(
       }
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => (screen += d));
+    // A run that waits for an answer that never comes fails the test instead of hanging it.
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
     child.on("error", reject);
     child.on("close", (code) => {
+      clearTimeout(timer);
       child.stdin.destroy();
       resolve({ code, screen });
     });
