@@ -1,4 +1,6 @@
+import type { Dispatcher } from "undici";
 import { ApiError, FailureKind, parseRetryAfter } from "./http-error.js";
+import { proxyDispatcher, type ProxySettings } from "./proxy.js";
 
 export type Method = "GET" | "PUT" | "POST" | "DELETE";
 
@@ -40,6 +42,8 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch;
   /** Answers larger than this are refused unread (default 64 MiB). */
   readonly maxBodyBytes?: number;
+  /** HTTP(S)_PROXY / NO_PROXY, when the environment names a proxy. */
+  readonly proxy?: ProxySettings | null;
 }
 
 /**
@@ -55,6 +59,8 @@ export class DocSpaceClient implements RequestClient {
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
   readonly #maxBodyBytes: number;
+  readonly #proxy: ProxySettings | null;
+  #dispatcher: Promise<Dispatcher> | null = null;
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -65,6 +71,7 @@ export class DocSpaceClient implements RequestClient {
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? fetch;
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.#proxy = options.proxy ?? null;
   }
 
   async request<T>(req: ApiRequest): Promise<ApiResponse<T>> {
@@ -84,12 +91,16 @@ export class DocSpaceClient implements RequestClient {
     let res: Response;
     let text: string;
     try {
+      // Through the proxy the environment names (Node's fetch takes undici's dispatcher).
+      const dispatcher =
+        this.#proxy === null ? undefined : await (this.#dispatcher ??= proxyDispatcher(this.#proxy));
       res = await this.#fetch(`${this.baseUrl}${summary.path}`, {
         method: req.method,
         headers,
         ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
         signal,
         redirect: "manual",
+        ...(dispatcher === undefined ? {} : ({ dispatcher } as unknown as RequestInit)),
       });
       const read = await readCapped(res, this.#maxBodyBytes);
       if (read === null) {

@@ -2,7 +2,8 @@ import { TOOL } from "../version.js";
 import { DocSpaceClient } from "./client.js";
 import type { Clock } from "./governor.js";
 import { HttpPortal } from "./http-portal.js";
-import { createTransport } from "./transport.js";
+import type { ProxySettings } from "./proxy.js";
+import { createTransport, type AttemptLog } from "./transport.js";
 
 /** The run settings the transport needs (timeout in seconds, --max-wait in seconds). */
 export interface ConnectSettings {
@@ -22,6 +23,10 @@ export function connect(options: {
   stop: AbortSignal;
   clock: Clock;
   baseBackoffMs?: number | undefined;
+  /** The environment's proxy variables, when it names a proxy. */
+  proxy?: ProxySettings | null;
+  /** Each attempt as it ends, for `--log-level debug`. */
+  onAttempt?: ((entry: AttemptLog) => void) | undefined;
 }): HttpPortal {
   const { settings } = options;
   const client = new DocSpaceClient({
@@ -30,6 +35,7 @@ export function connect(options: {
     timeoutMs: settings.timeout * 1000,
     readOnly: options.readOnly,
     userAgent: `${TOOL.name}/${TOOL.version}`,
+    proxy: options.proxy ?? null,
   });
   return new HttpPortal(
     createTransport({
@@ -41,6 +47,7 @@ export function connect(options: {
       retries: settings.retries,
       maxWaitSeconds: settings.maxWait,
       baseBackoffMs: options.baseBackoffMs,
+      onAttempt: options.onAttempt,
     }),
   );
 }

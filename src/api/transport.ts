@@ -56,6 +56,19 @@ export interface Transport {
   readonly stop: StopWatch;
   /** Every retry of the command, for the report. */
   readonly counters: { retries: number };
+  /** Each attempt as it ends (`--log-level debug`). */
+  readonly onAttempt?: ((entry: AttemptLog) => void) | undefined;
+}
+
+/** One attempt, for the debug log: never the key (it is only in a header). */
+export interface AttemptLog {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number | null;
+  readonly attempt: number;
+  readonly ms: number;
+  /** How it failed, when it did. */
+  readonly failure?: string;
 }
 
 /**
@@ -84,7 +97,7 @@ export async function send<T>(
           const response = await t.governor.run(() => {
             attempts++;
             if (call.tally !== undefined) call.tally.attempts++;
-            return t.client.request<T>(request);
+            return t.onAttempt === undefined ? t.client.request<T>(request) : logged<T>(t, request, attempts);
           }, stop.signal);
           t.governor.succeeded();
           return response;
@@ -132,6 +145,29 @@ export async function send<T>(
   }
 }
 
+/** The request, and a debug line for it when it ends. */
+async function logged<T>(t: Transport, request: ApiRequest, attempt: number): Promise<ApiResponse<T>> {
+  const started = performance.now();
+  const entry = {
+    method: request.method,
+    path: request.path,
+    attempt,
+  };
+  try {
+    const response = await t.client.request<T>(request);
+    t.onAttempt?.({ ...entry, status: response.httpStatus, ms: Math.round(performance.now() - started) });
+    return response;
+  } catch (err) {
+    t.onAttempt?.({
+      ...entry,
+      status: err instanceof ApiError ? err.httpStatus : null,
+      ms: Math.round(performance.now() - started),
+      failure: err instanceof ApiError ? err.kind : "error",
+    });
+    throw err;
+  }
+}
+
 /** A failed request as the command should see it. Anything but a request failure is a bug: rethrown. */
 function portalErrorOf(err: unknown, attempts: number, policy: RetryPolicy, stopped: boolean): PortalError {
   const init = { attempts, cause: err };
@@ -167,6 +203,7 @@ export function createTransport(options: {
   retries: number;
   maxWaitSeconds: number;
   baseBackoffMs?: number | undefined;
+  onAttempt?: ((entry: AttemptLog) => void) | undefined;
 }): Transport {
   const policy: RetryPolicy = {
     ...DEFAULT_RETRY_POLICY,
@@ -187,5 +224,6 @@ export function createTransport(options: {
     policy,
     stop: new StopWatch(options.stop),
     counters: { retries: 0 },
+    onAttempt: options.onAttempt,
   };
 }

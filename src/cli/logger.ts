@@ -1,5 +1,6 @@
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
+import { Writable } from "node:stream";
 import { pino, type DestinationStream, type Logger, type StreamEntry } from "pino";
 import { default as pretty } from "pino-pretty";
 import { escapeControls, redactSecrets } from "../text.js";
@@ -50,6 +51,16 @@ function openLogFile(path: string): number {
   }
 }
 
+/** A stream that hands each chunk to a function. */
+function lineSink(write: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      write(chunk.toString());
+      done();
+    },
+  });
+}
+
 /** A JSON log destination whose every line has anything that looks like a key removed. */
 function scrubbed(stream: DestinationStream): DestinationStream {
   return {
@@ -70,11 +81,13 @@ export function createLogger(options: {
   file?: string;
   prettyOnTerminal: boolean;
   color: boolean;
+  /** On a terminal, where the human log goes (above a progress display); stderr otherwise. */
+  terminalWrite?: (text: string) => void;
 }): Logger {
   const streams: StreamEntry[] = [];
   const stderr: DestinationStream = options.prettyOnTerminal
     ? pretty({
-        destination: 2,
+        destination: options.terminalWrite === undefined ? 2 : lineSink(options.terminalWrite),
         colorize: options.color,
         sync: true,
         ignore: "pid,hostname",

@@ -53,6 +53,7 @@ try {
     : await runCli(process.argv.slice(2), {
         stop: stop.signal,
         stderrIsTTY: process.stderr.isTTY,
+        ...(process.stderr.isTTY ? { columns: process.stderr.columns } : {}),
         writeProgress: (text) => process.stderr.write(text),
         ...(process.stdin.isTTY && process.stdout.isTTY ? { ask } : {}),
         env: process.env,

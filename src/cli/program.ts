@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Env } from "../manifest/check.js";
 import { TOOL } from "../version.js";
 import { ExitCode } from "../report/exit-codes.js";
+import type { ProgressDisplay } from "./progress.js";
 
 export interface CliContext {
   readonly env: Env;
@@ -20,6 +21,8 @@ export interface CliContext {
   readonly stderrIsTTY: boolean;
   /** Writes to stderr without a newline (the progress line). */
   readonly writeProgress: (text: string) => void;
+  /** The terminal's width, when stderr is one. */
+  readonly columns?: number;
   /** stdin and stdout are both terminals: asks and resolves true for y/yes. Absent otherwise. */
   readonly ask?: (question: string) => Promise<boolean>;
 }
@@ -31,7 +34,11 @@ interface GlobalOptions {
 }
 
 /** Each command's modules (and pino) load only when it runs: `validate` starts without them. */
-async function loggerFor(ctx: CliContext, globals: GlobalOptions): Promise<Logger> {
+async function loggerFor(
+  ctx: CliContext,
+  globals: GlobalOptions,
+  display?: ProgressDisplay,
+): Promise<Logger> {
   const { createLogger } = await import("./logger.js");
   return createLogger({
     level: globals.logLevel,
@@ -40,26 +47,31 @@ async function loggerFor(ctx: CliContext, globals: GlobalOptions): Promise<Logge
     ...(globals.logFile === undefined ? {} : { file: globals.logFile }),
     prettyOnTerminal: ctx.stderrIsTTY,
     color: ctx.env.NO_COLOR === undefined,
+    // On a terminal, log lines go above the progress display, never through it.
+    ...(display === undefined ? {} : { terminalWrite: display.above }),
   });
 }
 
-/** On a terminal one updating line; otherwise a log line at most every 10 s (cron runs). */
-function progressFor(ctx: CliContext, globals: GlobalOptions, logger: Logger) {
-  if (globals.quiet === true) return undefined;
-  const started = Date.now();
-  let lastLog = started;
-  return (done: number, total: number): void => {
-    const now = Date.now();
-    const rate = done / Math.max(0.001, (now - started) / 1000);
-    const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-    const text = `${done}/${total} moves, ${rate.toFixed(1)} moves/s, ETA ${eta} s`;
-    if (ctx.stderrIsTTY) {
-      ctx.writeProgress(`\r${text}${done === total ? "\n" : ""}`);
-    } else if (now - lastLog >= 10_000 || done === total) {
-      lastLog = now;
-      logger.info({ event: "run.progress", done, total }, text);
-    }
-  };
+/**
+ * The logger and, unless --quiet, the progress display of run and undo: live on a terminal, a JSON
+ * line every 10 s otherwise.
+ */
+async function observed(
+  ctx: CliContext,
+  globals: GlobalOptions,
+  mode: "run" | "undo",
+): Promise<{ logger: Logger; display: ProgressDisplay | undefined }> {
+  if (globals.quiet === true) return { logger: await loggerFor(ctx, globals), display: undefined };
+  const { progressDisplay } = await import("./progress.js");
+  const display = await progressDisplay({
+    terminal: ctx.stderrIsTTY,
+    mode,
+    writeErr: ctx.writeProgress,
+    columns: ctx.columns !== undefined && ctx.columns > 0 ? ctx.columns : 80,
+  });
+  const logger = await loggerFor(ctx, globals, ctx.stderrIsTTY ? display : undefined);
+  display.useLogger(logger);
+  return { logger, display };
 }
 
 /** --quiet: nothing on stdout when every move went well (cron mails only what needs reading). */
@@ -179,8 +191,7 @@ Exit codes:
     )
     .action(async (file: string, o: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const logger = await loggerFor(ctx, globals);
-      const progress = progressFor(ctx, globals, logger);
+      const { logger, display } = await observed(ctx, globals, "run");
       const { output, flush } = quietOutput(ctx, globals);
       const { runCommand } = await import("../commands/run.js");
       result.code = await runCommand(
@@ -210,18 +221,21 @@ Exit codes:
           logger,
           stop: ctx.stop,
           clock: systemClock,
-          ...(progress === undefined ? {} : { progress }),
+          ...(display === undefined ? {} : { progress: display.tracker }),
           // The preview and the question are shown even with --quiet: someone is there to answer.
           ...(ctx.ask === undefined
             ? {}
             : {
-                confirm: (lines: readonly string[], question: string) => {
+                confirm: async (lines: readonly string[], question: string) => {
+                  display?.pause();
                   for (const line of lines) ctx.output.out(line);
-                  return ctx.ask?.(question) ?? Promise.resolve(false);
+                  const yes = (await ctx.ask?.(question)) ?? false;
+                  display?.resume();
+                  return yes;
                 },
               }),
         },
-      );
+      ).finally(() => display?.close());
       flush(result.code);
     });
 
@@ -245,8 +259,7 @@ Exit codes:
         command: Command,
       ) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
-        const logger = await loggerFor(ctx, globals);
-        const progress = progressFor(ctx, globals, logger);
+        const { logger, display } = await observed(ctx, globals, "undo");
         const quiet = quietOutput(ctx, globals);
         const { undoCommand } = await import("../commands/undo.js");
         result.code = await undoCommand(
@@ -258,9 +271,9 @@ Exit codes:
             logger,
             stop: ctx.stop,
             clock: systemClock,
-            ...(progress === undefined ? {} : { progress }),
+            ...(display === undefined ? {} : { progress: display.tracker }),
           },
-        );
+        ).finally(() => display?.close());
         quiet.flush(result.code);
       },
     );

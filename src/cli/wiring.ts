@@ -1,4 +1,6 @@
 import { connect } from "../api/connect.js";
+import { proxyFromEnv } from "../api/proxy.js";
+import type { AttemptLog } from "../api/transport.js";
 import { loadApiKey } from "../api/credentials.js";
 import type { Clock } from "../api/governor.js";
 import type { HttpPortal } from "../api/http-portal.js";
@@ -16,6 +18,7 @@ export async function portalFromEnv(
     settings: Omit<RunSettings, "verify">;
     stop: AbortSignal;
     clock: Clock;
+    onAttempt?: ((entry: AttemptLog) => void) | undefined;
   },
 ): Promise<{ ok: true; portal: HttpPortal; warnings: readonly string[] } | { ok: false; message: string }> {
   const raw = options.portalUrl ?? env.DOCSPACE_URL;
@@ -36,6 +39,8 @@ export async function portalFromEnv(
       settings: options.settings,
       stop: options.stop,
       clock: options.clock,
+      proxy: proxyFromEnv(env),
+      onAttempt: options.onAttempt,
     }),
   };
 }

@@ -5,7 +5,8 @@ import { loadApiKey } from "../api/credentials.js";
 import type { Clock } from "../api/governor.js";
 import { execute } from "../engine/execute.js";
 import { describePreview, preview } from "../engine/preview.js";
-import { identity, session, type Output } from "../engine/session.js";
+import type { ProgressTracker } from "../engine/progress.js";
+import { identity, progressHooks, session, type Output } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest, type MoveSpec } from "../manifest/types.js";
@@ -69,8 +70,8 @@ export interface RunDeps {
   readonly logger: Logger;
   readonly stop: AbortSignal;
   readonly clock: Clock;
-  /** Called as moves finish. */
-  readonly progress?: (done: number, total: number) => void;
+  /** Told what the run does, for a progress display. */
+  readonly progress?: ProgressTracker;
   /** The demo: a portal and key given directly instead of from the environment. */
   readonly portal?: { readonly url: string; readonly apiKey: string };
   /** First backoff in ms; tests use a small one. */
@@ -327,7 +328,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
           now: clock.now,
           stop: deps.stop,
           ...(moveJournal === undefined ? {} : { journal: moveJournal }),
-          ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
+          ...progressHooks(deps.progress, input.moves.length),
         },
       );
       if (result.stopped !== null) problems.push(result.stopped.message);

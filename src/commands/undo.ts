@@ -5,7 +5,7 @@ import { default as addFormats } from "ajv-formats";
 import { loadApiKey } from "../api/credentials.js";
 import { execute } from "../engine/execute.js";
 import { preview } from "../engine/preview.js";
-import { identity, session, type SessionDeps } from "../engine/session.js";
+import { identity, progressHooks, session, type SessionDeps } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import type { Manifest, MoveSpec } from "../manifest/types.js";
@@ -174,7 +174,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
           now: deps.clock.now,
           stop: deps.stop,
           ...(moveJournal === undefined ? {} : { journal: moveJournal }),
-          ...(deps.progress === undefined ? {} : { onProgress: deps.progress }),
+          ...progressHooks(deps.progress, input.moves.length),
         },
       );
       if (result.stopped !== null) problems.push(result.stopped.message);

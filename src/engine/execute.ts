@@ -69,7 +69,10 @@ export interface ExecuteDeps {
   readonly now: () => number;
   /** SIGINT/SIGTERM: no new move starts. */
   readonly stop?: AbortSignal;
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Each operation's result as it finishes (skipped ones included). */
+  readonly onProgress?: (done: number, total: number, result: MoveResult) => void;
+  /** Just before an operation sends its first write. */
+  readonly onWrite?: () => void;
   readonly journal?: MoveJournal;
 }
 
@@ -198,7 +201,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
         const resolved = preflight.moves[index] as ResolvedMove;
         const earlier = await Promise.all((graph[index] ?? []).map((d) => results[d] as Promise<MoveResult>));
         const finish = (result: MoveResult): MoveResult => {
-          deps.onProgress?.(++finished, total);
+          deps.onProgress?.(++finished, total, result);
           return result;
         };
         if (!input.selected(move.id))
@@ -301,6 +304,7 @@ async function journaled(
   const outcome = await operation(async (detail) => {
     if (journal !== undefined) await journal.started(resolved, detail);
     sent.started = true;
+    deps.onWrite?.();
   });
   if (sent.started && journal !== undefined) await journal.finished(resolved, outcome.result);
   return outcome;

@@ -3,6 +3,8 @@ import { hostname, userInfo } from "node:os";
 import { basename, join } from "node:path";
 import type { Logger } from "pino";
 import { connect } from "../api/connect.js";
+import { proxyFromEnv } from "../api/proxy.js";
+import type { AttemptLog } from "../api/transport.js";
 import type { Clock } from "../api/governor.js";
 import type { MoveSpec } from "../manifest/types.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
@@ -28,7 +30,8 @@ import type { History } from "../state/history.js";
 import { readHistory, type Journal } from "../state/journal.js";
 import { openState } from "../state/open.js";
 import { TOOL } from "../version.js";
-import { stopBeforeWrites, type MoveJournal, type StopKind } from "./execute.js";
+import { stopBeforeWrites, type ExecuteDeps, type MoveJournal, type StopKind } from "./execute.js";
+import type { ProgressTracker } from "./progress.js";
 
 /** What a command prints; the CLI passes the real streams, tests pass collectors. */
 export interface Output {
@@ -65,8 +68,11 @@ export interface SessionDeps {
   readonly logger: Logger;
   readonly stop: AbortSignal;
   readonly clock: Clock;
-  readonly progress?: (done: number, total: number) => void;
+  /** Told what the command does, for a progress display. */
+  readonly progress?: ProgressTracker;
   readonly baseBackoffMs?: number;
+  /** The environment: proxy variables, the OS user when the system cannot say. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What a command's body is given: the portal, the state store, the journal's recorder. */
@@ -127,7 +133,10 @@ export async function session(
     stop: deps.stop,
     clock,
     baseBackoffMs: deps.baseBackoffMs,
+    proxy: proxyFromEnv(deps.env ?? {}),
+    onAttempt: requestLog(logger),
   });
+  deps.progress?.watch(() => portal.counters());
   const runId = randomUUID();
   const startedAt = clock.now();
   const origin = new URL(options.portalUrl).origin;
@@ -198,6 +207,7 @@ export async function session(
       logger.info({ event: "run.cancelled", runId }, "not confirmed: nothing was sent");
       return { ok: false, code: ExitCode.Ok };
     }
+    deps.progress?.end();
     const outcome = outcomeOf(result.moves, result.stopped);
     const counters = portal.counters();
     const report = buildReport({
@@ -217,7 +227,7 @@ export async function session(
       warnings,
       moves: result.moves,
       counters,
-      ranBy: ranBy(result.preflight),
+      ranBy: ranBy(result.preflight, deps.env ?? {}),
       people: peopleOf(result.moves, directoryOf(result), result.preflight?.self?.id ?? null),
     });
     const reportPath = await writeReport(options, report, output);
@@ -237,6 +247,34 @@ export async function session(
   } finally {
     await state.close();
   }
+}
+
+/** `--log-level debug`: a line per request (method, path, status, attempt, milliseconds), never the key. */
+export function requestLog(logger: Logger): ((entry: AttemptLog) => void) | undefined {
+  if (!logger.isLevelEnabled("debug")) return undefined;
+  return (entry) => {
+    logger.debug(
+      { event: "http.request", ...entry },
+      `${entry.method} ${entry.path} → ${entry.status ?? entry.failure ?? "?"} in ${entry.ms} ms (attempt ${entry.attempt})`,
+    );
+  };
+}
+
+/** The engine's hooks that keep a progress display current; call when the operations begin. */
+export function progressHooks(
+  progress: ProgressTracker | undefined,
+  total: number,
+): Pick<ExecuteDeps, "onProgress" | "onWrite"> {
+  if (progress === undefined) return {};
+  progress.begin(total);
+  return {
+    onProgress: (_done, _total, result) => {
+      progress.finished(result);
+    },
+    onWrite: () => {
+      progress.wrote();
+    },
+  };
 }
 
 /** The CSV of the report; a CSV that cannot be written is said, the report stands. */
@@ -263,13 +301,13 @@ function directoryOf(result: SessionBody): Map<string, Person> {
 }
 
 /** The account and machine the tool ran as, and the key's user. */
-function ranBy(preflight: Preflight | null): RanBy {
+function ranBy(preflight: Preflight | null, env: Readonly<Record<string, string | undefined>>): RanBy {
   let osUser: string | null;
   try {
     osUser = userInfo().username;
   } catch {
     // No passwd entry for this uid (containers): the environment's word, if any.
-    osUser = process.env.USER ?? process.env.USERNAME ?? null;
+    osUser = env.USER ?? env.USERNAME ?? null;
   }
   const self = preflight?.self ?? null;
   return {

@@ -73,11 +73,10 @@ describe("the audit trail: people, ranBy, the CSV", () => {
   it("--csv writes one row per person per move and per thing that happened, matching the report", async () => {
     const seed = smallSeed();
     // A name a spreadsheet would run as a formula, with a comma and a quote in it.
-    seed.users[1] = {
-      ...(seed.users[1] as (typeof seed.users)[number]),
-      displayName: '=HYPERLINK("x"), Bob',
-    };
-    await h.start(seed);
+    await h.start({
+      ...seed,
+      users: seed.users.map((x) => (x.id === u(2) ? { ...x, displayName: '=HYPERLINK("x"), Bob' } : x)),
+    });
     const csv = join(h.dir, "people.csv");
     const r = await h.run(
       manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(3)}, to: ${g(4)} }`),

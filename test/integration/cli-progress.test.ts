@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { runCli } from "../../src/cli/program.js";
 import { g, smallSeed } from "../helpers/portal.js";
 import { KEY, manifest, RunHarness } from "../helpers/run.js";
+import { render } from "../helpers/screen.js";
 
 describe("progress on a terminal", () => {
   let h: RunHarness;
@@ -13,7 +14,7 @@ describe("progress on a terminal", () => {
     await h.close();
   });
 
-  it("keeps one updating line (done/total, moves per second, ETA) and ends it with a newline", async () => {
+  it("draws the live display through the CLI's stderr writer and leaves its last frame on screen", async () => {
     await h.start(smallSeed());
     const file = join(h.dir, "m.yaml");
     await writeFile(
@@ -32,9 +33,10 @@ describe("progress on a terminal", () => {
       writeProgress: (text) => progress.push(text),
     });
     expect(code).toBe(0);
-    expect(progress).toHaveLength(2);
-    expect(progress[0]).toMatch(/^\r1\/2 moves, \d+\.\d moves\/s, ETA \d+ s$/);
-    expect(progress[1]).toMatch(/^\r2\/2 moves, \d+\.\d moves\/s, ETA 0 s\n$/);
+    const screen = render(progress.join(""));
+    expect(screen.filter((r) => r !== "")).toEqual([
+      "2/2 moves · 4 members moved · 0 failed · 0 retries · 0 rate-limit waits · done",
+    ]);
     expect(out.at(-2)).toMatch(/^Result: succeeded \(exit 0\)/);
   });
 });

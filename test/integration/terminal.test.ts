@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.js";
-import { g, smallSeed } from "../helpers/portal.js";
+import { g, group, smallSeed, user } from "../helpers/portal.js";
+import { render } from "../helpers/screen.js";
 import { plain, runInPty } from "../helpers/pty.js";
 import { KEY, manifest } from "../helpers/run.js";
 
@@ -55,6 +56,50 @@ describe("on a terminal (a pseudo-terminal)", () => {
     expect(run.code).toBe(0);
     expect(plain(run.screen)).not.toContain("[y/N]");
     expect(writes()).toHaveLength(1);
+  });
+
+  it("a live display on stderr: the preflight's reads, then moves, members, failures, retries, waits; log lines above it, whole", async () => {
+    await sandbox.close();
+    const seed = smallSeed();
+    const extra = Array.from({ length: 12 }, (_, i) => i + 10);
+    sandbox = await startSandbox({
+      seed: {
+        users: [
+          ...seed.users,
+          ...extra.map((n) => user(n, { displayName: n === 10 ? "李小龍 Wide" : `User ${n}` })),
+        ],
+        groups: [...seed.groups, ...extra.map((n) => group(n, [n]))],
+      },
+      apiKey: KEY,
+      faults: { latencyMs: 40 },
+    });
+    env = { ...env, DOCSPACE_URL: sandbox.url };
+    // Six disjoint moves, and debug logging: a log line per request, written while the display is live.
+    const moves = [10, 12, 14, 16, 18, 20].map((n) => `{ id: m${n}, from: ${g(n)}, to: ${g(n + 1)} }`);
+    await writeFile(file, manifest(...moves));
+    const run = await runInPty(
+      ["--log-level", "debug", "run", file, "--yes", "--concurrency", "2", "--report", join(dir, "r.json")],
+      { env, columns: 160 },
+    );
+    expect(run.code).toBe(0);
+    const raw = plain(run.screen);
+    expect(raw).toMatch(/reading the portal: \d+ requests? so far/);
+    const screen = render(run.screen, 160);
+    // The display's last frame, whole, on one row.
+    expect(screen).toContainEqual(
+      expect.stringMatching(
+        /^6\/6 moves · 6 members moved · 0 failed · 0 retries · 0 rate-limit waits · done$/,
+      ),
+    );
+    // Every log line is whole: it starts with its time and never shares a row with the display.
+    const logRows = screen.filter((r) => /DEBUG|INFO/.test(r));
+    expect(logRows.length).toBeGreaterThan(6);
+    for (const r of logRows) {
+      expect(r).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] (DEBUG|INFO): /);
+      expect(r).not.toMatch(/moves ·|reading the portal/);
+    }
+    // Only the last frame stays: no torn frames left on screen.
+    expect(screen.filter((r) => /moves ·|reading the portal/.test(r))).toHaveLength(1);
   });
 
   it("a dry run never asks", async () => {

@@ -1,0 +1,123 @@
+import type { PortalCounters } from "../portal/port.js";
+import { MoveStatus, type MoveResult } from "../report/types.js";
+
+/** What a progress display shows: where the command is, and how far. */
+export interface ProgressState {
+  /** `reading`: the preflight's reads; `moving`: the operations; `done`: finished. */
+  readonly phase: "reading" | "moving" | "done";
+  readonly done: number;
+  readonly total: number;
+  readonly membersMoved: number;
+  readonly failed: number;
+  readonly requests: number;
+  readonly retries: number;
+  readonly rateLimited: number;
+  /** When the first write was sent (ms), or null before it: the ETA counts from here. */
+  readonly firstWriteAt: number | null;
+  /** Seconds left at the pace since the first write, or null until that pace is known. */
+  readonly etaSeconds: number | null;
+}
+
+/**
+ * Counts what a run or undo has done, for a display to read whenever it redraws. The engine tells it
+ * about results and writes; the portal's counters give requests, retries and rate-limit waits.
+ */
+export class ProgressTracker {
+  #phase: ProgressState["phase"] = "reading";
+  #done = 0;
+  #total = 0;
+  #moved = 0;
+  #failed = 0;
+  #firstWriteAt: number | null = null;
+  #counters: () => PortalCounters = () => ({ requests: 0, retries: 0, rateLimited: 0 });
+  /** Operations already finished when the first write went out (skipped ones): not part of the pace. */
+  #doneAtFirstWrite = 0;
+  #onEnd: (() => void)[] = [];
+
+  constructor(private readonly now: () => number) {}
+
+  /** The portal whose requests are counted. */
+  watch(counters: () => PortalCounters): void {
+    this.#counters = counters;
+  }
+
+  /** The operations begin (the reads before them are over). */
+  begin(total: number): void {
+    this.#phase = "moving";
+    this.#total = total;
+  }
+
+  wrote(): void {
+    if (this.#firstWriteAt !== null) return;
+    this.#firstWriteAt = this.now();
+    this.#doneAtFirstWrite = this.#done;
+  }
+
+  finished(result: MoveResult): void {
+    this.#done++;
+    this.#moved += result.moved.length;
+    if (result.status === MoveStatus.Failed) this.#failed++;
+  }
+
+  /** The operations are over: a display stops drawing now, before the summary is printed. */
+  end(): void {
+    if (this.#phase === "done") return;
+    this.#phase = "done";
+    for (const listener of this.#onEnd) listener();
+  }
+
+  onEnd(listener: () => void): void {
+    this.#onEnd.push(listener);
+  }
+
+  state(): ProgressState {
+    const counters = this.#counters();
+    let eta: number | null = null;
+    const paced = this.#done - this.#doneAtFirstWrite;
+    if (this.#firstWriteAt !== null && paced > 0) {
+      const perOperation = (this.now() - this.#firstWriteAt) / paced;
+      eta = Math.max(0, Math.round(((this.#total - this.#done) * perOperation) / 1000));
+    }
+    return {
+      phase: this.#phase,
+      done: this.#done,
+      total: this.#total,
+      membersMoved: this.#moved,
+      failed: this.#failed,
+      requests: counters.requests,
+      retries: counters.retries,
+      rateLimited: counters.rateLimited,
+      firstWriteAt: this.#firstWriteAt,
+      etaSeconds: eta,
+    };
+  }
+}
+
+const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+
+/** The display's text for a state: one or two short lines. Pure. */
+export function progressText(state: ProgressState, mode: "run" | "undo" = "run"): string {
+  if (state.phase === "reading")
+    return `reading the portal: ${plural(state.requests, "request")} so far (version, key, groups)`;
+  const verb = mode === "undo" ? "put back" : "moved";
+  const parts = [
+    `${state.done}/${state.total} ${mode === "undo" ? "steps" : "moves"}`,
+    `${plural(state.membersMoved, "member")} ${verb}`,
+    `${state.failed} failed`,
+    plural(state.retries, "retry", "retries"),
+    `${state.rateLimited} rate-limit waits`,
+  ];
+  const eta =
+    state.phase === "done"
+      ? "done"
+      : state.etaSeconds === null
+        ? "ETA after the first move"
+        : `ETA ${formatSeconds(state.etaSeconds)}`;
+  return `${parts.join(" · ")} · ${eta}`;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
