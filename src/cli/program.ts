@@ -304,6 +304,50 @@ Exit codes:
     });
 
   program
+    .command("init")
+    .description("write a commented starter manifest whose schema hint works wherever the file is")
+    .option(
+      "--out <file>",
+      "where to write it, or - for stdout (never over an existing file)",
+      "migrations.yaml",
+    )
+    .option(
+      "--from-portal",
+      "list the groups of the portal in DOCSPACE_URL (names, ids, member counts) in it; GET only",
+    )
+    .action(async (o: { out: string; fromPortal?: boolean }, command: Command) => {
+      const { initCommand } = await import("../commands/init.js");
+      if (o.fromPortal !== true) {
+        result.code = await initCommand(
+          { out: o.out, portal: null, portalUrl: null },
+          { output: ctx.output },
+        );
+        return;
+      }
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const logger = await loggerFor(ctx, globals);
+      const { portalFromEnv } = await import("./wiring.js");
+      const { requestLog } = await import("../engine/session.js");
+      const wired = await portalFromEnv(ctx.env, {
+        readOnly: true,
+        settings: DEFAULT_SETTINGS,
+        stop: ctx.stop,
+        clock: systemClock,
+        onAttempt: requestLog(logger),
+      });
+      if (!wired.ok) {
+        ctx.output.err(`${wired.message}; nothing was written`);
+        result.code = ExitCode.Usage;
+        return;
+      }
+      for (const warning of wired.warnings) ctx.output.err(`warning: ${warning}`);
+      result.code = await initCommand(
+        { out: o.out, portal: wired.portal, portalUrl: wired.portal.url },
+        { output: ctx.output },
+      );
+    });
+
+  program
     .command("demo")
     .description("run the example manifest on a built-in sandbox seeded with the example organisation")
     .action(async (_o: unknown, command: Command) => {
