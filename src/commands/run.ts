@@ -8,6 +8,7 @@ import { describePreview, preview } from "../engine/preview.js";
 import type { ProgressTracker } from "../engine/progress.js";
 import { identity, progressHooks, session, type Output } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
+import { formatPath } from "../manifest/validate.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
@@ -224,7 +225,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     async ({ portal, history, journal, records, moveJournal, warnings, problems }) => {
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
-      const pre = await runPreflight(portal, moveSpecs);
+      const pre = located(await runPreflight(portal, moveSpecs), manifest);
       warnings.push(...preflightWarnings(pre, settings, dryRun));
       problems.push(...pre.problems.map((p) => p.message));
       // A move started but never recorded as finished (a crash) is judged from the groups just read.
@@ -362,11 +363,32 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         behaviourLine(report.portalVersion, report.behaviour),
         names,
         planPath,
+        shellWord(manifestPath),
       )
     : renderRunSummary(report, done.reportPath);
   // With the report on stdout, the summary goes to stderr.
   for (const line of lines) (reportPath === STDOUT ? output.err : output.out)(line);
   return report.exitCode as ExitCode;
+}
+
+/** A path as a POSIX shell reads it back: quoted when it has anything but plain characters. */
+const shellWord = (text: string): string =>
+  /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** The preflight's problems with the manifest's `file:line:col path:` before them, as validate shows. */
+function located(pre: Preflight, manifest: Manifest): Preflight {
+  const { locate } = manifest;
+  if (locate === undefined || pre.problems.length === 0) return pre;
+  return {
+    ...pre,
+    problems: pre.problems.map((p) => {
+      if (p.path === undefined) return p;
+      const at = locate(p.path);
+      // The place says which move and side: the message's own "move "a" to:" would repeat it.
+      const message = p.message.replace(/^move "[^"]*"(?: (?:from|to))?: /, "");
+      return { ...p, message: `${manifest.path}:${at.line}:${at.column} ${formatPath(p.path)}: ${message}` };
+    }),
+  };
 }
 
 /**

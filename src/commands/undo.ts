@@ -150,7 +150,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
       const lost = source.steps.flatMap((s) => s.lostGuests);
       if (lost.length > 0) {
         warnings.push(
-          `${lost.length} guest(s) that the moves removed cannot be put back: DocSpace does not put guests in groups (${lost.join(", ")})`,
+          `${lost.length} guest(s) that the moves removed cannot be put back: DocSpace does not put guests in groups (${lost.map((id) => source.people.get(id)?.displayName ?? id).join(", ")})`,
         );
       }
       const versions = { portalVersion: source.portalVersion, behaviour: source.behaviour };
@@ -158,7 +158,9 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
         const planned = await preview(input, { portal, logger: deps.logger, stop: deps.stop });
         if (planned.stopped !== null) problems.push(planned.stopped.message);
         return {
-          moves: planned.moves.map((m, i) => describeUndo(m, source.steps[i] as UndoStep)),
+          moves: planned.moves.map((m, i) =>
+            describeUndo(m, source.steps[i] as UndoStep, (id) => planned.people.get(id)?.displayName ?? id),
+          ),
           preflight: pre,
           stopped: planned.stopped?.kind ?? null,
           people: source.people,
@@ -189,12 +191,12 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
   );
   if (!done.ok) return done.code;
   const say = source.reportPath === STDOUT ? output.err : output.out;
-  for (const line of renderRunSummary(done.report, done.reportPath)) say(line);
+  for (const line of renderRunSummary(done.report, done.reportPath, true)) say(line);
   return done.report.exitCode as ExitCode;
 }
 
 /** The dry run's words for one step: what it would put back, from the groups as they are now. */
-function describeUndo(result: MoveResult, step: UndoStep): MoveResult {
+function describeUndo(result: MoveResult, step: UndoStep, name: (id: string) => string): MoveResult {
   if (result.status !== MoveStatus.Planned || result.before === null) return result;
   const inSource = new Set(result.before.source);
   const inDestination = new Set(result.before.destination);
@@ -203,7 +205,7 @@ function describeUndo(result: MoveResult, step: UndoStep): MoveResult {
     `would put ${back.length} member(s) back into "${step.from.name}" and take ${step.removeFromDestination.filter((id) => inDestination.has(id)).length} out of "${step.to.name}"`,
   ];
   if (step.manager !== null && result.before.sourceManager !== step.manager)
-    warnings.push(`would make ${step.manager} the manager of "${step.from.name}" again`);
+    warnings.push(`would make ${name(step.manager)} the manager of "${step.from.name}" again`);
   return { ...result, moved: back, droppedGuests: step.lostGuests, warnings };
 }
 

@@ -101,6 +101,7 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
       apiKeyEnv: raw.portal?.apiKeyEnv ?? DEFAULT_API_KEY_ENV,
       settings,
       moves,
+      locate: (path) => parsed.locate(path),
     },
     issues: sorted,
   };

@@ -88,6 +88,8 @@ export interface Manifest {
   readonly apiKeyEnv: string;
   readonly settings: ManifestSettings;
   readonly moves: readonly MoveSpec[];
+  /** Line and column of a path in the file (found only when asked: it costs a second parse). */
+  readonly locate?: (path: readonly (string | number)[]) => { line: number; column: number };
 }
 
 export const Severity = { Error: "error", Warning: "warning" } as const;

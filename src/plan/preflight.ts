@@ -1,3 +1,4 @@
+import leven from "leven";
 import {
   PortalError,
   PortalErrorKind,
@@ -53,6 +54,14 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
   const names = [
     ...new Set(moves.flatMap((m) => [m.from, m.to]).flatMap((r) => (r.kind === "name" ? [r.name] : []))),
   ];
+  // Every group's name, read once and only when a name is missing: for "did you mean".
+  let listing: Promise<GroupSummary[]> | null = null;
+  const everyGroup = (): Promise<GroupSummary[]> =>
+    (listing ??= portal.listGroups().catch((err: unknown) => {
+      const end = ending(err);
+      if (end !== null) throw end;
+      return [];
+    }));
   await Promise.all(
     names.map(async (name) => {
       let found: GroupSummary[];
@@ -73,9 +82,14 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
         resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
       } else if (exact.length === 0) {
         const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
+        const near = nearNames(name, await everyGroup());
+        const hints = [
+          ...(similar.length === 0 ? [] : [`names that contain it: ${similar.join(", ")}`]),
+          ...(near.length === 0 ? [] : [`did you mean ${near.map((n) => JSON.stringify(n)).join(" or ")}?`]),
+        ];
         resolved.set(
           `name:${name}`,
-          `no group is named ${JSON.stringify(name)}${similar.length === 0 ? "" : `; names that contain it: ${similar.join(", ")}`}`,
+          `no group is named ${JSON.stringify(name)}${hints.length === 0 ? "" : `; ${hints.join("; ")}`}`,
         );
       } else {
         resolved.set(
@@ -134,6 +148,7 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
           moveId: move.id,
           reason: ProblemReason.GroupNotFound,
           message: `move "${move.id}" ${side}: ${result}`,
+          path: ["moves", move.index, side],
         });
       }
     }
@@ -143,6 +158,7 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
         moveId: move.id,
         reason: ProblemReason.Preflight,
         message: `move "${move.id}": from and to are the same group (${from.name}, ${from.id}); DocSpace would empty it`,
+        path: ["moves", move.index],
       });
       return null;
     }
@@ -169,6 +185,7 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
         moveId: move?.id ?? null,
         reason: ProblemReason.Preflight,
         message: `after resolving names: ${p.message}`,
+        path: p.path,
       });
     }
   }
@@ -182,6 +199,21 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
     groups,
     problems,
   };
+}
+
+/**
+ * The names closest to a missing one by edit distance (a transposed or mistyped letter or two, case
+ * aside): at most three, and only those near enough to be a likely typo.
+ */
+export function nearNames(name: string, groups: readonly GroupSummary[]): string[] {
+  const wanted = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(wanted.length / 4));
+  return [...new Set(groups.map((g) => g.name))]
+    .map((n) => ({ n, d: leven(wanted, n.toLowerCase()) }))
+    .filter((x) => x.d <= limit && x.n !== name)
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, 3)
+    .map((x) => x.n);
 }
 
 function abort(cause: PortalError): PreflightAbort {

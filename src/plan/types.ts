@@ -25,6 +25,8 @@ export interface BlockingProblem {
   readonly moveId: string | null;
   readonly reason: ProblemReason;
   readonly message: string;
+  /** Where in the manifest it is (`["moves", 2, "to"]`), when it concerns one place. */
+  readonly path?: readonly (string | number)[];
 }
 
 /** What the key may do, as far as the portal tells; null = cannot tell. */

@@ -12,20 +12,49 @@ const MARK: Record<MoveResult["status"], string> = {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-function detail(move: MoveResult): string {
+/** Why a move did not run or failed, in plain words (the report keeps the stable codes). */
+const REASON_WORDS: Record<string, string> = {
+  "already-done": "already done by an earlier run",
+  "already-undone": "already put back",
+  excluded: "left out by --only/--exclude",
+  preflight: "cannot run: see the blocking problems",
+  "group-not-found": "cannot run: a group was not found",
+  "stale-plan": "refused: its groups changed since the plan was saved",
+  "dependency-failed": "not run: an earlier move on the same group failed",
+  aborted: "not run: the run stopped (key refused or portal unreachable)",
+  deferred: "left for the next run (the portal asked to wait)",
+  interrupted: "not run: interrupted",
+  "http-error": "failed: the portal refused it",
+  unverified: "failed: the read-back did not show it done",
+  "bad-answer": "failed: the portal's answer could not be relied on",
+};
+
+export const reasonWords = (move: Pick<MoveResult, "status" | "reason">): string =>
+  move.reason === null
+    ? move.status === MoveStatus.Planned
+      ? "will run"
+      : move.status
+    : (REASON_WORDS[move.reason] ?? move.reason);
+
+function detail(move: MoveResult, undo: boolean): string {
   if (move.status === MoveStatus.Succeeded) {
-    const parts = [`${move.moved.length} moved`];
+    const parts = [`${move.moved.length} ${undo ? "put back" : "moved"}`];
     if (move.alreadyInDestination.length > 0) parts.push(`${move.alreadyInDestination.length} already there`);
     if (move.droppedGuests.length > 0) parts.push(`${plural(move.droppedGuests.length, "guest")} dropped`);
     if (move.managerRemoved !== null) parts.push("source manager removed");
     if (move.completion !== null) parts.push("completed by removing from source");
     return parts.join(", ");
   }
-  return `${move.reason ?? move.status}${move.error === null ? "" : `: ${move.error.message}`}`;
+  return `${reasonWords(move)}${move.error === null ? "" : `: ${move.error.message}`}`;
 }
 
 /** The human summary of a run for stdout: one line per move, warnings, counts, the report path. */
-export function renderRunSummary(report: Report, reportPath: string): string[] {
+export function renderRunSummary(
+  report: Report,
+  reportPath: string,
+  /** An undo (or its dry run): arrows point the way members go back, counts say "put back". */
+  undo = report.mode === "undo",
+): string[] {
   const lines: string[] = [];
   const behaviour =
     report.behaviour === "copy"
@@ -38,8 +67,11 @@ export function renderRunSummary(report: Report, reportPath: string): string[] {
   );
   const width = Math.min(40, Math.max(...report.moves.map((m) => stringWidth(m.id)), 4));
   for (const move of report.moves) {
-    const route = `${move.from.name ?? move.from.id ?? "?"} → ${move.to.name ?? move.to.id ?? "?"}`;
-    lines.push(`  ${MARK[move.status]} ${padColumns(move.id, width)}  ${route}: ${detail(move)}`);
+    const from = move.from.name ?? move.from.id ?? "?";
+    const to = move.to.name ?? move.to.id ?? "?";
+    // An undo puts members back: its arrow points the way they go.
+    const route = undo ? `${to} → ${from}` : `${from} → ${to}`;
+    lines.push(`  ${MARK[move.status]} ${padColumns(move.id, width)}  ${route}: ${detail(move, undo)}`);
   }
   const warnings = [
     ...report.warnings,
@@ -55,7 +87,7 @@ export function renderRunSummary(report: Report, reportPath: string): string[] {
   }
   const s = report.summary;
   lines.push(
-    `Result: ${report.outcome} (exit ${report.exitCode}): ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped, ${s.notAttempted} not attempted; ${plural(s.membersMoved, "member")} moved; ${plural(s.requests, "request")}, ${plural(s.retries, "retry").replace("retrys", "retries")}, ${s.rateLimited} rate-limited`,
+    `Result: ${report.outcome} (exit ${report.exitCode}): ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped, ${s.notAttempted} not attempted; ${plural(s.membersMoved, "member")} ${undo ? (report.mode === "dry-run" ? "would be put back" : "put back") : "moved"}; ${plural(s.requests, "request")}, ${plural(s.retries, "retry").replace("retrys", "retries")}, ${s.rateLimited} rate-limited`,
   );
   lines.push(`Report: ${reportPath}`);
   return lines;
@@ -100,8 +132,7 @@ export function previewBody(
   const rows = report.moves.map((m) => {
     const route = `${m.from.name ?? m.from.id ?? "?"} → ${m.to.name ?? m.to.id ?? "?"}`;
     const p = m.preview;
-    if (p === undefined)
-      return [m.id, route, "", "", `${m.status}${m.reason === null ? "" : ` (${m.reason})`}`];
+    if (p === undefined) return [m.id, route, "", "", reasonWords(m)];
     const moving = `${m.moved.length}${m.alreadyInDestination.length > 0 ? ` (+${m.alreadyInDestination.length} already there)` : ""}`;
     return [
       m.id,

@@ -50,7 +50,11 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     const report = join(dir, "r.json");
     const run = await runBin(["run", file, "--report", report], { env: env() });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`  - move "a" to: ${g(99)}: the group does not exist (or was deleted)`);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `  - \\S+m\\.yaml:3:62 moves\\[0\\]\\.to: ${g(99)}: the group does not exist \\(or was deleted\\)`,
+      ),
+    );
     expect((await readReport(report)).outcome).toBe("failed");
   });
 
@@ -85,7 +89,9 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     const bad = await write("bad.yaml", manifest(`{ id: x, from: ${g(1)}, to: ${g(99)} }`));
     const loud = await runBin(["--quiet", "run", bad, "--report", join(dir, "b.json")], { env: env() });
     expect(loud.code).toBe(1);
-    expect(loud.stdout).toContain(`  - move "x" to: ${g(99)}: the group does not exist (or was deleted)`);
+    expect(loud.stdout).toMatch(
+      new RegExp(`  - \\S+bad\\.yaml:3:62 moves\\[0\\]\\.to: ${g(99)}: the group does not exist`),
+    );
   });
 
   it("logs JSON events with stable names to stderr (not a terminal), with progress at the end", async () => {

@@ -150,7 +150,7 @@ describe("saved plans", () => {
     const text = manifest(`{ id: a, from: ${g(1)}, to: { name: Sales } }`);
     const preview = await h.run(text, { dryRun: true, planOut: planFile });
     expect(preview.out.at(-1)).toBe(
-      `Plan: ${planFile} (run it with: docspace-migrate run <manifest> --plan ${planFile})`,
+      `Plan: ${planFile} (run it with: docspace-migrate run ${join(h.dir, "manifest.yaml")} --plan ${planFile})`,
     );
     const plan = JSON.parse(await readFile(planFile, "utf8")) as SavedPlan;
     expect(plan).toMatchObject({

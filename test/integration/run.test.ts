@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { nthMatching } from "../../src/sandbox/faults.js";
 import { g, smallSeed, u, user, group } from "../helpers/portal.js";
@@ -180,11 +181,13 @@ describe("blocking problems: nothing is written", () => {
     );
     expect(res.code).toBe(1);
     onlyReads();
+    // Each at its place in the manifest, as validate shows problems.
+    const file = join(h.dir, "manifest.yaml");
     expect(res.report?.problems).toEqual([
-      `move "a" to: 2 groups are named "Sales" (${g(2)}, ${g(5)}); refer to one by its id`,
-      'move "b" from: no group is named "Sale"; names that contain it: "Sales", "Sales", "Sales EMEA"',
-      `move "c" from: ${g(99)}: the group does not exist (or was deleted)`,
-      `move "d": from and to are the same group (Empty, ${g(4)}); DocSpace would empty it`,
+      `${file}:3:43 moves[0].to: 2 groups are named "Sales" (${g(2)}, ${g(5)}); refer to one by its id`,
+      `${file}:4:20 moves[1].from: no group is named "Sale"; names that contain it: "Sales", "Sales", "Sales EMEA"; did you mean "Sales"?`,
+      `${file}:5:20 moves[2].from: ${g(99)}: the group does not exist (or was deleted)`,
+      `${file}:6:5 moves[3]: from and to are the same group (Empty, ${g(4)}); DocSpace would empty it`,
     ]);
     expect(res.report?.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
       ["a", "not-attempted", "group-not-found"],
@@ -193,6 +196,14 @@ describe("blocking problems: nothing is written", () => {
       ["d", "not-attempted", "preflight"],
     ]);
     expect(res.out).toContain("Blocking problems (nothing was changed):");
+  });
+
+  it("suggests the nearest names for a mistyped one (a transposition the substring search cannot find)", async () => {
+    const seed = smallSeed();
+    await h.start({ ...seed, groups: [...seed.groups, group(5, [], null, "Sales APAC")] });
+    const res = await h.run(manifest(`{ id: a, from: { name: Slaes APAC }, to: ${g(4)} }`), { dryRun: true });
+    expect(res.code).toBe(1);
+    expect(res.report?.problems[0]).toMatch(/no group is named "Slaes APAC"; did you mean "Sales APAC"\?$/);
   });
 
   it("refuses a system group", async () => {

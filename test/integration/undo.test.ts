@@ -140,3 +140,24 @@ describe("undo", () => {
     expect(h.sandbox.requests).toHaveLength(0);
   });
 });
+
+describe("undo's words", () => {
+  it("arrows point the way members go back, counts say put back, managers are named", async () => {
+    await h.start(smallSeed());
+    const run = await h.run(manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+    expect(run.code).toBe(0);
+    const preview = await undo(run.reportPath, true);
+    expect(preview.code).toBe(0);
+    expect(preview.out.join("\n")).toMatch(/plan a +Sales → Sales EMEA: will run/);
+    // The guest the move dropped, by name.
+    expect(preview.out.join("\n")).toContain("put guests in groups (User 3)");
+    // u1, Olaf Svensson, managed Sales EMEA before the move.
+    expect(preview.report?.moves[0]?.warnings).toContain(
+      'would make Olaf Svensson the manager of "Sales EMEA" again',
+    );
+    expect(preview.out.at(-2)).toMatch(/members? would be put back;/);
+    const res = await undo(run.reportPath);
+    expect(res.out.join("\n")).toMatch(/ok {3}a +Sales → Sales EMEA: \d+ put back/);
+    expect(res.out.at(-2)).toMatch(/\d+ members? put back;/);
+  });
+});
