@@ -140,6 +140,8 @@ Environment:
   DOCSPACE_API_KEY        the API key (never on the command line, never in the manifest)
   DOCSPACE_API_KEY_FILE   a file holding the key, instead
   NO_COLOR                plain logs on a terminal
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY   a proxy for requests to the portal (either case)
+  NODE_EXTRA_CA_CERTS     a PEM file with a private CA, for a portal whose certificate it signed
 
 Exit codes:
   0 all selected moves succeeded or were already done (dry run: no blocking problem)
