@@ -1,4 +1,3 @@
-import stringWidth from "string-width";
 /**
  * Strings that leave the process: secrets removed from every one, and control characters escaped in the
  * ones meant for a terminal. Applied at the edges (the CLI's streams, the log, files written), so no
@@ -30,9 +29,3 @@ export const escapeControls = (text: string): string =>
 
 /** A line for people: no secrets, no control characters. */
 export const forTerminal = (text: string): string => escapeControls(redactSecrets(text));
-
-/** Pads to a width in terminal columns: a wide character (CJK, emoji) takes two, a combining mark none. */
-export const padColumns = (text: string, columns: number): string =>
-  text + " ".repeat(Math.max(0, columns - stringWidth(text)));
-
-export { stringWidth };

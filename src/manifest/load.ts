@@ -1,7 +1,16 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { CORE_SCHEMA, load as loadFast } from "js-yaml";
-import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { createRequire } from "node:module";
+import type { Document, Node } from "yaml";
+
+/**
+ * The `yaml` package, loaded the first time the thorough path needs it: most manifests never do, and
+ * loading it is a fifth of a small `validate`'s start-up.
+ */
+let yamlModule: typeof import("yaml") | null = null;
+const yaml = (): typeof import("yaml") =>
+  (yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
 
 /** Larger files are refused before they are parsed. */
 export const MAX_MANIFEST_BYTES = 5 * 1024 * 1024;
@@ -149,10 +158,10 @@ export function parseThoroughly(
     first ??= m.index + m[0].indexOf("*");
     if (++count > MAX_ALIAS_COUNT) return { parsed: null, problems: [aliasBomb(positionIn(text, first))] };
   }
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   // yaml's own duplicate-key check compares each key with every earlier one (quadratic in a mapping's
   // size); duplicates are found below in one pass instead.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number | undefined): Position => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { line, column: col };
@@ -211,8 +220,8 @@ export function parseThoroughly(
     let node: unknown = doc.contents;
     let best: Position = at(rangeStart(node));
     for (const [i, segment] of path.entries()) {
-      if (isAlias(node)) node = node.resolve(doc);
-      if (!isMap(node) && !(node !== null && typeof node === "object" && "items" in node)) break;
+      if (yaml().isAlias(node)) node = node.resolve(doc);
+      if (!yaml().isMap(node) && !(node !== null && typeof node === "object" && "items" in node)) break;
       const collection = node as { items: unknown[] };
       let next: unknown;
       let keyNode: unknown;
@@ -220,7 +229,7 @@ export function parseThoroughly(
         next = collection.items[segment];
       } else {
         const pair = (collection.items as { key: unknown; value: unknown }[]).find(
-          (p) => (isScalar(p.key) ? p.key.value : p.key) === segment,
+          (p) => (yaml().isScalar(p.key) ? p.key.value : p.key) === segment,
         );
         next = pair?.value;
         keyNode = pair?.key;
@@ -243,14 +252,17 @@ const firstLine = (message: string): string => message.split("\n")[0] ?? message
 /** The first key repeated within one mapping, in one pass over the document. */
 function firstDuplicateKey(doc: Document): { key: string; offset: number } | null {
   let found: { key: string; offset: number } | null = null;
-  visit(doc, {
+  yaml().visit(doc, {
     Map(_key, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        const key = yaml().isScalar(pair.key) ? pair.key.value : pair.key;
         if (seen.has(key)) {
-          found = { key: String(key), offset: (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? 0 };
-          return visit.BREAK;
+          found = {
+            key: String(key),
+            offset: (yaml().isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? 0,
+          };
+          return yaml().visit.BREAK;
         }
         seen.add(key);
       }
@@ -262,10 +274,10 @@ function firstDuplicateKey(doc: Document): { key: string; offset: number } | nul
 
 function firstAliasOffset(doc: Document): number {
   let offset = 0;
-  visit(doc, {
+  yaml().visit(doc, {
     Alias(_key, alias) {
       offset = alias.range?.[0] ?? 0;
-      return visit.BREAK;
+      return yaml().visit.BREAK;
     },
   });
   return offset;

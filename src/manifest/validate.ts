@@ -1,5 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { manifestSchema } from "../schemas.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import * as generated from "./schema-validators.js";
 import type { PathSegment } from "./load.js";
 import { quote } from "./redact.js";
 
@@ -11,38 +11,19 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-/** Stops at the first error: says quickly whether a manifest is valid, whatever its size. */
-const isValidShape = new Ajv({ allErrors: false, strict: true }).compile(manifestSchema);
-
 /**
- * The verbose validators, compiled only for a manifest that is invalid (compiling costs start-up time).
- * An invalid manifest is checked in parts — the top level with its moves list unchecked, then each move —
- * so that error lists stay small: ajv gathers nested errors by concatenating lists, which is quadratic in
- * the number of errors when one call checks 50,000 invalid moves.
+ * The schema's validators, generated at development time as plain functions (ajv standalone code,
+ * `scripts/gen-validators.mjs`): nothing is compiled when the tool starts. `isValidShape` stops at the first
+ * error and says quickly whether a manifest is valid, whatever its size. The verbose ones are only run on
+ * a manifest that is invalid, in parts — the top level with its moves list unchecked, then each move — so
+ * that error lists stay small: ajv gathers nested errors by concatenating lists, which is quadratic in the
+ * number of errors when one call checks 50,000 invalid moves.
  */
-const verbose = (() => {
-  let compiled: { top: ValidateFunction; move: ValidateFunction; moveIsValid: ValidateFunction } | null =
-    null;
-  return () => {
-    if (compiled !== null) return compiled;
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-    const top = ajv.compile({
-      ...manifestSchema,
-      $id: `${String(manifestSchema.$id)}#top-level`,
-      properties: {
-        ...(manifestSchema.properties as Record<string, unknown>),
-        moves: { type: "array", minItems: 1 },
-      },
-    });
-    const moveRef = `${String(manifestSchema.$id)}#/definitions/move`;
-    const move = ajv.addSchema(manifestSchema).getSchema(moveRef) as ValidateFunction;
-    const moveIsValid = new Ajv({ allErrors: false, strict: true })
-      .addSchema(manifestSchema)
-      .getSchema(moveRef) as ValidateFunction;
-    compiled = { top, move, moveIsValid };
-    return compiled;
-  };
-})();
+const isValidShape = generated.isValidShape as ValidateFunction;
+const isValidMove = generated.isValidMove as ValidateFunction;
+const validateTopLevel = generated.validateTopLevel as ValidateFunction;
+const validateMove = generated.validateMove as ValidateFunction;
+const verbose = () => ({ top: validateTopLevel, move: validateMove, moveIsValid: isValidMove });
 
 /** Past this many schema errors, further invalid moves are only counted (each holds one problem at least). */
 const DESCRIBED_ERRORS = 1000;

@@ -1,5 +1,5 @@
 import { MoveBehaviour } from "../portal/version.js";
-import { padColumns, stringWidth } from "../text.js";
+import { padColumns, stringWidth } from "./columns.js";
 import { MoveStatus, type MoveResult, type Report } from "./types.js";
 
 const MARK: Record<MoveResult["status"], string> = {

@@ -38,3 +38,16 @@ describe("schema/manifest.schema.json and the TypeScript types", () => {
     expect(closed).toBe(objectsWithProperties);
   });
 });
+
+describe("the generated validators", () => {
+  it("src/manifest/schema-validators.ts is what scripts/gen-validators.mjs makes of the schema today", async () => {
+    // @ts-expect-error a plain .mjs script without types
+    const { generate } = (await import("../../../scripts/gen-validators.mjs")) as { generate: () => string };
+    const committed = readFileSync(
+      new URL("../../../src/manifest/schema-validators.ts", import.meta.url),
+      "utf8",
+    );
+    // Run `npm run gen:validators` after changing schema/manifest.schema.json.
+    expect(committed === generate()).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import { renderRunSummary } from "../../../src/report/render.js";
 import type { MoveResult, Report } from "../../../src/report/types.js";
-import { padColumns, stringWidth } from "../../../src/text.js";
+import { padColumns, stringWidth } from "../../../src/report/columns.js";
 
 describe("tables measured in terminal columns", () => {
   it("pads wide characters by the columns they take, so the next column lines up", () => {
