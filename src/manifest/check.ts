@@ -50,6 +50,7 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
   const { problems: shape, uncounted } = checkShape(parsed.value);
   if (shape.length > 0) {
     const { first, more } = firstInFileOrder(shape, parsed.value, uncounted);
+    parsed.expect?.(first.map((p) => p.path));
     return {
       manifest: null,
       issues: [
@@ -82,6 +83,7 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
   const explicitIds = new Set(raw.moves.flatMap((m, i) => (m.id === undefined ? [] : [i])));
   const found = RULES.flatMap((rule) => rule({ moves, explicitIds }));
   const { first, more } = firstInFileOrder(found, parsed.value);
+  parsed.expect?.([...first.map((p) => p.path), ...(issues.length > 0 ? [["portal", "url"]] : [])]);
   for (const p of first) issues.push(issue(p.severity, p.rule, p.path, p.message));
   const moreErrors =
     found.filter((p) => p.severity === Severity.Error).length -

@@ -39,6 +39,11 @@ export interface ParsedYaml {
   readonly sha256: string;
   /** Position of the node at `path`, or of its deepest existing ancestor. */
   readonly locate: (path: readonly PathSegment[], at?: "key" | "value") => Position;
+  /**
+   * Says which paths will be located, before the first `locate`: when they all lie in the first moves,
+   * positions are recorded only that far into the file.
+   */
+  readonly expect?: (paths: readonly (readonly PathSegment[])[]) => void;
 }
 
 export type ReadResult = { ok: true; text: string; sha256: string } | { ok: false; problem: ParseProblem };
@@ -128,17 +133,28 @@ export function parseYaml(
     if (ok) {
       // Positions are recorded only when something is to be reported: a second fast parse that keeps them.
       let recorded: { positions: PositionRecorder; value: unknown } | null = null;
+      let lastMove: number | null = null;
       const locate: ParsedYaml["locate"] = (path, where) => {
         if (recorded === null) {
-          const positions = new PositionRecorder(text);
-          const again: unknown =
-            loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
+          const positions = new PositionRecorder(text, lastMove);
+          let again: unknown;
+          try {
+            again = loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
+          } catch (err) {
+            // Every position asked for is recorded: the rest of the file is not read again.
+            if (!(err instanceof FarEnough)) throw err;
+            again = positions.stopped();
+          }
           recorded = { positions, value: again };
         }
         return recorded.positions.locate(recorded.value, path, where);
       };
+      const expect: NonNullable<ParsedYaml["expect"]> = (paths) => {
+        const underMoves = paths.every((p) => p[0] === "moves" && typeof p[1] === "number");
+        lastMove = underMoves && paths.length > 0 ? Math.max(...paths.map((p) => p[1] as number)) : null;
+      };
       // Without anchors, aliases or tags beyond the core schema, js-yaml makes plain data only.
-      return { parsed: { value, sha256: sha, locate }, problems: [] };
+      return { parsed: { value, sha256: sha, locate, expect }, problems: [] };
     }
   }
   return parseThoroughly(text, sha);
@@ -285,6 +301,9 @@ function firstAliasOffset(doc: Document): number {
 
 const NONE: Frame[] = [];
 
+/** Thrown from the node listener to end a position-recording parse early. */
+class FarEnough extends Error {}
+
 interface Frame {
   readonly offset: number;
   result: unknown;
@@ -307,9 +326,12 @@ class PositionRecorder {
   readonly #stack: Frame[] = [{ offset: 0, result: undefined, children: [] }];
   readonly #places = new WeakMap<object, Place>();
   readonly #lineStarts: number[];
+  /** The last item of the top-level `moves` list whose positions are needed, or null for all. */
+  readonly #lastMove: number | null;
 
-  constructor(text: string) {
+  constructor(text: string, lastMove: number | null = null) {
     this.#text = text;
+    this.#lastMove = lastMove;
     const starts = [0];
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
     this.#lineStarts = starts;
@@ -338,8 +360,38 @@ class PositionRecorder {
       // Most nodes are scalars, which have no children: their frames share one empty list until they do.
       if (parent.children === NONE) parent.children = [];
       parent.children.push(frame);
+      // The item after the last one needed has closed, in the root mapping's `moves` list: stop reading.
+      if (
+        this.#lastMove !== null &&
+        this.#stack.length === 3 &&
+        parent.children.length > this.#lastMove + 1 &&
+        this.#stack[1]?.children.at(-1)?.result === "moves"
+      )
+        throw new FarEnough();
     }
   };
+
+  /**
+   * After a stop in the `moves` list: the root mapping as far as it was read, with the list's items read
+   * so far, each collection kept with its positions as if the parse had ended there.
+   */
+  stopped(): unknown {
+    const [, root, moves] = this.#stack;
+    if (root === undefined || moves === undefined) return null;
+    moves.result = moves.children.map((c) => c.result);
+    this.#keep(moves);
+    const record: Record<string, unknown> = {};
+    const children = [...root.children, moves];
+    for (let i = 0; i + 1 < children.length; i += 2) {
+      const key = children[i] as Frame;
+      if (typeof key.result === "string") record[key.result] = (children[i + 1] as Frame).result;
+    }
+    root.children = children;
+    root.result = record;
+    this.#keep(root);
+    this.#stack[0]?.children.push(root);
+    return record;
+  }
 
   /** Where a value (or its key) is: the node at `path`, or its deepest ancestor that exists. */
   locate(root: unknown, path: readonly PathSegment[], where: "key" | "value" = "value"): Position {
