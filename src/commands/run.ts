@@ -200,10 +200,12 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   }
 
   const stateDir = stateDirOf(deps.manifestFile ?? manifestPath, flags.stateDir);
+  // Sets: a plan or an --only list of tens of thousands of moves is checked per move in constant time.
+  const only = flags.only === undefined || flags.only.length === 0 ? null : new Set(flags.only);
+  const excluded = new Set(flags.exclude ?? []);
+  const planned = savedPlan === null ? null : new Set(savedPlan.moves.map((m) => m.id));
   const selected = (id: string): boolean =>
-    (flags.only === undefined || flags.only.length === 0 || flags.only.includes(id)) &&
-    !(flags.exclude ?? []).includes(id) &&
-    (savedPlan === null || savedPlan.moves.some((m) => m.id === id));
+    (only === null || only.has(id)) && !excluded.has(id) && (planned === null || planned.has(id));
   let names: (id: string) => string = (id) => id;
 
   const done = await session(

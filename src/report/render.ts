@@ -2,6 +2,14 @@ import { MoveBehaviour } from "../portal/version.js";
 import { padColumns, stringWidth } from "./columns.js";
 import { MoveStatus, type MoveResult, type Report } from "./types.js";
 
+/**
+ * How much of a large run or preview is printed: table rows, moves described person by person, items per
+ * list. The report holds everything.
+ */
+const TABLE_ROWS = 100;
+const DETAILED_MOVES = 20;
+const GROUP_ITEMS = 50;
+
 const MARK: Record<MoveResult["status"], string> = {
   succeeded: "ok  ",
   failed: "FAIL",
@@ -65,21 +73,29 @@ export function renderRunSummary(
   lines.push(
     `${report.mode} on ${report.portal} (DocSpace ${report.portalVersion ?? "version unknown"}: ${behaviour})`,
   );
-  const width = Math.min(40, Math.max(...report.moves.map((m) => stringWidth(m.id)), 4));
-  for (const move of report.moves) {
+  // A long run stays readable: the first rows, then every move that did not go well, up to a cap each.
+  const rest = report.moves.slice(TABLE_ROWS);
+  const troubled = rest.filter((m) => m.status === MoveStatus.Failed || m.status === MoveStatus.NotAttempted);
+  const listed = [...report.moves.slice(0, TABLE_ROWS), ...troubled.slice(0, TABLE_ROWS)];
+  const width = Math.min(40, Math.max(...listed.map((m) => stringWidth(m.id)), 4));
+  for (const move of listed) {
     const from = move.from.name ?? move.from.id ?? "?";
     const to = move.to.name ?? move.to.id ?? "?";
     // An undo puts members back: its arrow points the way they go.
     const route = undo ? `${to} → ${from}` : `${from} → ${to}`;
     lines.push(`  ${MARK[move.status]} ${padColumns(move.id, width)}  ${route}: ${detail(move, undo)}`);
   }
+  if (report.moves.length > listed.length)
+    lines.push(`  … and ${report.moves.length - listed.length} more moves (every one is in the report)`);
   const warnings = [
     ...report.warnings,
     ...report.moves.flatMap((m) => m.warnings.map((w) => `${m.id}: ${w}`)),
   ];
   if (warnings.length > 0) {
     lines.push("Warnings:");
-    for (const w of warnings) lines.push(`  - ${w}`);
+    for (const w of warnings.slice(0, GROUP_ITEMS)) lines.push(`  - ${w}`);
+    if (warnings.length > GROUP_ITEMS)
+      lines.push(`  … and ${warnings.length - GROUP_ITEMS} more (see the report)`);
   }
   if (report.problems.length > 0) {
     lines.push(report.outcome === "failed" ? "Blocking problems (nothing was changed):" : "Stopped:");
@@ -129,7 +145,9 @@ export function previewBody(
   name: (id: string) => string,
 ): string[] {
   const lines: string[] = [];
-  const rows = report.moves.map((m) => {
+  // A large plan stays readable: the first rows of each part, then a count; the report has everything.
+  const shown = report.moves.slice(0, TABLE_ROWS);
+  const rows = shown.map((m) => {
     const route = `${m.from.name ?? m.from.id ?? "?"} → ${m.to.name ?? m.to.id ?? "?"}`;
     const p = m.preview;
     if (p === undefined) return [m.id, route, "", "", reasonWords(m)];
@@ -147,6 +165,8 @@ export function previewBody(
   const line = (cells: string[]): string =>
     `  ${cells.map((c, i) => padColumns(c, widths[i] ?? 0)).join("  ")}`.trimEnd();
   lines.push(line(header), ...rows.map(line));
+  if (report.moves.length > shown.length)
+    lines.push(`  … and ${report.moves.length - shown.length} more moves (every one is in the report)`);
 
   // Per move, who: the groups with their ids, who moves, who is there already.
   const NAMES_SHOWN = 50;
@@ -156,7 +176,8 @@ export function previewBody(
       ? `${shown}, … and ${ids.length - NAMES_SHOWN} more (see the report)`
       : shown;
   };
-  const detailed = report.moves.filter((m) => m.preview !== undefined);
+  const withPreview = report.moves.filter((m) => m.preview !== undefined);
+  const detailed = withPreview.slice(0, DETAILED_MOVES);
   if (detailed.length > 0) lines.push("", "Per move:");
   for (const m of detailed) {
     lines.push(
@@ -170,10 +191,13 @@ export function previewBody(
     }
   }
 
+  if (withPreview.length > detailed.length)
+    lines.push(`  … and ${withPreview.length - detailed.length} more moves (see the report)`);
   const group = (title: string, items: string[]): void => {
     if (items.length === 0) return;
     lines.push("", title);
-    for (const item of items) lines.push(`  - ${item}`);
+    for (const item of items.slice(0, GROUP_ITEMS)) lines.push(`  - ${item}`);
+    if (items.length > GROUP_ITEMS) lines.push(`  … and ${items.length - GROUP_ITEMS} more (see the report)`);
   };
   const planned = report.moves.filter((m) => m.preview !== undefined);
   group(

@@ -1,4 +1,4 @@
-import { renderRunSummary } from "../../../src/report/render.js";
+import { previewBody, renderRunSummary } from "../../../src/report/render.js";
 import type { MoveResult, Report } from "../../../src/report/types.js";
 import { padColumns, stringWidth } from "../../../src/report/columns.js";
 
@@ -46,5 +46,78 @@ describe("tables measured in terminal columns", () => {
     const arrowColumn = rows.map((r) => stringWidth(r.slice(0, r.indexOf("A → B"))));
     expect(new Set(arrowColumn).size).toBe(1);
     expect(rows[0]).toContain("left out by --only/--exclude");
+  });
+});
+
+describe("a large run or preview stays short on screen", () => {
+  const move = (i: number, status: string): MoveResult =>
+    ({
+      id: `m${i}`,
+      from: { id: null, name: `S${i}` },
+      to: { id: null, name: `D${i}` },
+      status,
+      reason: status === "failed" ? "http-error" : null,
+      error: null,
+      warnings: [`note ${i}`],
+      moved: ["u"],
+      alreadyInDestination: [],
+      droppedGuests: [],
+      guestsLeftInSource: [],
+      managerRemoved: null,
+      completion: null,
+    }) as unknown as MoveResult;
+
+  it("prints the first 100 moves, then every failed one, and counts the rest", () => {
+    const moves = Array.from({ length: 10_000 }, (_, i) => move(i, i === 5_000 ? "failed" : "succeeded"));
+    const report = {
+      mode: "run",
+      portal: "https://p.example",
+      portalVersion: "3.7.2",
+      behaviour: "move",
+      moves,
+      warnings: [],
+      problems: [],
+      outcome: "failed",
+      exitCode: 1,
+      summary: {
+        succeeded: 9_999,
+        failed: 1,
+        skipped: 0,
+        notAttempted: 0,
+        membersMoved: 9_999,
+        requests: 0,
+        retries: 0,
+        rateLimited: 0,
+      },
+    } as unknown as Report;
+    const lines = renderRunSummary(report, "r.json");
+    expect(lines.length).toBeLessThan(200);
+    expect(lines.some((l) => l.includes("m5000") && l.includes("FAIL"))).toBe(true);
+    expect(lines).toContain("  … and 9899 more moves (every one is in the report)");
+    expect(lines).toContain("  … and 9950 more (see the report)");
+  });
+
+  it("a preview of 10,000 moves: 100 table rows, 20 moves person by person, 50 items per surprise", () => {
+    const moves = Array.from({ length: 10_000 }, (_, i) => ({
+      ...move(i, "planned"),
+      managerRemoved: `u${i}`,
+      preview: {
+        sourceBefore: 1,
+        sourceAfter: 0,
+        destinationBefore: 0,
+        destinationAfter: 1,
+        sourceMembersAfter: [],
+        destinationMembersAfter: ["u"],
+        sourceManagerAfter: null,
+        destinationManagerAfter: null,
+        disabledLeftBehind: [],
+        emptiesSource: true,
+      },
+    })) as unknown as MoveResult[];
+    const lines = previewBody({ moves, warnings: [], problems: [] }, (id) => id);
+    expect(lines.length).toBeLessThan(400);
+    expect(lines).toContain("  … and 9900 more moves (every one is in the report)");
+    expect(lines).toContain("  … and 9980 more moves (see the report)");
+    expect(lines.filter((l) => l === "  … and 9950 more (see the report)")).toHaveLength(2);
   });
 });
