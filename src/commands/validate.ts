@@ -1,6 +1,7 @@
 import { ExitCode } from "../report/exit-codes.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
-import { refKey, Severity } from "../manifest/types.js";
+import { groupNumbers } from "../manifest/rules.js";
+import { Severity } from "../manifest/types.js";
 import type { Output } from "../engine/session.js";
 
 /** `docspace-migrate validate <manifest>`: schema and semantic checks, every problem at once, no network. */
@@ -16,11 +17,11 @@ export async function validateCommand(file: string, deps: { env: Env; output: Ou
     return ExitCode.Usage;
   }
   for (const issue of issues) out(formatIssue(issue));
-  const groups = new Set(manifest.moves.flatMap((m) => [refKey(m.from), refKey(m.to)]));
+  const groups = groupNumbers(manifest.moves).count;
   const warnings = issues.length;
   const suffix = warnings === 0 ? "" : ` (${warnings} ${warnings === 1 ? "warning" : "warnings"})`;
   out(
-    `OK: ${manifest.moves.length} ${manifest.moves.length === 1 ? "move" : "moves"} over ${groups.size} groups${suffix}`,
+    `OK: ${manifest.moves.length} ${manifest.moves.length === 1 ? "move" : "moves"} over ${groups} groups${suffix}`,
   );
   return ExitCode.Ok;
 }

@@ -1,5 +1,5 @@
 import type { PathSegment } from "./load.js";
-import { describeRef, refKey, Severity, type MoveSpec } from "./types.js";
+import { describeRef, Severity, type MoveSpec } from "./types.js";
 
 /** A problem found by a semantic rule; positions are attached by the caller. */
 export interface RuleProblem {
@@ -18,6 +18,43 @@ export interface RuleInput {
 export type Rule = (input: RuleInput) => RuleProblem[];
 
 const name = (move: MoveSpec): string => `"${move.id}"`;
+
+/** Each move's groups as small integers (one number per distinct reference), computed once per list. */
+export interface GroupNumbers {
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+  /** How many distinct groups the moves name. */
+  readonly count: number;
+}
+
+const numbersCache = new WeakMap<readonly MoveSpec[], GroupNumbers>();
+
+/** Interning the references once keeps every rule linear, with integer keys instead of strings. */
+export function groupNumbers(moves: readonly MoveSpec[]): GroupNumbers {
+  const cached = numbersCache.get(moves);
+  if (cached !== undefined) return cached;
+  const ids = new Map<string, number>();
+  const names = new Map<string, number>();
+  const number = (ref: MoveSpec["from"]): number => {
+    const table = ref.kind === "id" ? ids : names;
+    const key = ref.kind === "id" ? ref.id : ref.name;
+    let n = table.get(key);
+    if (n === undefined) {
+      n = ids.size + names.size;
+      table.set(key, n);
+    }
+    return n;
+  };
+  const from = new Int32Array(moves.length);
+  const to = new Int32Array(moves.length);
+  moves.forEach((m, i) => {
+    from[i] = number(m.from);
+    to[i] = number(m.to);
+  });
+  const numbers = { from, to, count: ids.size + names.size };
+  numbersCache.set(moves, numbers);
+  return numbers;
+}
 const movePath = (move: MoveSpec, key?: string): PathSegment[] =>
   key === undefined ? ["moves", move.index] : ["moves", move.index, key];
 
@@ -40,21 +77,24 @@ export const uniqueIds: Rule = ({ moves, explicitIds }) => {
   return problems;
 };
 
-export const fromDiffersFromTo: Rule = ({ moves }) =>
-  moves
-    .filter((m) => refKey(m.from) === refKey(m.to))
+export const fromDiffersFromTo: Rule = ({ moves }) => {
+  const g = groupNumbers(moves);
+  return moves
+    .filter((_m, i) => g.from[i] === g.to[i])
     .map((m) => ({
       severity: Severity.Error,
       rule: "from-equals-to",
       path: movePath(m, "to"),
       message: `from and to are the same group (${describeRef(m.to)}); DocSpace would empty it. Remove the move or correct one side`,
     }));
+};
 
 export const noRepeatedPair: Rule = ({ moves }) => {
-  const first = new Map<string, MoveSpec>();
+  const g = groupNumbers(moves);
+  const first = new Map<number, MoveSpec>();
   const problems: RuleProblem[] = [];
-  for (const move of moves) {
-    const key = `${refKey(move.from)}\u0000${refKey(move.to)}`;
+  for (const [i, move] of moves.entries()) {
+    const key = (g.from[i] as number) * g.count + (g.to[i] as number);
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, move);
     else
@@ -69,17 +109,19 @@ export const noRepeatedPair: Rule = ({ moves }) => {
 };
 
 export const noSharedSource: Rule = ({ moves }) => {
-  const first = new Map<string, MoveSpec>();
+  const g = groupNumbers(moves);
+  const first = new Map<number, number>(); // source group → position of its first move
   const problems: RuleProblem[] = [];
-  for (const move of moves) {
-    const key = refKey(move.from);
-    const earlier = first.get(key);
-    if (earlier === undefined) {
-      first.set(key, move);
+  for (const [i, move] of moves.entries()) {
+    const key = g.from[i] as number;
+    const at = first.get(key);
+    if (at === undefined) {
+      first.set(key, i);
       continue;
     }
+    const earlier = moves[at] as MoveSpec;
     // The same pair twice is reported by noRepeatedPair; saying it twice would only add noise.
-    if (refKey(earlier.to) === refKey(move.to)) continue;
+    if (g.to[at] === g.to[i]) continue;
     problems.push({
       severity: Severity.Error,
       rule: "shared-source",
@@ -90,69 +132,70 @@ export const noSharedSource: Rule = ({ moves }) => {
   return problems;
 };
 
-const componentsCache = new WeakMap<readonly MoveSpec[], string[][]>();
+const componentsCache = new WeakMap<readonly MoveSpec[], number[][]>();
 
-/** Groups that lie on a cycle, grouped by cycle; computed once per move list. */
-function cyclicComponents(moves: readonly MoveSpec[]): string[][] {
+/** Groups (by number) that lie on a cycle, grouped by cycle; computed once per move list. */
+function cyclicComponents(moves: readonly MoveSpec[]): number[][] {
   let components = componentsCache.get(moves);
   if (components === undefined) {
-    components = stronglyConnected(moves);
+    components = stronglyConnected(groupNumbers(moves));
     componentsCache.set(moves, components);
   }
   return components;
 }
 
-/** Strongly connected components over the from → to graph (iterative Tarjan: manifests can be large). */
-function stronglyConnected(moves: readonly MoveSpec[]): string[][] {
-  const edges = new Map<string, string[]>();
-  for (const m of moves) {
-    const from = refKey(m.from);
-    const to = refKey(m.to);
-    if (from === to) continue;
-    const list = edges.get(from);
-    if (list === undefined) edges.set(from, [to]);
-    else list.push(to);
+/** Strongly connected components over the from → to graph (iterative Tarjan on typed arrays). */
+function stronglyConnected(g: GroupNumbers): number[][] {
+  const n = g.count;
+  // Edges in compressed rows: the targets of node v are targets[start[v] .. start[v + 1]).
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < g.from.length; i++)
+    if (g.from[i] !== g.to[i]) (start[(g.from[i] as number) + 1] as number)++;
+  for (let v = 0; v < n; v++) start[v + 1] = (start[v + 1] as number) + (start[v] as number);
+  const targets = new Int32Array(start[n] as number);
+  const fill = start.slice(0, n);
+  for (let i = 0; i < g.from.length; i++) {
+    const from = g.from[i] as number;
+    if (from !== g.to[i]) targets[(fill[from] as number)++] = g.to[i] as number;
   }
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
-  const components: string[][] = [];
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const next = new Int32Array(n);
+  const stack: number[] = [];
+  const components: number[][] = [];
   let counter = 0;
-  for (const root of edges.keys()) {
-    if (index.has(root)) continue;
-    const work: { node: string; next: number }[] = [{ node: root, next: 0 }];
-    index.set(root, counter);
-    low.set(root, counter++);
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1 || start[root] === start[root + 1]) continue;
+    const work: number[] = [root];
+    index[root] = low[root] = counter++;
+    next[root] = start[root] as number;
     stack.push(root);
-    onStack.add(root);
+    onStack[root] = 1;
     while (work.length > 0) {
-      const frame = work[work.length - 1] as { node: string; next: number };
-      const targets = edges.get(frame.node) ?? [];
-      if (frame.next < targets.length) {
-        const target = targets[frame.next++] as string;
-        if (!index.has(target)) {
-          index.set(target, counter);
-          low.set(target, counter++);
-          stack.push(target);
-          onStack.add(target);
-          work.push({ node: target, next: 0 });
-        } else if (onStack.has(target)) {
-          low.set(frame.node, Math.min(low.get(frame.node) as number, index.get(target) as number));
+      const v = work[work.length - 1] as number;
+      if ((next[v] as number) < (start[v + 1] as number)) {
+        const w = targets[(next[v] as number)++] as number;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          next[w] = start[w] as number;
+          stack.push(w);
+          onStack[w] = 1;
+          work.push(w);
+        } else if (onStack[w] === 1) {
+          low[v] = Math.min(low[v] as number, index[w] as number);
         }
         continue;
       }
       work.pop();
       const parent = work[work.length - 1];
-      if (parent !== undefined) {
-        low.set(parent.node, Math.min(low.get(parent.node) as number, low.get(frame.node) as number));
-      }
-      if (low.get(frame.node) === index.get(frame.node)) {
-        const component: string[] = [];
+      if (parent !== undefined) low[parent] = Math.min(low[parent] as number, low[v] as number);
+      if (low[v] === index[v]) {
+        const component: number[] = [];
         for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
-          onStack.delete(member);
+          onStack[member] = 0;
           component.push(member);
-          if (member === frame.node) break;
+          if (member === v) break;
         }
         if (component.length > 1) components.push(component);
       }
@@ -161,10 +204,11 @@ function stronglyConnected(moves: readonly MoveSpec[]): string[][] {
   return components;
 }
 
-export const noCycles: Rule = ({ moves }) =>
-  cyclicComponents(moves).map((component) => {
+export const noCycles: Rule = ({ moves }) => {
+  const g = groupNumbers(moves);
+  return cyclicComponents(moves).map((component) => {
     const groups = new Set(component);
-    const inCycle = moves.filter((m) => groups.has(refKey(m.from)) && groups.has(refKey(m.to)));
+    const inCycle = moves.filter((_m, i) => groups.has(g.from[i] as number) && groups.has(g.to[i] as number));
     const first = inCycle[0] as MoveSpec;
     const listed = inCycle
       .map((m) => `${name(m)} (${describeRef(m.from)} → ${describeRef(m.to)})`)
@@ -176,20 +220,23 @@ export const noCycles: Rule = ({ moves }) =>
       message: `moves ${listed} form a cycle: members would travel in a circle and groups would be emptied; remove one of these moves`,
     };
   });
+};
 
 /**
  * A chain is a group that one move fills and another empties. It is allowed, but the outcome depends on
  * manifest order, so the preview says which way round it runs.
  */
 export const chainsInOrder: Rule = ({ moves }) => {
+  const g = groupNumbers(moves);
   const cyclic = new Set(cyclicComponents(moves).flat());
-  const bySource = new Map<string, MoveSpec>();
-  for (const m of moves) if (!bySource.has(refKey(m.from))) bySource.set(refKey(m.from), m);
+  const bySource = new Map<number, MoveSpec>();
+  for (const [i, m] of moves.entries())
+    if (!bySource.has(g.from[i] as number)) bySource.set(g.from[i] as number, m);
   const problems: RuleProblem[] = [];
-  for (const into of moves) {
-    const via = refKey(into.to);
+  for (const [i, into] of moves.entries()) {
+    const via = g.to[i] as number;
     const onward = bySource.get(via);
-    if (onward === undefined || cyclic.has(via) || refKey(into.from) === via) continue;
+    if (onward === undefined || cyclic.has(via) || g.from[i] === via) continue;
     const group = describeRef(into.to);
     const order =
       into.index < onward.index

@@ -117,3 +117,21 @@ describe("semantic rules", () => {
     );
   });
 });
+
+describe("the rules on a list whose manifest indexes are not its positions (the preflight's resolved moves)", () => {
+  it("report each problem at the move's own index, and find cycles and shared sources by group", async () => {
+    const { RULES } = await import("../../../src/manifest/rules.js");
+    const ref = (id: string) => ({ kind: "id", id }) as const;
+    const moves = [
+      { id: "a", index: 3, from: ref(A), to: ref(B), note: null },
+      { id: "b", index: 7, from: ref(A), to: ref(C), note: null },
+      { id: "c", index: 9, from: ref(C), to: ref(D), note: null },
+      { id: "d", index: 12, from: ref(D), to: ref(C), note: null },
+    ];
+    const found = RULES.flatMap((rule) => rule({ moves, explicitIds: new Set() }));
+    expect(found.map((p) => [p.rule, p.path])).toEqual([
+      ["shared-source", ["moves", 7, "from"]],
+      ["cycle", ["moves", 9]],
+    ]);
+  });
+});
