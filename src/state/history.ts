@@ -188,6 +188,41 @@ export function foldHistory(records: readonly JournalRecord[]): History {
   return { done, undone, inDoubt: open, moves };
 }
 
+/**
+ * The records that say all the journal knows: per move, its last record, its last move started, its
+ * last success, its last undo that succeeded, and the last record that decided whether it is done. Folding
+ * them gives the same history as folding every record (a property test checks it); the rest is history
+ * of history. Kept in their original order. Pure.
+ */
+export function compactRecords(records: readonly JournalRecord[]): JournalRecord[] {
+  const keep = new Set<number>();
+  const last = new Map<
+    string,
+    { any: number; started?: number; succeeded?: number; undone?: number; decided?: number }
+  >();
+  records.forEach((record, i) => {
+    const key = moveKey(record);
+    const entry = last.get(key) ?? { any: i };
+    entry.any = i;
+    if (record.event === "started") {
+      if (record.op !== "undo") entry.started = i;
+    } else if (record.status === "undone") {
+      entry.undone = i;
+      entry.decided = i;
+    } else if (record.op !== "undo" && record.status === "succeeded") {
+      entry.succeeded = i;
+      entry.decided = i;
+    } else if (record.op !== "undo" && record.status === "failed") {
+      entry.decided = i;
+    }
+    last.set(key, entry);
+  });
+  for (const entry of last.values())
+    for (const i of [entry.any, entry.started, entry.succeeded, entry.undone, entry.decided])
+      if (i !== undefined) keep.add(i);
+  return records.filter((_r, i) => keep.has(i));
+}
+
 /** Parses JSONL text; a torn last line (a crash mid-write) is ignored, as is anything not a record. */
 export function parseJournal(text: string): JournalRecord[] {
   const records: JournalRecord[] = [];

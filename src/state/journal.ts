@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { chmod, mkdir, open, readFile, stat, type FileHandle } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readFile, rename, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { foldHistory, parseJournal, type History, type JournalRecord } from "./history.js";
+import { compactRecords, foldHistory, parseJournal, type History, type JournalRecord } from "./history.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
 
@@ -15,6 +16,47 @@ export async function readHistory(stateDir: string): Promise<History> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return foldHistory([]);
     throw err;
   }
+}
+
+/** A journal is rewritten when at least this share of its records says nothing compaction keeps. */
+const COMPACT_WHEN_SPARE = 0.5;
+/** …and it has at least this many records (a small journal is left as it is). */
+const COMPACT_FROM = 1000;
+
+/**
+ * Rewrites the journal with only the records that say what it knows (`compactRecords`), when most of
+ * it is spare: a cron job's journal stays the size of its manifest, not of its age. Called with the lock
+ * held, before the run appends. Written whole to a temporary file, fsynced, renamed over the journal
+ * (never through a link): a crash leaves the old journal or the new one. Returns how many records went.
+ */
+export async function compact(path: string): Promise<number> {
+  let text: string;
+  try {
+    const info = await lstat(path);
+    if (!info.isFile()) return 0;
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw err;
+  }
+  const records = parseJournal(text);
+  if (records.length < COMPACT_FROM) return 0;
+  const kept = compactRecords(records);
+  if (records.length - kept.length < records.length * COMPACT_WHEN_SPARE) return 0;
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  const handle = await open(
+    temp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    await handle.write(kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  return records.length - kept.length;
 }
 
 /**
@@ -46,6 +88,7 @@ export class Journal {
       warnings.push(`${stateDir} could be read by others (mode ${octal(dir.mode)}); it is now 0700`);
     }
     const path = join(stateDir, JOURNAL_FILE);
+    await compact(path);
     const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
     let handle: FileHandle;
     try {
