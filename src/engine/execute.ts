@@ -239,45 +239,48 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
             warnings: [`skipped: move "${blocker.id}" shares a group with this one and did not complete`],
           });
         }
-        return finish(
-          await limit(async () => {
-            if (stopped !== null) return notRun(move, resolved, MoveStatus.NotAttempted, stopReason());
-            const outcome = await journaled(resolved, deps, (beforeSend) => {
-              const log = deps.logger.child({ move: move.id });
-              const ctx: OperationContext = {
-                resolved,
-                portal: deps.portal,
-                state,
-                verify: input.verify || preflight.behaviour !== MoveBehaviour.Move,
-                version: preflight.portalVersion,
-                resumed: input.resumed?.(resolved) ?? null,
-                log,
-                now: deps.now,
-                call: {
-                  tally: { attempts: 0 },
-                  onRetry: (notice) => {
-                    log.warn(
-                      {
-                        event: "move.retry",
-                        attempt: notice.attempt,
-                        retriesLeft: notice.retriesLeft,
-                        httpStatus: notice.httpStatus,
-                        kind: notice.kind,
-                      },
-                      notice.message,
-                    );
-                  },
+        // The slot is held while requests are sent; the "finished" record is written after it is
+        // released, so its fsync never keeps a request from going out.
+        const ran = await limit(async () => {
+          if (stopped !== null)
+            return { result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()), record: null };
+          const { outcome, record } = await journaled(resolved, deps, (beforeSend) => {
+            const log = deps.logger.child({ move: move.id });
+            const ctx: OperationContext = {
+              resolved,
+              portal: deps.portal,
+              state,
+              verify: input.verify || preflight.behaviour !== MoveBehaviour.Move,
+              version: preflight.portalVersion,
+              resumed: input.resumed?.(resolved) ?? null,
+              log,
+              now: deps.now,
+              call: {
+                tally: { attempts: 0 },
+                onRetry: (notice) => {
+                  log.warn(
+                    {
+                      event: "move.retry",
+                      attempt: notice.attempt,
+                      retriesLeft: notice.retriesLeft,
+                      httpStatus: notice.httpStatus,
+                      kind: notice.kind,
+                    },
+                    notice.message,
+                  );
                 },
-                beforeSend,
-                failure: failure(move.id),
-              };
-              const step = input.undo?.[index];
-              return step === undefined ? runMove(ctx) : runUndoStep(ctx, step);
-            });
-            if (outcome.after !== null) after.set(index, outcome.after);
-            return outcome.result;
-          }),
-        );
+              },
+              beforeSend,
+              failure: failure(move.id),
+            };
+            const step = input.undo?.[index];
+            return step === undefined ? runMove(ctx) : runUndoStep(ctx, step);
+          });
+          if (outcome.after !== null) after.set(index, outcome.after);
+          return { result: outcome.result, record };
+        });
+        await ran.record?.();
+        return finish(ran.result);
       })();
     });
     const settled = await Promise.all(results);
@@ -293,12 +296,15 @@ const wentAsPlanned = (r: MoveResult): boolean =>
   (r.status === MoveStatus.Skipped &&
     (r.reason === Reason.Excluded || r.reason === Reason.AlreadyDone || r.reason === Reason.AlreadyUndone));
 
-/** An operation with its journal records: "started" fsynced before its first write, "finished" after. */
+/**
+ * An operation with its journal records: "started" fsynced before its first write; "finished" returned
+ * as a step for the caller to take once the concurrency slot is released.
+ */
 async function journaled(
   resolved: ResolvedMove,
   deps: ExecuteDeps,
   operation: (beforeSend: (detail: StartedDetail) => Promise<void>) => Promise<OperationOutcome>,
-): Promise<OperationOutcome> {
+): Promise<{ outcome: OperationOutcome; record: (() => Promise<void>) | null }> {
   const journal = deps.journal;
   const sent = { started: false }; // set inside the callback, read after it
   const outcome = await operation(async (detail) => {
@@ -306,8 +312,9 @@ async function journaled(
     sent.started = true;
     deps.onWrite?.();
   });
-  if (sent.started && journal !== undefined) await journal.finished(resolved, outcome.result);
-  return outcome;
+  const record =
+    sent.started && journal !== undefined ? () => journal.finished(resolved, outcome.result) : null;
+  return { outcome, record };
 }
 
 const errorOf = (error: PortalError) => ({
