@@ -99,6 +99,9 @@ const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n
 export function progressText(state: ProgressState, mode: "run" | "undo" = "run"): string {
   if (state.phase === "reading")
     return `reading the portal: ${plural(state.requests, "request")} so far (version, key, groups)`;
+  // A dry run (or a run stopped before its first move) only read.
+  if (state.phase === "done" && state.total === 0)
+    return `read the portal: ${plural(state.requests, "request")}, nothing written`;
   const verb = mode === "undo" ? "put back" : "moved";
   const parts = [
     `${state.done}/${state.total} ${mode === "undo" ? "steps" : "moves"}`,

@@ -39,4 +39,11 @@ describe("progress", () => {
     expect(ended).toBe(1);
     expect(progressText(t.state())).toMatch(/· done$/);
   });
+
+  it("a dry run's last frame says it only read", () => {
+    const t = new ProgressTracker(() => 0);
+    t.watch(() => ({ requests: 12, retries: 0, rateLimited: 0 }));
+    t.end();
+    expect(progressText(t.state())).toBe("read the portal: 12 requests, nothing written");
+  });
 });
