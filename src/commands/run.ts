@@ -28,7 +28,7 @@ import {
   type Person,
   type RunSettings,
 } from "../report/types.js";
-import { defaultReportPath, reportTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
+import { defaultReportPath, outputTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
 import { settledOnPortal } from "../state/history.js";
 import { stateDirOf } from "../state/open.js";
 import { TOOL } from "../version.js";
@@ -163,15 +163,10 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const dryRun = flags.dryRun === true;
   const startedAt = clock.now();
   const reportPath = flags.report ?? defaultReportPath(manifestPath, startedAt, dryRun ? "-dry-run" : "");
-  for (const [path, flag] of [
-    [reportPath, "--report"],
-    [flags.csv, "--csv"],
-  ] as const) {
-    const targetProblem = path === undefined ? null : await reportTargetProblem(path, flag);
-    if (targetProblem !== null) {
-      output.err(`${targetProblem}; nothing was sent`);
-      return ExitCode.Usage;
-    }
+  const targetProblem = await outputTargetProblem(reportPath, flags.csv);
+  if (targetProblem !== null) {
+    output.err(`${targetProblem}; nothing was sent`);
+    return ExitCode.Usage;
   }
   const maxChanges = flags.maxChanges ?? manifest.settings.maxChanges;
   const ask = !dryRun && flags.yes !== true && deps.confirm !== undefined;

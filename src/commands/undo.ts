@@ -22,7 +22,7 @@ import {
   type Report,
   type RunSettings,
 } from "../report/types.js";
-import { defaultReportPath, reportTargetProblem, STDOUT } from "../report/write.js";
+import { defaultReportPath, outputTargetProblem, STDOUT } from "../report/write.js";
 import { reportSchema } from "../schemas.js";
 import { readHistory } from "../state/journal.js";
 import { stateDirOf } from "../state/open.js";
@@ -96,15 +96,10 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     output.out("nothing to undo: no move of it moved anyone on this portal");
     return ExitCode.Ok;
   }
-  for (const [path, flag] of [
-    [source.reportPath, "--report"],
-    [flags.csv, "--csv"],
-  ] as const) {
-    const targetProblem = path === undefined ? null : await reportTargetProblem(path, flag);
-    if (targetProblem !== null) {
-      output.err(`${targetProblem}; nothing was sent`);
-      return ExitCode.Usage;
-    }
+  const targetProblem = await outputTargetProblem(source.reportPath, flags.csv);
+  if (targetProblem !== null) {
+    output.err(`${targetProblem}; nothing was sent`);
+    return ExitCode.Usage;
   }
   const key = await loadApiKey(deps.env, source.apiKeyEnv);
   if (!key.ok) {

@@ -46,6 +46,14 @@ export async function reportTargetProblem(path: string, flag = "--report"): Prom
   return `${flag} ${path} is ${what}; it is written only as a regular file${flag === "--report" ? " (use --report - for stdout)" : ""}`;
 }
 
+/** The first problem with the report's path or the CSV's, or null: both checked before anything is sent. */
+export async function outputTargetProblem(report: string, csv: string | undefined): Promise<string | null> {
+  return (
+    (await reportTargetProblem(report)) ??
+    (csv === undefined ? null : await reportTargetProblem(csv, "--csv"))
+  );
+}
+
 /** `reports/<manifest>-<UTC yyyymmddThhmmssZ><suffix>.json`, the report's default path. */
 export function defaultReportPath(manifestPath: string, atMs: number, suffix = ""): string {
   const stamp = new Date(atMs)

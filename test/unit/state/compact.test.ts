@@ -17,35 +17,32 @@ const record = (
   kind: "started" | "finished",
   op: "move" | "undo",
   status: string,
-): JournalRecord =>
-  kind === "started"
+): JournalRecord => {
+  const base = {
+    v: 1 as const,
+    at: new Date(n * 1000).toISOString(),
+    runId: `run-${n}`,
+    portal: "https://p.example",
+    moveId: `m${move}`,
+    from: `f${move}`,
+    to: `t${move}`,
+    op,
+  };
+  return kind === "started"
     ? {
-        v: 1,
-        at: new Date(n * 1000).toISOString(),
-        runId: `run-${n}`,
-        portal: "https://p.example",
-        moveId: `m${move}`,
-        from: `f${move}`,
-        to: `t${move}`,
+        ...base,
         event: "started",
-        op,
         expected: [`u${n}`],
         before: { source: [`u${n}`], destination: [], sourceManager: null },
       }
     : {
-        v: 1,
-        at: new Date(n * 1000).toISOString(),
-        runId: `run-${n}`,
-        portal: "https://p.example",
-        moveId: `m${move}`,
-        from: `f${move}`,
-        to: `t${move}`,
+        ...base,
         event: "finished",
-        op,
         status: op === "undo" && status === "succeeded" ? "undone" : status,
         reason: null,
         ...(status === "succeeded" && op === "move" ? { moved: [`u${n}`] } : {}),
       };
+};
 
 /** A history in plain data, to compare two folds. */
 const plainHistory = (h: History) => ({
