@@ -13,7 +13,7 @@ import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
-import type { MemberInfo, Preflight, ResolvedMove } from "../plan/types.js";
+import { isPlannedGroup, type MemberInfo, type Preflight, type ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
@@ -186,11 +186,14 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     savedPlan = planned.plan;
     // The plan pins the ids it resolved: names are not looked up again.
     const pinned = new Map(savedPlan.moves.map((m) => [m.id, m]));
+    // A group the plan was to create is still looked up by its name (and created if still missing).
+    const pin = (ref: MoveSpec["from"], id: string): MoveSpec["from"] =>
+      isPlannedGroup(id) ? ref : { kind: "id", id };
     moveSpecs = manifest.moves.map((m) => {
-      const pin = pinned.get(m.id);
-      return pin === undefined
+      const pinnedMove = pinned.get(m.id);
+      return pinnedMove === undefined
         ? m
-        : { ...m, from: { kind: "id", id: pin.from.id }, to: { kind: "id", id: pin.to.id } };
+        : { ...m, from: pin(m.from, pinnedMove.from.id), to: pin(m.to, pinnedMove.to.id) };
     });
   }
 

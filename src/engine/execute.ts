@@ -4,7 +4,14 @@ import type { MoveSpec } from "../manifest/types.js";
 import type { UndoStep } from "../plan/inverse.js";
 import { dependencies } from "../plan/order.js";
 import { PreflightAbort } from "../plan/preflight.js";
-import { ProblemReason, type GroupSnapshot, type Preflight, type ResolvedMove } from "../plan/types.js";
+import {
+  isPlannedGroup,
+  ProblemReason,
+  type GroupName,
+  type GroupSnapshot,
+  type Preflight,
+  type ResolvedMove,
+} from "../plan/types.js";
 import { PortalError, PortalErrorKind, type Portal } from "../portal/port.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { notRun } from "../report/build.js";
@@ -61,6 +68,9 @@ export interface ExecuteInput {
 export interface MoveJournal {
   started(move: ResolvedMove, detail: StartedDetail): Promise<void>;
   finished(move: ResolvedMove, result: MoveResult): Promise<void>;
+  /** Before a group is created for a move (`create: true`), and once it exists. */
+  creating?(move: ResolvedMove, name: string): Promise<void>;
+  created?(move: ResolvedMove, name: string, id: string): Promise<void>;
 }
 
 export interface ExecuteDeps {
@@ -126,6 +136,37 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   }
 
   const state = new Map<string, GroupSnapshot>(preflight.groups);
+  // Groups to create (`create: true`), by planned id: created once, by the first move that reaches one
+  // (moves that share a group run in order, so that is the first in the manifest).
+  const creations = new Map<string, { readonly group: Promise<GroupSnapshot>; readonly by: string }>();
+  const created = (
+    planned: GroupName,
+    resolved: ResolvedMove,
+    call: OperationContext["call"],
+  ): Promise<GroupSnapshot> => {
+    const existing = creations.get(planned.id);
+    if (existing !== undefined) return existing.group;
+    const group = (async () => {
+      // Journaled before it is sent; a run after a crash finds the group by its exact name instead.
+      await deps.journal?.creating?.(resolved, planned.name);
+      deps.onWrite?.();
+      const made = await deps.portal.createGroup(planned.name, null, call);
+      if (made.name !== planned.name)
+        throw new PortalError(
+          PortalErrorKind.BadAnswer,
+          `the group created as ${JSON.stringify(planned.name)} came back named ${JSON.stringify(made.name)}`,
+        );
+      state.set(made.id, made);
+      await deps.journal?.created?.(resolved, planned.name, made.id);
+      deps.logger.info(
+        { event: "group.created", move: resolved.spec.id, group: made.id },
+        `created the group ${planned.name}`,
+      );
+      return made;
+    })();
+    creations.set(planned.id, { group, by: resolved.spec.id });
+    return group;
+  };
   const undoing = input.undo !== undefined;
   const graph = dependencies(
     moves.map((m, i) => {
@@ -244,10 +285,43 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
         const ran = await limit(async () => {
           if (stopped !== null)
             return { result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()), record: null };
-          const { outcome, record } = await journaled(resolved, deps, (beforeSend) => {
-            const log = deps.logger.child({ move: move.id });
+          const log = deps.logger.child({ move: move.id });
+          const call: OperationContext["call"] = {
+            tally: { attempts: 0 },
+            onRetry: (notice) => {
+              log.warn(
+                {
+                  event: "move.retry",
+                  attempt: notice.attempt,
+                  retriesLeft: notice.retriesLeft,
+                  httpStatus: notice.httpStatus,
+                  kind: notice.kind,
+                },
+                notice.message,
+              );
+            },
+          };
+          // A group still to create is created now, right before its first move, and used by its id.
+          let target = resolved;
+          let creates = false;
+          try {
+            for (const side of ["from", "to"] as const) {
+              const group = target[side];
+              if (!isPlannedGroup(group.id)) continue;
+              const made = await created(group, resolved, call);
+              creates ||= creations.get(group.id)?.by === move.id;
+              target = { ...target, [side]: { id: made.id, name: made.name } };
+            }
+          } catch (err) {
+            const base = notRun(move, resolved, MoveStatus.Failed, Reason.HttpError);
+            return {
+              result: failure(move.id)(err, Reason.HttpError, { ...base, attempts: call.tally.attempts }),
+              record: null,
+            };
+          }
+          const { outcome, record } = await journaled(target, deps, (beforeSend) => {
             const ctx: OperationContext = {
-              resolved,
+              resolved: target,
               portal: deps.portal,
               state,
               verify: input.verify || preflight.behaviour !== MoveBehaviour.Move,
@@ -255,21 +329,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
               resumed: input.resumed?.(resolved) ?? null,
               log,
               now: deps.now,
-              call: {
-                tally: { attempts: 0 },
-                onRetry: (notice) => {
-                  log.warn(
-                    {
-                      event: "move.retry",
-                      attempt: notice.attempt,
-                      retriesLeft: notice.retriesLeft,
-                      httpStatus: notice.httpStatus,
-                      kind: notice.kind,
-                    },
-                    notice.message,
-                  );
-                },
-              },
+              call,
               beforeSend,
               failure: failure(move.id),
             };
@@ -277,7 +337,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
             return step === undefined ? runMove(ctx) : runUndoStep(ctx, step);
           });
           if (outcome.after !== null) after.set(index, outcome.after);
-          return { result: outcome.result, record };
+          return { result: creates ? { ...outcome.result, created: true as const } : outcome.result, record };
         });
         await ran.record?.();
         return finish(ran.result);

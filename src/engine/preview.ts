@@ -3,7 +3,7 @@ import type { MemberInfo, Portal } from "../portal/port.js";
 import { MemoryPortal } from "../portal/memory.js";
 import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import type { MoveSpec } from "../manifest/types.js";
-import { ProblemReason } from "../plan/types.js";
+import { isPlannedGroup, ProblemReason } from "../plan/types.js";
 import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
 import { execute, type ExecuteInput, type ExecuteResult } from "./execute.js";
@@ -25,7 +25,10 @@ export async function preview(
   deps: { readonly portal: Portal; readonly logger: Logger; readonly stop?: AbortSignal },
 ): Promise<Preview> {
   const { preflight } = input;
-  const sources = [...new Set(preflight.moves.flatMap((m) => (m === null ? [] : [m.from.id])))];
+  // A group still to be created has no disabled members to read.
+  const sources = [
+    ...new Set(preflight.moves.flatMap((m) => (m === null || isPlannedGroup(m.from.id) ? [] : [m.from.id]))),
+  ];
   const disabled = new Map<string, MemberInfo[]>();
   await Promise.all(
     sources.map(async (id) => {
@@ -33,7 +36,8 @@ export async function preview(
     }),
   );
   const behaviour = preflight.behaviour ?? MoveBehaviour.Move;
-  const memory = MemoryPortal.fromSnapshots(preflight.groups.values(), disabled, MODEL_VERSION[behaviour]);
+  const existing = [...preflight.groups.values()].filter((g) => !isPlannedGroup(g.id));
+  const memory = MemoryPortal.fromSnapshots(existing, disabled, MODEL_VERSION[behaviour]);
   const people = new Map<string, MemberInfo>();
   for (const group of preflight.groups.values()) for (const m of group.members) people.set(m.id, m);
   for (const list of disabled.values()) for (const m of list) people.set(m.id, m);
@@ -87,6 +91,8 @@ export function describePreview(preview: Preview): MoveResult[] {
       .people({ groupId: after.source.id, employeeStatus: 2 })
       .map((u) => u.id);
     const warnings: string[] = [];
+    if (m.created === true)
+      warnings.push(`"${m.to.name ?? ""}" will be created (no group has that name yet)`);
     if (m.droppedGuests.length > 0)
       warnings.push(`guests removed from "${from}" and added to no group: ${names(m.droppedGuests)}`);
     if (m.guestsLeftInSource.length > 0)

@@ -167,6 +167,8 @@ export async function session(
             // An undo that put a move back is recorded `undone`, so a later run moves it again.
             finished: (m, r) =>
               journal.append(records.finished(identity(m), r, options.mode === "undo" ? "undo" : "move")),
+            creating: (m, name) => journal.append(records.creating(identity(m), name)),
+            created: (m, name, id) => journal.append(records.created(identity(m), name, id)),
           };
     logger.info(
       {

@@ -177,7 +177,9 @@ const moreIssues = (file: string, more: number, severity: Severity = Severity.Er
 function normalizeRef(ref: RawGroupRef): GroupRef {
   if (typeof ref === "string") return { kind: "id", id: ref.toLowerCase() };
   if ("id" in ref) return { kind: "id", id: ref.id.toLowerCase() };
-  return { kind: "name", name: ref.name };
+  return ref.create === true
+    ? { kind: "name", name: ref.name, create: true }
+    : { kind: "name", name: ref.name };
 }
 
 function toIssue(

@@ -1,5 +1,5 @@
 /** The manifest as written in YAML, in the shape `schema/manifest.schema.json` accepts. */
-export type RawGroupRef = string | { id: string } | { name: string };
+export type RawGroupRef = string | { id: string } | { name: string; create?: boolean };
 
 export interface RawMove {
   id?: string;
@@ -63,7 +63,9 @@ export const MANIFEST_SHAPE = {
 
 /** A group reference after normalisation: ids are lower-case, names are exact. */
 export type GroupRef =
-  { readonly kind: "id"; readonly id: string } | { readonly kind: "name"; readonly name: string };
+  | { readonly kind: "id"; readonly id: string }
+  /** `create`: the destination is created when no group has that exact name. */
+  | { readonly kind: "name"; readonly name: string; readonly create?: true };
 
 export interface MoveSpec {
   /** Explicit id, or `move-<n>` (1-based). */

@@ -255,7 +255,23 @@ function describeGroupRef(path: PathSegment[], value: unknown): SchemaProblem[] 
   if (keys.includes("id") && keys.includes("name")) {
     return [problem("give either id or name for a group, not both")];
   }
-  const extra = keys.filter((k) => k !== "id" && k !== "name");
+  const destination = path[2] === "to";
+  if (keys.includes("create") && !destination) {
+    return [
+      problem(
+        "create: true goes only with a destination (to); a source must exist",
+        [...path, "create"],
+        "key",
+      ),
+    ];
+  }
+  if (keys.includes("create") && typeof object.create !== "boolean") {
+    return [problem("create is true or false", [...path, "create"])];
+  }
+  if (keys.includes("create") && !keys.includes("name")) {
+    return [problem("create: true goes with {name: ...}: the group to create when no group has that name")];
+  }
+  const extra = keys.filter((k) => k !== "id" && k !== "name" && !(destination && k === "create"));
   if (extra.length > 0) {
     return extra.map((k) =>
       problem(
@@ -272,7 +288,10 @@ function describeGroupRef(path: PathSegment[], value: unknown): SchemaProblem[] 
   }
   if ("name" in object) {
     return [
-      problem("the group name must be a non-empty string, written exactly as in DocSpace", [...path, "name"]),
+      problem(
+        "the group name must be a non-empty string of at most 128 characters, written exactly as in DocSpace",
+        [...path, "name"],
+      ),
     ];
   }
   return [problem("an empty mapping is not a group; write {id: UUID} or {name: exact group name}")];

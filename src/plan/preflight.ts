@@ -11,6 +11,9 @@ import { RULES } from "../manifest/rules.js";
 import { describeRef, type GroupRef, type MoveSpec } from "../manifest/types.js";
 import { moveBehaviourOf, parseVersion } from "../portal/version.js";
 import {
+  isPlannedGroup,
+  plannedGroup,
+  plannedGroupId,
   ProblemReason,
   type BlockingProblem,
   type GroupName,
@@ -54,6 +57,11 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
   const names = [
     ...new Set(moves.flatMap((m) => [m.from, m.to]).flatMap((r) => (r.kind === "name" ? [r.name] : []))),
   ];
+  // Names a move may create (`create: true`): when no group has one, every reference to it means the
+  // group that the first move into it creates.
+  const creatable = new Set(
+    moves.flatMap((m) => (m.to.kind === "name" && m.to.create === true ? [m.to.name] : [])),
+  );
   // Every group's name, read once and only when a name is missing: for "did you mean".
   let listing: Promise<GroupSummary[]> | null = null;
   const everyGroup = (): Promise<GroupSummary[]> =>
@@ -80,6 +88,8 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
       if (exact.length === 1) {
         const only = exact[0] as GroupSummary;
         resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
+      } else if (exact.length === 0 && creatable.has(name)) {
+        resolved.set(`name:${name}`, { id: plannedGroupId(name), name });
       } else if (exact.length === 0) {
         const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
         const near = nearNames(name, await everyGroup());
@@ -101,8 +111,13 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
   );
   const ids = new Set<string>();
   for (const move of moves) for (const ref of [move.from, move.to]) if (ref.kind === "id") ids.add(ref.id);
-  for (const value of resolved.values()) if (typeof value !== "string") ids.add(value.id);
+  for (const value of resolved.values())
+    if (typeof value !== "string" && !isPlannedGroup(value.id)) ids.add(value.id);
   const groups = new Map<string, GroupSnapshot>();
+  for (const name of creatable) {
+    const entry = resolved.get(`name:${name}`);
+    if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));
+  }
   const unreadable = new Map<string, string>();
   await Promise.all(
     [...ids].map(async (id) => {

@@ -4,6 +4,22 @@ import type { MoveBehaviour } from "../portal/version.js";
 export type { GroupSnapshot, MemberInfo } from "../portal/port.js";
 import type { GroupSnapshot, SelfInfo } from "../portal/port.js";
 
+/**
+ * The id a destination to be created goes by until it exists (`create: true` with no group of that
+ * name): `new:<name>`. Never sent to a portal; the engine creates the group and uses its real id.
+ */
+export const plannedGroupId = (name: string): string => `new:${name}`;
+export const isPlannedGroup = (id: string): boolean => id.startsWith("new:");
+
+/** The empty group a planned one is until it is created. */
+export const plannedGroup = (name: string): GroupSnapshot => ({
+  id: plannedGroupId(name),
+  name,
+  managerId: null,
+  members: [],
+  isSystem: false,
+});
+
 export interface GroupName {
   readonly id: string;
   readonly name: string;

@@ -75,6 +75,8 @@ export interface MoveResult {
   readonly completion: "removed-from-source" | null;
   readonly verified: boolean;
   readonly warnings: readonly string[];
+  /** On the move that created its destination (`create: true`); absent otherwise. */
+  readonly created?: true;
   /** Dry runs only: the predicted groups before and after this move. */
   readonly preview?: MovePreview;
 }

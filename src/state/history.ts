@@ -21,19 +21,28 @@ export interface BeforeSnapshot {
 
 export interface StartedRecord extends RecordBase {
   readonly event: "started";
-  /** A move, or the undo of one (absent in records written before undo was journaled: a move). */
-  readonly op?: "move" | "undo";
+  /**
+   * A move, the undo of one (absent in records written before undo was journaled: a move), or the
+   * creation of its destination (`create`: for the audit; the history of moves leaves it aside).
+   */
+  readonly op?: "move" | "undo" | "create";
   /** The members the move was to take (active and pending non-guests of the source); undo: to put back. */
   readonly expected: readonly string[];
   /** The source's guests, whom the move drops (v3.7.1 and later). */
   readonly guests?: readonly string[];
   /** The before-snapshot: what `undo <manifest>` puts back when no report was written. */
   readonly before?: BeforeSnapshot;
+  /** `create`: the name of the group about to be created. */
+  readonly names?: { readonly from: string | null; readonly to: string | null };
 }
 
 export interface FinishedRecord extends RecordBase {
   readonly event: "finished";
-  readonly op?: "move" | "undo";
+  readonly op?: "move" | "undo" | "create";
+  /** The group a `create` made. */
+  readonly createdId?: string;
+  /** The move created its destination: undo deletes it once it is empty again. */
+  readonly created?: boolean;
   readonly status: string;
   readonly reason: string | null;
   /** What a move that succeeded did, for `undo <manifest>`. */
@@ -102,8 +111,26 @@ export function recorder(run: { runId: string; portal: string; now: () => number
             droppedGuests: result.droppedGuests,
             managerRemoved: result.managerRemoved,
             names: { from: result.from.name, to: result.to.name },
+            ...(result.created === true ? { created: true } : {}),
           }
         : {}),
+    }),
+    /** Before a group is created for a move: sent only after this is on disk. */
+    creating: (move: MoveIdentity, name: string): StartedRecord => ({
+      ...base(move),
+      event: "started",
+      op: "create",
+      expected: [],
+      names: { from: null, to: name },
+    }),
+    created: (move: MoveIdentity, name: string, id: string): FinishedRecord => ({
+      ...base(move),
+      event: "finished",
+      op: "create",
+      status: "succeeded",
+      reason: null,
+      createdId: id,
+      names: { from: null, to: name },
     }),
     /** A move in doubt that the portal shows done. */
     recovered: (move: MoveIdentity): FinishedRecord => ({
@@ -126,6 +153,7 @@ export interface OperationResult {
   readonly managerRemoved: string | null;
   readonly from: { readonly name: string | null };
   readonly to: { readonly name: string | null };
+  readonly created?: true;
 }
 
 export const moveKey = (r: { portal: string; moveId: string; from: string; to: string }): string =>
@@ -162,6 +190,8 @@ export function foldHistory(records: readonly JournalRecord[]): History {
     { started: StartedRecord | null; succeeded: FinishedRecord | null; last: JournalRecord }
   >();
   for (const record of records) {
+    // Group creations are for the audit: a move's own records say what it did (`created` included).
+    if (record.op === "create") continue;
     const key = moveKey(record);
     const entry = moves.get(key) ?? { started: null, succeeded: null, last: record };
     entry.last = record;
@@ -201,6 +231,8 @@ export function compactRecords(records: readonly JournalRecord[]): JournalRecord
     { any: number; started?: number; succeeded?: number; undone?: number; decided?: number }
   >();
   records.forEach((record, i) => {
+    // Creations are kept as long as the journal is not compacted; the move's records say it created.
+    if (record.op === "create") return;
     const key = moveKey(record);
     const entry = last.get(key) ?? { any: i };
     entry.any = i;

@@ -1,0 +1,117 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runBin } from "../helpers/cli.js";
+import { g, smallSeed } from "../helpers/portal.js";
+import { KEY, manifest, RunHarness } from "../helpers/run.js";
+
+describe("create: true (SPEC §3a)", () => {
+  let h: RunHarness;
+  beforeEach(() => {
+    h = new RunHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  const named = (name: string) =>
+    h.sandbox.model.listGroups({ count: 1000 }).items.filter((x) => x.name === name);
+
+  const text = manifest(
+    `{ id: a, from: ${g(1)}, to: { name: Sales North, create: true } }`,
+    `{ id: b, from: ${g(3)}, to: { name: Sales North, create: true } }`,
+  );
+
+  it("the preview says the group will be created and sends no write", async () => {
+    await h.start(smallSeed());
+    const res = await h.run(text, { dryRun: true });
+    expect(res.code).toBe(0);
+    expect(h.calls().filter((c) => !c.startsWith("GET"))).toEqual([]);
+    expect(res.report?.moves[0]).toMatchObject({ status: "planned", created: true });
+    expect(res.report?.moves[0]?.warnings).toContain(
+      '"Sales North" will be created (no group has that name yet)',
+    );
+    expect(res.report?.moves[1]?.created).toBeUndefined();
+    expect(named("Sales North")).toEqual([]);
+  });
+
+  it("a run creates it once, right before its first move, and both moves fill it", async () => {
+    await h.start(smallSeed());
+    const preview = await h.run(text, { dryRun: true });
+    const res = await h.run(text);
+    expect(res.code).toBe(0);
+    const groups = named("Sales North");
+    expect(groups).toHaveLength(1);
+    const id = groups[0]?.id ?? "";
+    expect(h.calls().filter((c) => c.startsWith("POST"))).toEqual(["POST /api/2.0/group"]);
+    expect(res.report?.moves.map((m) => [m.id, m.status, m.to.id, m.created])).toEqual([
+      ["a", "succeeded", id, true],
+      ["b", "succeeded", id, undefined],
+    ]);
+    // The preview was the run: the same people moved.
+    expect(res.report?.moves.map((m) => [...m.moved].sort())).toEqual(
+      preview.report?.moves.map((m) => [...m.moved].sort()),
+    );
+    expect([...(h.sandbox.model.group(id)?.memberIds ?? [])].sort()).toEqual(
+      [...(res.report?.moves.flatMap((m) => [...m.moved, ...m.alreadyInDestination]) ?? [])].sort(),
+    );
+    // Run again: the group is found by its exact name, nothing is created, the moves are done.
+    const again = await h.run(text);
+    expect(again.code).toBe(0);
+    expect(named("Sales North")).toHaveLength(1);
+    expect(again.report?.moves.map((m) => m.reason)).toEqual(["already-done", "already-done"]);
+  });
+
+  it("after a run that created the group but failed to move, the next run uses the group it made", async () => {
+    await h.start(smallSeed());
+    const only = manifest(`{ id: a, from: ${g(1)}, to: { name: Sales North, create: true } }`);
+    // The move itself is refused once (400, not retried), after the group was created.
+    h.sandbox.faults.script((r) =>
+      r.method === "PUT" && /\/members\/[0-9a-f-]+$/.test(r.path)
+        ? { kind: "status", status: 400 }
+        : undefined,
+    );
+    const first = await h.run(only);
+    expect(first.code).toBe(1);
+    expect(first.report?.moves[0]).toMatchObject({ status: "failed", created: true });
+    expect(named("Sales North")).toHaveLength(1);
+    h.sandbox.faults.clearScripts();
+    const second = await h.run(only);
+    expect(second.code).toBe(0);
+    expect(named("Sales North")).toHaveLength(1);
+    expect(h.calls().filter((c) => c.startsWith("POST"))).toHaveLength(1);
+    expect(second.report?.moves[0]).toMatchObject({
+      status: "succeeded",
+      to: { id: named("Sales North")[0]?.id },
+    });
+    expect(second.report?.moves[0]?.created).toBeUndefined();
+  });
+
+  it("a run killed between the create and the move: the next run finds the group and creates no second one", async () => {
+    await h.start(smallSeed());
+    const file = join(h.dir, "manifest.yaml");
+    await writeFile(file, manifest(`{ id: a, from: ${g(1)}, to: { name: Sales North, create: true } }`));
+    // The move never gets an answer: the process is killed while it waits, after the create.
+    h.sandbox.faults.script((r) =>
+      r.method === "PUT" && /\/members\/[0-9a-f-]+$/.test(r.path) ? { kind: "hang" } : undefined,
+    );
+    const killed = await runBin(["run", file, "--report", join(h.dir, "killed.json")], {
+      env: { DOCSPACE_URL: h.sandbox.url, DOCSPACE_API_KEY: KEY },
+      onSpawn: (kill) => {
+        const timer = setInterval(() => {
+          if (h.sandbox.requests.some((r) => r.method === "PUT")) {
+            clearInterval(timer);
+            kill("SIGKILL");
+          }
+        }, 5);
+      },
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    expect(named("Sales North")).toHaveLength(1);
+    h.sandbox.faults.clearScripts();
+    const next = await h.run(await readFile(file, "utf8"));
+    expect(next.code).toBe(0);
+    expect(named("Sales North")).toHaveLength(1);
+    expect(h.calls().filter((c) => c.startsWith("POST"))).toHaveLength(1);
+    expect(next.report?.moves[0]).toMatchObject({ status: "succeeded" });
+    expect(next.report?.moves[0]?.moved.length).toBeGreaterThan(0);
+  });
+});
