@@ -140,6 +140,8 @@ export class DocSpaceClient implements RequestClient {
         detail: `the portal redirects (HTTP ${res.status})${location === null ? "" : ` to ${location.slice(0, 200)}`}; the tool does not follow redirects, so that the key goes only where you pointed it: use the address it redirects to as the portal URL`,
       });
     }
+    // 204 No Content (DELETE /group/{id}): a success with nothing to say.
+    if (res.status === 204) return { response: null as T, httpStatus: 204, count: null, total: null };
     const body = parseJson(text);
     if (res.status < 200 || res.status >= 300) {
       throw new ApiError({

@@ -178,6 +178,10 @@ export class HttpPortal implements Portal {
     return (await this.#send({ method: "POST", path: GROUP, body }, call, snapshotOf)).response;
   }
 
+  async deleteGroup(groupId: string, call?: CallOptions): Promise<void> {
+    await this.#send({ method: "DELETE", path: `${GROUP}/${groupId}` }, call, () => null);
+  }
+
   counters(): PortalCounters {
     const { governor, counters } = this.#t;
     return {

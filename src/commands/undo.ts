@@ -199,6 +199,8 @@ function describeUndo(result: MoveResult, step: UndoStep, name: (id: string) => 
   const warnings = [
     `would put ${back.length} member(s) back into "${step.from.name}" and take ${step.removeFromDestination.filter((id) => inDestination.has(id)).length} out of "${step.to.name}"`,
   ];
+  if (step.deleteDestination)
+    warnings.push(`would delete "${step.to.name}" once it is empty again (the run created it)`);
   if (step.manager !== null && result.before.sourceManager !== step.manager)
     warnings.push(`would make ${name(step.manager)} the manager of "${step.from.name}" again`);
   return { ...result, moved: back, droppedGuests: step.lostGuests, warnings };

@@ -337,7 +337,8 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
             return step === undefined ? runMove(ctx) : runUndoStep(ctx, step);
           });
           if (outcome.after !== null) after.set(index, outcome.after);
-          return { result: creates ? { ...outcome.result, created: true as const } : outcome.result, record };
+          const result = creates ? { ...outcome.result, created: true as const } : outcome.result;
+          return { result, record: record === null ? null : () => record(result) };
         });
         await ran.record?.();
         return finish(ran.result);
@@ -364,7 +365,7 @@ async function journaled(
   resolved: ResolvedMove,
   deps: ExecuteDeps,
   operation: (beforeSend: (detail: StartedDetail) => Promise<void>) => Promise<OperationOutcome>,
-): Promise<{ outcome: OperationOutcome; record: (() => Promise<void>) | null }> {
+): Promise<{ outcome: OperationOutcome; record: ((result: MoveResult) => Promise<void>) | null }> {
   const journal = deps.journal;
   const sent = { started: false }; // set inside the callback, read after it
   const outcome = await operation(async (detail) => {
@@ -373,7 +374,7 @@ async function journaled(
     deps.onWrite?.();
   });
   const record =
-    sent.started && journal !== undefined ? () => journal.finished(resolved, outcome.result) : null;
+    sent.started && journal !== undefined ? (result: MoveResult) => journal.finished(resolved, result) : null;
   return { outcome, record };
 }
 

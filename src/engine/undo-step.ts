@@ -81,6 +81,23 @@ export async function runUndoStep(ctx: OperationContext, step: UndoStep): Promis
       after: null,
     };
   }
+  // A group the run created goes again once it holds nobody (with it, any room shares made to it since).
+  if (step.deleteDestination) {
+    if (destination.members.length > 0) {
+      done.warnings.push(
+        `"${to.name}", which the run created, still has ${destination.members.length} member(s) and is kept`,
+      );
+    } else {
+      try {
+        await portal.deleteGroup(to.id, call);
+        done.warnings.push(`deleted "${to.name}", which the run had created`);
+      } catch (err) {
+        const result = ctx.failure(err, Reason.HttpError, { ...done, moved: step.restore });
+        log.warn({ event: "move.failed", reason: result.reason }, result.error?.message);
+        return { result, after: null };
+      }
+    }
+  }
   log.info({ event: "move.succeeded" }, "put back");
   return {
     result: {

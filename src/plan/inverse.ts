@@ -15,6 +15,8 @@ export interface UndoStep {
   readonly manager: string | null;
   /** Guests DocSpace removed and added nowhere: DocSpace does not put guests in groups, so no undo. */
   readonly lostGuests: readonly string[];
+  /** The move created its destination: once the members are out again, the group is deleted if empty. */
+  readonly deleteDestination: boolean;
 }
 
 export type UndoPlan = { ok: true; steps: UndoStep[] } | { ok: false; message: string };
@@ -41,6 +43,7 @@ export function planUndo(report: Report): UndoPlan {
       removeFromDestination: m.moved,
       manager: m.managerRemoved,
       lostGuests: m.droppedGuests,
+      deleteDestination: m.created === true,
     }))
     .reverse();
   return { ok: true, steps };
@@ -82,6 +85,7 @@ export function planUndoFromJournal(history: History, origin: string): UndoStep[
         removeFromDestination: moved,
         manager,
         lostGuests: result?.droppedGuests ?? started.guests ?? [],
+        deleteDestination: result?.created === true,
       },
     });
   }

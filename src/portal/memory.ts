@@ -173,6 +173,19 @@ export class MemoryPortal implements Portal {
     return Promise.resolve(this.#answer(this.model.createGroup(this.#newId(), name, managerId)));
   }
 
+  deleteGroup(groupId: string, call?: CallOptions): Promise<void> {
+    this.#call(call);
+    if (this.model.group(groupId)?.isSystem === true) return Promise.resolve();
+    if (!this.model.removeGroup(groupId))
+      return Promise.reject(
+        new PortalError(PortalErrorKind.Failed, "The group could not be found", {
+          httpStatus: 404,
+          attempts: 1,
+        }),
+      );
+    return Promise.resolve();
+  }
+
   counters(): PortalCounters {
     return { requests: this.#requests, retries: 0, rateLimited: 0 };
   }

@@ -160,6 +160,8 @@ export interface Portal {
   removeMembers(groupId: string, userIds: readonly string[], call?: CallOptions): Promise<GroupSnapshot>;
   setManager(groupId: string, userId: string, call?: CallOptions): Promise<GroupSnapshot>;
   createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot>;
+  /** Deletes a group (its members' accounts stay; its shares go with it, §10.7). */
+  deleteGroup(groupId: string, call?: CallOptions): Promise<void>;
   /** Requests, retries and rate-limit answers so far. */
   counters(): PortalCounters;
 }

@@ -108,7 +108,8 @@ type RouteName =
   | "group-members"
   | "group-manager"
   | "group-update"
-  | "group-create";
+  | "group-create"
+  | "group-delete";
 
 const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "GET", pattern: /^\/api\/2\.0\/settings\/version\/build$/, name: "version" },
@@ -128,6 +129,7 @@ const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: null, pattern: new RegExp(`^/api/2\\.0/group/(${GUID})/members$`), name: "group-members" },
   { method: "PUT", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})/manager$`), name: "group-manager" },
   { method: "PUT", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-update" },
+  { method: "DELETE", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-delete" },
 ];
 
 /** Scopes that satisfy each route; null: any valid key; "anonymous": none needed. */
@@ -666,6 +668,12 @@ class HttpSandbox implements Sandbox {
           };
         }
         return groupReply(created);
+      }
+      case "group-delete": {
+        // §10.7: 204 and no body; a system group answers 204 and is kept.
+        if (!mayWriteGroups(role)) return denied;
+        if (model.group(first)?.isSystem === true) return { status: 204 };
+        return model.removeGroup(first) ? { status: 204 } : groupReply({ found: false, which: "group" });
       }
       case "group-update": {
         if (!mayWriteGroups(role)) return denied;

@@ -1,11 +1,46 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runBin } from "../helpers/cli.js";
-import { g, smallSeed } from "../helpers/portal.js";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { systemClock } from "../../src/api/governor.js";
+import { undoCommand } from "../../src/commands/undo.js";
+import type { Report } from "../../src/report/types.js";
+import { g, smallSeed, u } from "../helpers/portal.js";
 import { KEY, manifest, RunHarness } from "../helpers/run.js";
 
+/** undo in this process, its report read back. */
+async function undo(file: string, dryRun = false): Promise<{ code: number; report: Report | null }> {
+  const reportPath = `${file}.undo${dryRun ? "-dry" : ""}.json`;
+  const code = await undoCommand(
+    file,
+    { dryRun, report: reportPath },
+    {
+      env: { DOCSPACE_API_KEY: KEY, DOCSPACE_URL: h.sandbox.url },
+      output: { out: () => undefined, err: () => undefined },
+      logger: pino(
+        { level: "silent" },
+        new Writable({
+          write: (_c, _e, done) => {
+            done();
+          },
+        }),
+      ),
+      stop: new AbortController().signal,
+      clock: systemClock,
+      baseBackoffMs: 10,
+    },
+  );
+  const report = await readFile(reportPath, "utf8").then(
+    (t) => JSON.parse(t) as Report,
+    () => null,
+  );
+  return { code, report };
+}
+
+let h: RunHarness;
+
 describe("create: true (SPEC §3a)", () => {
-  let h: RunHarness;
   beforeEach(() => {
     h = new RunHarness();
   });
@@ -113,5 +148,57 @@ describe("create: true (SPEC §3a)", () => {
     expect(h.calls().filter((c) => c.startsWith("POST"))).toHaveLength(1);
     expect(next.report?.moves[0]).toMatchObject({ status: "succeeded" });
     expect(next.report?.moves[0]?.moved.length).toBeGreaterThan(0);
+  });
+
+  it.each(["report", "manifest"])(
+    "undo (from the %s) puts everyone back and deletes the group the run created, once empty",
+    async (from) => {
+      await h.start(smallSeed());
+      const before = h.sandbox.model.toSeed();
+      const run = await h.run(text);
+      expect(run.code).toBe(0);
+      const created = named("Sales North")[0]?.id ?? "";
+      const target = from === "report" ? run.reportPath : join(h.dir, "manifest.yaml");
+      const preview = await undo(target, true);
+      expect(preview.report?.moves.flatMap((m) => m.warnings)).toContain(
+        'would delete "Sales North" once it is empty again (the run created it)',
+      );
+      expect(named("Sales North")).toHaveLength(1);
+      const res = await undo(target);
+      expect(res.code).toBe(0);
+      expect(named("Sales North")).toEqual([]);
+      expect(h.calls()).toContain(`DELETE /api/2.0/group/${created}`);
+      expect(res.report?.moves.flatMap((m) => m.warnings)).toContain(
+        'deleted "Sales North", which the run had created',
+      );
+      // Every other group as it was (guests DocSpace dropped excepted).
+      const members = (id: string): string[] => [...(h.sandbox.model.group(id)?.memberIds ?? [])].sort();
+      for (const group of before.groups.filter((x) => x.id !== g(1)))
+        expect(members(group.id)).toEqual([...group.memberIds].sort());
+    },
+  );
+
+  it("keeps a created group that someone joined since, and says so", async () => {
+    await h.start(smallSeed());
+    const run = await h.run(manifest(`{ id: a, from: ${g(3)}, to: { name: Sales North, create: true } }`));
+    const created = named("Sales North")[0]?.id ?? "";
+    h.sandbox.model.addMembers(created, [u(7)]);
+    const res = await undo(run.reportPath);
+    expect(res.code).toBe(0);
+    expect(named("Sales North")).toHaveLength(1);
+    expect(res.report?.moves[0]?.warnings).toContain(
+      '"Sales North", which the run created, still has 1 member(s) and is kept',
+    );
+  });
+
+  it("a saved plan that creates a group runs: the group is looked up by name again, and created", async () => {
+    await h.start(smallSeed());
+    const plan = join(h.dir, "plan.json");
+    const preview = await h.run(text, { dryRun: true, planOut: plan });
+    expect(preview.code).toBe(0);
+    const res = await h.run(text, { plan });
+    expect(res.code).toBe(0);
+    expect(named("Sales North")).toHaveLength(1);
+    expect(res.report?.moves.map((m) => m.status)).toEqual(["succeeded", "succeeded"]);
   });
 });

@@ -145,7 +145,13 @@ describe("undo through the built bin (SPEC §4.9, §1)", () => {
     const journalFile = join(h.dir, ".docspace-migrate", "journal.jsonl");
     for (;;) {
       const text = await readFile(journalFile, "utf8").catch(() => "");
-      if (parseJournal(text).some((r) => r.event === "started" && r.moveId === "b")) break;
+      // The first move's result is on disk (written once its slot is free) and the second has started.
+      const records = parseJournal(text);
+      if (
+        records.some((r) => r.event === "finished" && r.moveId === "a") &&
+        records.some((r) => r.event === "started" && r.moveId === "b")
+      )
+        break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     child.kill("SIGKILL");
