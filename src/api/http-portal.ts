@@ -8,6 +8,7 @@ import {
   type MemberInfo,
   type Portal,
   type PortalCounters,
+  type PersonRef,
   type SelfInfo,
 } from "../portal/port.js";
 import type { ApiRequest, ApiResponse } from "./client.js";
@@ -176,6 +177,19 @@ export class HttpPortal implements Portal {
   async createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot> {
     const body = { groupName: name, ...(managerId === null ? {} : { groupManager: managerId }), members: [] };
     return (await this.#send({ method: "POST", path: GROUP, body }, call, snapshotOf)).response;
+  }
+
+  async person(ref: PersonRef, call?: CallOptions): Promise<MemberInfo | null> {
+    const request =
+      ref.kind === "id"
+        ? ({ method: "GET", path: `/api/2.0/people/${ref.id}` } as const)
+        : ({ method: "GET", path: "/api/2.0/people/email", query: { email: ref.email } } as const);
+    try {
+      return (await this.#send(request, call, (v) => memberOf(employee(v)))).response;
+    } catch (err) {
+      if (err instanceof PortalError && err.notFound) return null;
+      throw err;
+    }
   }
 
   async deleteGroup(groupId: string, call?: CallOptions): Promise<void> {

@@ -242,6 +242,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
           { members: source.members.map((x) => x.id), managerId: source.managerId },
           destination.members.map((x) => x.id),
           pre.behaviour !== MoveBehaviour.Copy,
+          destination.managerId,
         );
         warnings.push(
           `move "${m.spec.id}" was in doubt (an earlier run stopped before recording its result); the portal shows it ${settled ? "done, so it is not sent again" : "not done, so it runs"}`,

@@ -199,6 +199,9 @@ function describeUndo(result: MoveResult, step: UndoStep, name: (id: string) => 
   const warnings = [
     `would put ${back.length} member(s) back into "${step.from.name}" and take ${step.removeFromDestination.filter((id) => inDestination.has(id)).length} out of "${step.to.name}"`,
   ];
+  const managed = step.destinationManager;
+  if (managed !== null && managed.before !== null)
+    warnings.push(`would make ${name(managed.before)} the manager of "${step.to.name}" again`);
   if (step.deleteDestination)
     warnings.push(`would delete "${step.to.name}" once it is empty again (the run created it)`);
   if (step.manager !== null && result.before.sourceManager !== step.manager)

@@ -75,7 +75,13 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
     { event: "move.started", from: from.id, to: to.id, members: movers.length },
     `moving ${from.name} → ${to.name}`,
   );
-  await ctx.beforeSend({ op: "move", expected: ids(movers), guests: ids(guests), before });
+  await ctx.beforeSend({
+    op: "move",
+    expected: ids(movers),
+    guests: ids(guests),
+    before,
+    ...(ctx.resolved.manager === undefined ? {} : { manager: ctx.resolved.manager.id }),
+  });
   const warnings: string[] = [];
   let after: GroupSnapshot;
   try {
@@ -198,21 +204,66 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
       `${who} is no longer the manager of "${from.name}"; they are a plain member of "${to.name}"`,
     );
   }
+  const done: Partial<MoveResult> = {
+    status: MoveStatus.Succeeded,
+    reason: null,
+    httpStatus,
+    error: null,
+    moved,
+    alreadyInDestination,
+    droppedGuests: ids(droppedGuests),
+    guestsLeftInSource: ids(guestsLeftInSource),
+    managerRemoved,
+    managerBefore: destination.managerId,
+    completion,
+    verified: ctx.verify,
+    warnings,
+  };
+  const manager = ctx.resolved.manager;
+  if (manager === undefined || after.managerId === manager.id)
+    return {
+      result: result(manager === undefined ? done : { ...done, managerSet: manager.id }),
+      after: { source: sourceAfter, destination: after },
+    };
+
+  // `manager:` after the move, checked from the answer: DocSpace answers 200 and changes nothing for a
+  // guest or a disabled user (refused before any write, but a portal may still skip someone).
+  const finishing = { ...(call.onRetry === undefined ? {} : { onRetry: call.onRetry }), finishing: true };
+  let managed: GroupSnapshot;
+  try {
+    managed = await portal.setManager(to.id, manager.id, finishing);
+  } catch (err) {
+    const outcome = failed(err, Reason.HttpError, { ...done, status: MoveStatus.Failed });
+    return {
+      result: {
+        ...outcome.result,
+        warnings: [
+          ...warnings,
+          `the members moved, but ${manager.displayName} could not be made the manager of "${to.name}"`,
+        ],
+      },
+      after: null,
+    };
+  }
+  ctx.state.set(to.id, managed);
+  if (managed.managerId !== manager.id) {
+    return {
+      result: result({
+        ...done,
+        status: MoveStatus.Failed,
+        reason: Reason.Unverified,
+        error: {
+          kind: "unverified",
+          message: `${manager.displayName} was sent as the manager of "${to.name}", but the portal shows ${managed.managerId ?? "no manager"}`,
+          httpStatus,
+        },
+      }),
+      after: null,
+    };
+  }
+  warnings.push(`${manager.displayName} is now the manager of "${to.name}"`);
   return {
-    result: result({
-      status: MoveStatus.Succeeded,
-      reason: null,
-      httpStatus,
-      error: null,
-      moved,
-      alreadyInDestination,
-      droppedGuests: ids(droppedGuests),
-      guestsLeftInSource: ids(guestsLeftInSource),
-      managerRemoved,
-      completion,
-      verified: ctx.verify,
-      warnings,
-    }),
-    after: { source: sourceAfter, destination: after },
+    result: result({ ...done, managerSet: manager.id }),
+    after: { source: sourceAfter, destination: managed },
   };
 }

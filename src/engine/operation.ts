@@ -10,6 +10,8 @@ export interface StartedDetail {
   readonly expected: readonly string[];
   readonly guests: readonly string[];
   readonly before: BeforeState;
+  /** `manager:` who is to be the destination's manager afterwards. */
+  readonly manager?: string;
 }
 
 /** The groups of a move right after it ran, as its answers (or the model) showed them. */

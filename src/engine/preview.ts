@@ -93,6 +93,8 @@ export function describePreview(preview: Preview): MoveResult[] {
     const warnings: string[] = [];
     if (m.created === true)
       warnings.push(`"${m.to.name ?? ""}" will be created (no group has that name yet)`);
+    if (m.managerSet !== undefined && m.managerSet !== null)
+      warnings.push(`${name(m.managerSet)} becomes the manager of "${m.to.name ?? ""}"`);
     if (m.droppedGuests.length > 0)
       warnings.push(`guests removed from "${from}" and added to no group: ${names(m.droppedGuests)}`);
     if (m.guestsLeftInSource.length > 0)

@@ -38,6 +38,11 @@ export async function runUndoStep(ctx: OperationContext, step: UndoStep): Promis
     if (step.removeFromDestination.length > 0)
       destination = await portal.removeMembers(to.id, step.removeFromDestination, call);
     if (step.manager !== null) source = await portal.setManager(from.id, step.manager, call);
+    // The destination's manager before the move, again (its members are out already, so a manager the
+    // move brought is gone with them; DocSpace cannot clear a manager otherwise).
+    const managed = step.destinationManager;
+    if (managed !== null && managed.before !== null && destination.managerId !== managed.before)
+      destination = await portal.setManager(to.id, managed.before, call);
   } catch (err) {
     const result = ctx.failure(err, Reason.HttpError, {
       ...base,
@@ -81,6 +86,11 @@ export async function runUndoStep(ctx: OperationContext, step: UndoStep): Promis
       after: null,
     };
   }
+  const managed = step.destinationManager;
+  if (managed !== null && managed.before === null && destination.managerId === managed.set)
+    done.warnings.push(
+      `"${to.name}" had no manager before the move; DocSpace cannot clear one without removing the person, so it stays`,
+    );
   // A group the run created goes again once it holds nobody (with it, any room shares made to it since).
   if (step.deleteDestination) {
     if (destination.members.length > 0) {

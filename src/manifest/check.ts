@@ -9,6 +9,7 @@ import {
   type Manifest,
   type ManifestSettings,
   type MoveSpec,
+  type PersonRef,
   type RawGroupRef,
   type RawManifest,
 } from "./types.js";
@@ -79,6 +80,7 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
     from: normalizeRef(m.from),
     to: normalizeRef(m.to),
     note: m.note ?? null,
+    ...(m.manager === undefined ? {} : { manager: personRef(m.manager) }),
   }));
   const explicitIds = new Set(raw.moves.flatMap((m, i) => (m.id === undefined ? [] : [i])));
   const found = RULES.flatMap((rule) => rule({ moves, explicitIds }));
@@ -173,6 +175,12 @@ const moreIssues = (file: string, more: number, severity: Severity = Severity.Er
           message: `and ${more} more problem${more === 1 ? "" : "s"} (at least) past the first ${MAX_REPORTED}; fix these and validate again`,
         },
       ];
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function personRef(text: string): PersonRef {
+  return UUID_SHAPE.test(text) ? { kind: "id", id: text.toLowerCase() } : { kind: "email", email: text };
+}
 
 function normalizeRef(ref: RawGroupRef): GroupRef {
   if (typeof ref === "string") return { kind: "id", id: ref.toLowerCase() };

@@ -1,3 +1,5 @@
+import type { PersonRef } from "../portal/port.js";
+
 /** The manifest as written in YAML, in the shape `schema/manifest.schema.json` accepts. */
 export type RawGroupRef = string | { id: string } | { name: string; create?: boolean };
 
@@ -6,6 +8,7 @@ export interface RawMove {
   from: RawGroupRef;
   to: RawGroupRef;
   note?: string;
+  manager?: string;
 }
 
 export interface RawPortal {
@@ -40,7 +43,7 @@ type RequiredKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? never : K }[
 const manifestKeys = ["version", "portal", "settings", "moves"] as const;
 const portalKeys = ["url", "apiKeyEnv"] as const;
 const settingsKeys = ["concurrency", "rate", "retries", "timeout", "maxWait", "maxChanges"] as const;
-const moveKeys = ["id", "from", "to", "note"] as const;
+const moveKeys = ["id", "from", "to", "note", "manager"] as const;
 
 export const MANIFEST_SHAPE = {
   manifest: {
@@ -75,7 +78,13 @@ export interface MoveSpec {
   readonly from: GroupRef;
   readonly to: GroupRef;
   readonly note: string | null;
+  /** `manager:` the person to make the destination's manager after the move, by id or email. */
+  readonly manager?: PersonRef;
 }
+
+export type { PersonRef };
+
+export const describePerson = (ref: PersonRef): string => (ref.kind === "id" ? ref.id : ref.email);
 
 export type SettingName = (typeof settingsKeys)[number];
 export type ManifestSettings = Partial<Record<SettingName, number>>;

@@ -17,6 +17,8 @@ export interface UndoStep {
   readonly lostGuests: readonly string[];
   /** The move created its destination: once the members are out again, the group is deleted if empty. */
   readonly deleteDestination: boolean;
+  /** `manager:` the move made someone the destination's manager: who was before (null: nobody). */
+  readonly destinationManager: { readonly set: string; readonly before: string | null } | null;
 }
 
 export type UndoPlan = { ok: true; steps: UndoStep[] } | { ok: false; message: string };
@@ -44,6 +46,10 @@ export function planUndo(report: Report): UndoPlan {
       manager: m.managerRemoved,
       lostGuests: m.droppedGuests,
       deleteDestination: m.created === true,
+      destinationManager:
+        m.managerSet === undefined || m.managerSet === null
+          ? null
+          : { set: m.managerSet, before: m.managerBefore ?? null },
     }))
     .reverse();
   return { ok: true, steps };
@@ -86,6 +92,10 @@ export function planUndoFromJournal(history: History, origin: string): UndoStep[
         manager,
         lostGuests: result?.droppedGuests ?? started.guests ?? [],
         deleteDestination: result?.created === true,
+        destinationManager:
+          result?.managerSet === undefined || result.managerSet === null
+            ? null
+            : { set: result.managerSet, before: result.managerBefore ?? null },
       },
     });
   }

@@ -1,14 +1,17 @@
 import leven from "leven";
 import {
+  isMover,
   PortalError,
   PortalErrorKind,
+  type MemberInfo,
+  type PersonRef,
   type GroupSummary,
   type KeyInfo,
   type Portal,
   type SelfInfo,
 } from "../portal/port.js";
 import { RULES } from "../manifest/rules.js";
-import { describeRef, type GroupRef, type MoveSpec } from "../manifest/types.js";
+import { describePerson, describeRef, type GroupRef, type MoveSpec } from "../manifest/types.js";
 import { moveBehaviourOf, parseVersion } from "../portal/version.js";
 import {
   isPlannedGroup,
@@ -136,6 +139,27 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
     }),
   );
 
+  // The people named as managers, each read once (by id or by email).
+  const personKey = (ref: PersonRef): string =>
+    ref.kind === "id" ? `id:${ref.id}` : `email:${ref.email.toLowerCase()}`;
+  const people = new Map<string, MemberInfo | string>();
+  await Promise.all(
+    [
+      ...new Map(
+        moves.flatMap((m) => (m.manager === undefined ? [] : [[personKey(m.manager), m.manager] as const])),
+      ).values(),
+    ].map(async (ref) => {
+      try {
+        const person = await portal.person(ref);
+        people.set(personKey(ref), person ?? `nobody on the portal is ${describePerson(ref)}`);
+      } catch (err) {
+        const end = ending(err);
+        if (end !== null) throw end;
+        people.set(personKey(ref), `${describePerson(ref)} could not be read (${(err as Error).message})`);
+      }
+    }),
+  );
+
   const lookup = (ref: GroupRef): GroupName | string => {
     const entry =
       ref.kind === "name"
@@ -177,7 +201,24 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
       });
       return null;
     }
-    return { spec: move, from, to };
+    if (move.manager === undefined) return { spec: move, from, to };
+    const manager = managerOf(
+      move,
+      move.manager,
+      people.get(personKey(move.manager)),
+      groups.get(from.id),
+      groups.get(to.id),
+    );
+    if (typeof manager === "string") {
+      problems.push({
+        moveId: move.id,
+        reason: ProblemReason.Preflight,
+        message: `move "${move.id}" manager: ${manager}`,
+        path: ["moves", move.index, "manager"],
+      });
+      return null;
+    }
+    return { spec: move, from, to, manager };
   });
 
   // The manifest's rules again, now that names are ids: a name and an id may be the same group.
@@ -214,6 +255,32 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
     groups,
     problems,
   };
+}
+
+/**
+ * The person a move makes its destination's manager, or why not. DocSpace silently does nothing for a
+ * guest or a disabled user (§10.4), so they are refused here; and the person must be in the destination
+ * after the move: a member of it already, or one of those the move brings.
+ */
+function managerOf(
+  move: MoveSpec,
+  ref: PersonRef,
+  found: MemberInfo | string | undefined,
+  source: GroupSnapshot | undefined,
+  destination: GroupSnapshot | undefined,
+): MemberInfo | string {
+  if (found === undefined) return `${describePerson(ref)} was not read`;
+  if (typeof found === "string") return found;
+  const who = `${found.displayName} (${describePerson(ref)})`;
+  if (found.isVisitor)
+    return `${who} is a guest; DocSpace does not make a guest a group's manager (it would silently do nothing)`;
+  if (found.status === 2)
+    return `${who} is disabled; DocSpace does not make a disabled user a group's manager (it would silently do nothing)`;
+  const inDestination = destination?.members.some((m) => m.id === found.id) === true;
+  const moving = source?.members.some((m) => m.id === found.id && isMover(m)) === true;
+  if (!inDestination && !moving)
+    return `${who} will not be in the destination after move "${move.id}": name someone who is in it, or whom the move brings`;
+  return found;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { MoveSpec } from "../manifest/types.js";
 import type { MoveBehaviour } from "../portal/version.js";
 
 export type { GroupSnapshot, MemberInfo } from "../portal/port.js";
-import type { GroupSnapshot, SelfInfo } from "../portal/port.js";
+import type { GroupSnapshot, MemberInfo, SelfInfo } from "../portal/port.js";
 
 /**
  * The id a destination to be created goes by until it exists (`create: true` with no group of that
@@ -30,6 +30,8 @@ export interface ResolvedMove {
   readonly spec: MoveSpec;
   readonly from: GroupName;
   readonly to: GroupName;
+  /** `manager:` the person to make the destination's manager after the move, as the portal knows them. */
+  readonly manager?: MemberInfo;
 }
 
 export const ProblemReason = { GroupNotFound: "group-not-found", Preflight: "preflight" } as const;

@@ -10,6 +10,7 @@ import {
   type MemberInfo,
   type Portal,
   type PortalCounters,
+  type PersonRef,
   type SelfInfo,
 } from "./port.js";
 import { UserStatus, type Seed, type User } from "./types.js";
@@ -171,6 +172,25 @@ export class MemoryPortal implements Portal {
   createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot> {
     this.#call(call);
     return Promise.resolve(this.#answer(this.model.createGroup(this.#newId(), name, managerId)));
+  }
+
+  person(ref: PersonRef, call?: CallOptions): Promise<MemberInfo | null> {
+    this.#call(call);
+    const user =
+      ref.kind === "id"
+        ? this.model.user(ref.id)
+        : this.model.users.find((u) => u.email.toLowerCase() === ref.email.toLowerCase());
+    return Promise.resolve(
+      user === undefined
+        ? null
+        : {
+            id: user.id,
+            displayName: user.displayName,
+            status: user.status,
+            isVisitor: user.isVisitor,
+            email: user.email,
+          },
+    );
   }
 
   deleteGroup(groupId: string, call?: CallOptions): Promise<void> {

@@ -5,6 +5,10 @@
  * preview and undo only ever talk to a Portal.
  */
 
+/** A person as a manifest names them: a user id (lower-case) or an email address. */
+export type PersonRef =
+  { readonly kind: "id"; readonly id: string } | { readonly kind: "email"; readonly email: string };
+
 export interface MemberInfo {
   readonly id: string;
   readonly displayName: string;
@@ -160,6 +164,8 @@ export interface Portal {
   removeMembers(groupId: string, userIds: readonly string[], call?: CallOptions): Promise<GroupSnapshot>;
   setManager(groupId: string, userId: string, call?: CallOptions): Promise<GroupSnapshot>;
   createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot>;
+  /** A person by user id or email, or null when the portal has nobody by it. */
+  person(ref: PersonRef, call?: CallOptions): Promise<MemberInfo | null>;
   /** Deletes a group (its members' accounts stay; its shares go with it, §10.7). */
   deleteGroup(groupId: string, call?: CallOptions): Promise<void>;
   /** Requests, retries and rate-limit answers so far. */

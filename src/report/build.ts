@@ -80,6 +80,8 @@ export function notRun(
     droppedGuests: [],
     guestsLeftInSource: [],
     managerRemoved: null,
+    managerSet: null,
+    managerBefore: null,
     completion: null,
     verified: false,
     warnings: [],

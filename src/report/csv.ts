@@ -42,6 +42,8 @@ function actionsOf(move: MoveResult): [string, CsvAction][] {
   add(move.guestsLeftInSource, CsvAction.GuestLeftInSource);
   add(move.preview?.disabledLeftBehind ?? [], CsvAction.DisabledLeftInSource);
   if (move.managerRemoved !== null) pairs.push([move.managerRemoved, CsvAction.ManagerRemoved]);
+  if (move.managerSet !== undefined && move.managerSet !== null)
+    pairs.push([move.managerSet, CsvAction.ManagerSet]);
   return pairs;
 }
 

@@ -27,6 +27,8 @@ export function idsOf(move: MoveResult): string[] {
   for (const list of [move.moved, move.alreadyInDestination, move.droppedGuests, move.guestsLeftInSource])
     list.forEach(add);
   add(move.managerRemoved);
+  add(move.managerSet);
+  add(move.managerBefore);
   if (move.preview !== undefined) {
     move.preview.sourceMembersAfter.forEach(add);
     move.preview.destinationMembersAfter.forEach(add);

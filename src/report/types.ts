@@ -75,6 +75,10 @@ export interface MoveResult {
   readonly completion: "removed-from-source" | null;
   readonly verified: boolean;
   readonly warnings: readonly string[];
+  /** `manager:` who was made the destination's manager, or null. */
+  readonly managerSet?: string | null;
+  /** The destination's manager before the move (for undo of `manager:`), or null. */
+  readonly managerBefore?: string | null;
   /** On the move that created its destination (`create: true`); absent otherwise. */
   readonly created?: true;
   /** Dry runs only: the predicted groups before and after this move. */

@@ -101,6 +101,8 @@ type RouteName =
   | "keys-self"
   | "people-self"
   | "people-filter"
+  | "people-get"
+  | "people-email"
   | "group-by-user"
   | "group-list"
   | "group-get"
@@ -117,6 +119,8 @@ const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "GET", pattern: /^\/api\/2\.0\/people\/@self$/, name: "people-self" },
   // The lighter /people/simple/filter takes the same parameters.
   { method: "GET", pattern: /^\/api\/2\.0\/people\/(?:simple\/)?filter$/, name: "people-filter" },
+  { method: "GET", pattern: /^\/api\/2\.0\/people\/email$/, name: "people-email" },
+  { method: "GET", pattern: new RegExp(`^/api/2\\.0/people/(${GUID})$`), name: "people-get" },
   { method: "GET", pattern: new RegExp(`^/api/2\\.0/group/user/(${GUID})$`), name: "group-by-user" },
   { method: "GET", pattern: /^\/api\/2\.0\/group$/, name: "group-list" },
   { method: "POST", pattern: /^\/api\/2\.0\/group$/, name: "group-create" },
@@ -142,6 +146,8 @@ function requiredScopes(route: RouteName, method: string): readonly string[] | n
     case "people-self":
       return ["accounts.self:read", "accounts.self:write", "*:read", "*:write"];
     case "people-filter":
+    case "people-get":
+    case "people-email":
       return ["*:read", "*:write", "accounts:read", "accounts:write"];
     default:
       return method === "GET" ? ["*:read", "*:write", "accounts:read"] : ["*:write", "accounts:write"];
@@ -541,6 +547,26 @@ class HttpSandbox implements Sandbox {
       }
       case "people-self":
         return key === null ? { status: 401 } : { status: 200, body: success(employeeDto(key.user), link) };
+      case "people-get":
+      case "people-email": {
+        // A profile by id or by email (`?email=`); deleted and unknown people are not found.
+        const email = query.get("email")?.toLowerCase();
+        const user =
+          matched.name === "people-get"
+            ? model.user(first)
+            : model.users.find((u) => email !== undefined && u.email.toLowerCase() === email);
+        if (user === undefined)
+          return {
+            status: 404,
+            body: errorBody(
+              404,
+              NOT_FOUND_USER,
+              ITEM_NOT_FOUND_TYPE,
+              "ASC.People.Api.UserController.GetById",
+            ),
+          };
+        return { status: 200, body: success(employeeDto(user), link) };
+      }
       case "people-filter": {
         if (role === Role.User || role === Role.Guest) return denied;
         const errors = queryErrors(query, {

@@ -32,6 +32,8 @@ export interface StartedRecord extends RecordBase {
   readonly guests?: readonly string[];
   /** The before-snapshot: what `undo <manifest>` puts back when no report was written. */
   readonly before?: BeforeSnapshot;
+  /** `manager:` who the move makes the destination's manager. */
+  readonly manager?: string;
   /** `create`: the name of the group about to be created. */
   readonly names?: { readonly from: string | null; readonly to: string | null };
 }
@@ -43,6 +45,9 @@ export interface FinishedRecord extends RecordBase {
   readonly createdId?: string;
   /** The move created its destination: undo deletes it once it is empty again. */
   readonly created?: boolean;
+  /** `manager:` who the move made the destination's manager, and who was before (for undo). */
+  readonly managerSet?: string | null;
+  readonly managerBefore?: string | null;
   readonly status: string;
   readonly reason: string | null;
   /** What a move that succeeded did, for `undo <manifest>`. */
@@ -80,6 +85,7 @@ export function recorder(run: { runId: string; portal: string; now: () => number
         expected: readonly string[];
         guests: readonly string[];
         before: BeforeSnapshot;
+        manager?: string;
       },
     ): StartedRecord => ({
       ...base(move),
@@ -92,6 +98,7 @@ export function recorder(run: { runId: string; portal: string; now: () => number
         destination: detail.before.destination,
         sourceManager: detail.before.sourceManager,
       },
+      ...(detail.manager === undefined ? {} : { manager: detail.manager }),
     }),
     /** An operation's result; an undo that succeeded is recorded as `undone`. */
     finished: (
@@ -112,6 +119,9 @@ export function recorder(run: { runId: string; portal: string; now: () => number
             managerRemoved: result.managerRemoved,
             names: { from: result.from.name, to: result.to.name },
             ...(result.created === true ? { created: true } : {}),
+            ...(result.managerSet === undefined || result.managerSet === null
+              ? {}
+              : { managerSet: result.managerSet, managerBefore: result.managerBefore ?? null }),
           }
         : {}),
     }),
@@ -154,6 +164,8 @@ export interface OperationResult {
   readonly from: { readonly name: string | null };
   readonly to: { readonly name: string | null };
   readonly created?: true;
+  readonly managerSet?: string | null;
+  readonly managerBefore?: string | null;
 }
 
 export const moveKey = (r: { portal: string; moveId: string; from: string; to: string }): string =>
@@ -287,8 +299,11 @@ export function settledOnPortal(
   source: { readonly members: readonly string[]; readonly managerId: string | null },
   destination: readonly string[],
   removesFromSource = true,
+  /** The destination's manager now: a move with `manager:` is done only once that person manages it. */
+  destinationManager: string | null = null,
 ): boolean {
   if (started.expected.length === 0) return false;
+  if (started.manager !== undefined && destinationManager !== started.manager) return false;
   const inSource = new Set(source.members);
   const inDestination = new Set(destination);
   if (!started.expected.every((id) => !inSource.has(id) && inDestination.has(id))) return false;
