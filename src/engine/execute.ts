@@ -17,6 +17,7 @@ import { MoveBehaviour } from "../portal/version.js";
 import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
 import { runMove } from "./move.js";
+import { runPartialMove } from "./partial.js";
 import type { After, OperationContext, OperationOutcome, StartedDetail } from "./operation.js";
 import { runUndoStep } from "./undo-step.js";
 
@@ -334,7 +335,8 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
               failure: failure(move.id),
             };
             const step = input.undo?.[index];
-            return step === undefined ? runMove(ctx) : runUndoStep(ctx, step);
+            if (step !== undefined) return runUndoStep(ctx, step);
+            return target.members === undefined ? runMove(ctx) : runPartialMove(ctx);
           });
           if (outcome.after !== null) after.set(index, outcome.after);
           const result = creates ? { ...outcome.result, created: true as const } : outcome.result;

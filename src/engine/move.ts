@@ -9,7 +9,7 @@ import {
 import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
-import type { OperationContext, OperationOutcome } from "./operation.js";
+import type { After, OperationContext, OperationOutcome } from "./operation.js";
 
 const ids = (members: readonly MemberInfo[]): string[] => members.map((m) => m.id);
 const names = (members: readonly MemberInfo[]): string => members.map((m) => m.displayName).join(", ");
@@ -219,19 +219,34 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
     verified: ctx.verify,
     warnings,
   };
-  const manager = ctx.resolved.manager;
-  if (manager === undefined || after.managerId === manager.id)
-    return {
-      result: result(manager === undefined ? done : { ...done, managerSet: manager.id }),
-      after: { source: sourceAfter, destination: after },
-    };
+  return withManager(ctx, done, { source: sourceAfter, destination: after }, result, failed);
+}
 
-  // `manager:` after the move, checked from the answer: DocSpace answers 200 and changes nothing for a
-  // guest or a disabled user (refused before any write, but a portal may still skip someone).
-  const finishing = { ...(call.onRetry === undefined ? {} : { onRetry: call.onRetry }), finishing: true };
+/**
+ * `manager:` after the members moved: the destination's manager set and checked from the answer
+ * (DocSpace answers 200 and changes nothing for a guest or a disabled user; they are refused before any
+ * write, but a portal may still skip someone). Without `manager:`, the move's result as it is.
+ */
+export async function withManager(
+  ctx: OperationContext,
+  done: Partial<MoveResult>,
+  after: After,
+  result: (fields: Partial<MoveResult>) => MoveResult,
+  failed: (err: unknown, reason: Reason, fields?: Partial<MoveResult>) => OperationOutcome,
+): Promise<OperationOutcome> {
+  const manager = ctx.resolved.manager;
+  const { to } = ctx.resolved;
+  if (manager === undefined) return { result: result(done), after };
+  if (after.destination.managerId === manager.id)
+    return { result: result({ ...done, managerSet: manager.id }), after };
+  const warnings = [...(done.warnings ?? [])];
+  const finishing = {
+    ...(ctx.call.onRetry === undefined ? {} : { onRetry: ctx.call.onRetry }),
+    finishing: true,
+  };
   let managed: GroupSnapshot;
   try {
-    managed = await portal.setManager(to.id, manager.id, finishing);
+    managed = await ctx.portal.setManager(to.id, manager.id, finishing);
   } catch (err) {
     const outcome = failed(err, Reason.HttpError, { ...done, status: MoveStatus.Failed });
     return {
@@ -255,7 +270,7 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
         error: {
           kind: "unverified",
           message: `${manager.displayName} was sent as the manager of "${to.name}", but the portal shows ${managed.managerId ?? "no manager"}`,
-          httpStatus,
+          httpStatus: 200,
         },
       }),
       after: null,
@@ -263,7 +278,7 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
   }
   warnings.push(`${manager.displayName} is now the manager of "${to.name}"`);
   return {
-    result: result({ ...done, managerSet: manager.id }),
-    after: { source: sourceAfter, destination: managed },
+    result: result({ ...done, managerSet: manager.id, warnings }),
+    after: { source: after.source, destination: managed },
   };
 }

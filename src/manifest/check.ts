@@ -81,6 +81,7 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
     to: normalizeRef(m.to),
     note: m.note ?? null,
     ...(m.manager === undefined ? {} : { manager: personRef(m.manager) }),
+    ...(m.members === undefined ? {} : { members: m.members.map(personRef) }),
   }));
   const explicitIds = new Set(raw.moves.flatMap((m, i) => (m.id === undefined ? [] : [i])));
   const found = RULES.flatMap((rule) => rule({ moves, explicitIds }));

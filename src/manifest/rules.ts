@@ -23,6 +23,8 @@ const name = (move: MoveSpec): string => `"${move.id}"`;
 export interface GroupNumbers {
   readonly from: Int32Array;
   readonly to: Int32Array;
+  /** 1 for a whole-group move, 0 for a partial one (`members:`): only whole moves empty a group. */
+  readonly whole: Uint8Array;
   /** How many distinct groups the moves name. */
   readonly count: number;
 }
@@ -47,11 +49,13 @@ export function groupNumbers(moves: readonly MoveSpec[]): GroupNumbers {
   };
   const from = new Int32Array(moves.length);
   const to = new Int32Array(moves.length);
+  const whole = new Uint8Array(moves.length);
   moves.forEach((m, i) => {
     from[i] = number(m.from);
     to[i] = number(m.to);
+    whole[i] = m.members === undefined ? 1 : 0;
   });
-  const numbers = { from, to, count: ids.size + names.size };
+  const numbers = { from, to, whole, count: ids.size + names.size };
   numbersCache.set(moves, numbers);
   return numbers;
 }
@@ -113,6 +117,8 @@ export const noSharedSource: Rule = ({ moves }) => {
   const first = new Map<number, number>(); // source group → position of its first move
   const problems: RuleProblem[] = [];
   for (const [i, move] of moves.entries()) {
+    // Partial moves take only the people they name: several may split one source.
+    if (move.members !== undefined) continue;
     const key = g.from[i] as number;
     const at = first.get(key);
     if (at === undefined) {
@@ -150,13 +156,13 @@ function stronglyConnected(g: GroupNumbers): number[][] {
   // Edges in compressed rows: the targets of node v are targets[start[v] .. start[v + 1]).
   const start = new Int32Array(n + 1);
   for (let i = 0; i < g.from.length; i++)
-    if (g.from[i] !== g.to[i]) (start[(g.from[i] as number) + 1] as number)++;
+    if (g.from[i] !== g.to[i] && g.whole[i] === 1) (start[(g.from[i] as number) + 1] as number)++;
   for (let v = 0; v < n; v++) start[v + 1] = (start[v + 1] as number) + (start[v] as number);
   const targets = new Int32Array(start[n] as number);
   const fill = start.slice(0, n);
   for (let i = 0; i < g.from.length; i++) {
     const from = g.from[i] as number;
-    if (from !== g.to[i]) targets[(fill[from] as number)++] = g.to[i] as number;
+    if (from !== g.to[i] && g.whole[i] === 1) targets[(fill[from] as number)++] = g.to[i] as number;
   }
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);

@@ -9,6 +9,7 @@ export interface RawMove {
   to: RawGroupRef;
   note?: string;
   manager?: string;
+  members?: string[];
 }
 
 export interface RawPortal {
@@ -43,7 +44,7 @@ type RequiredKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? never : K }[
 const manifestKeys = ["version", "portal", "settings", "moves"] as const;
 const portalKeys = ["url", "apiKeyEnv"] as const;
 const settingsKeys = ["concurrency", "rate", "retries", "timeout", "maxWait", "maxChanges"] as const;
-const moveKeys = ["id", "from", "to", "note", "manager"] as const;
+const moveKeys = ["id", "from", "to", "note", "manager", "members"] as const;
 
 export const MANIFEST_SHAPE = {
   manifest: {
@@ -80,6 +81,8 @@ export interface MoveSpec {
   readonly note: string | null;
   /** `manager:` the person to make the destination's manager after the move, by id or email. */
   readonly manager?: PersonRef;
+  /** `members:` a partial move: only these people (each by id or email). */
+  readonly members?: readonly PersonRef[];
 }
 
 export type { PersonRef };

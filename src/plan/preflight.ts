@@ -146,7 +146,11 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
   await Promise.all(
     [
       ...new Map(
-        moves.flatMap((m) => (m.manager === undefined ? [] : [[personKey(m.manager), m.manager] as const])),
+        moves.flatMap((m) =>
+          [...(m.manager === undefined ? [] : [m.manager]), ...(m.members ?? [])].map(
+            (ref) => [personKey(ref), ref] as const,
+          ),
+        ),
       ).values(),
     ].map(async (ref) => {
       try {
@@ -201,8 +205,40 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
       });
       return null;
     }
-    if (move.manager === undefined) return { spec: move, from, to };
+    // `members:` each person resolved, and able to move: in the source, not a guest, not disabled.
+    let members: MemberInfo[] | undefined;
+    if (move.members !== undefined) {
+      const source = groups.get(from.id);
+      const why: string[] = [];
+      members = [];
+      for (const ref of move.members) {
+        const found = people.get(personKey(ref));
+        if (found === undefined || typeof found === "string") {
+          why.push(found ?? `${describePerson(ref)} was not read`);
+          continue;
+        }
+        const who = `${found.displayName} (${describePerson(ref)})`;
+        if (found.isVisitor)
+          why.push(`${who} is a guest; DocSpace does not put guests in groups (it would silently skip them)`);
+        else if (found.status === 2) why.push(`${who} is disabled; DocSpace would silently skip them`);
+        else if (source?.members.some((m) => m.id === found.id) !== true)
+          why.push(`${who} is not a member of "${from.name}"`);
+        else members.push(found);
+      }
+      if (why.length > 0) {
+        problems.push({
+          moveId: move.id,
+          reason: ProblemReason.Preflight,
+          message: `move "${move.id}" members: ${why.join("; ")}`,
+          path: ["moves", move.index, "members"],
+        });
+        return null;
+      }
+    }
+    if (move.manager === undefined)
+      return { spec: move, from, to, ...(members === undefined ? {} : { members }) };
     const manager = managerOf(
+      members,
       move,
       move.manager,
       people.get(personKey(move.manager)),
@@ -218,7 +254,7 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
       });
       return null;
     }
-    return { spec: move, from, to, manager };
+    return { spec: move, from, to, manager, ...(members === undefined ? {} : { members }) };
   });
 
   // The manifest's rules again, now that names are ids: a name and an id may be the same group.
@@ -263,6 +299,7 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
  * after the move: a member of it already, or one of those the move brings.
  */
 function managerOf(
+  members: readonly MemberInfo[] | undefined,
   move: MoveSpec,
   ref: PersonRef,
   found: MemberInfo | string | undefined,
@@ -277,7 +314,10 @@ function managerOf(
   if (found.status === 2)
     return `${who} is disabled; DocSpace does not make a disabled user a group's manager (it would silently do nothing)`;
   const inDestination = destination?.members.some((m) => m.id === found.id) === true;
-  const moving = source?.members.some((m) => m.id === found.id && isMover(m)) === true;
+  const moving =
+    members === undefined
+      ? source?.members.some((m) => m.id === found.id && isMover(m)) === true
+      : members.some((m) => m.id === found.id);
   if (!inDestination && !moving)
     return `${who} will not be in the destination after move "${move.id}": name someone who is in it, or whom the move brings`;
   return found;

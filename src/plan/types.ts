@@ -32,6 +32,8 @@ export interface ResolvedMove {
   readonly to: GroupName;
   /** `manager:` the person to make the destination's manager after the move, as the portal knows them. */
   readonly manager?: MemberInfo;
+  /** `members:` a partial move: the people it takes, as the portal knows them. */
+  readonly members?: readonly MemberInfo[];
 }
 
 export const ProblemReason = { GroupNotFound: "group-not-found", Preflight: "preflight" } as const;

@@ -76,7 +76,7 @@ const schemaCases: [string, string, string[]][] = [
     "an unknown key in a move",
     withMoves(`  - from: ${A}`, `    to: ${B}`, `    notes: typo`),
     [
-      'migrations.yaml:5:5 moves[0].notes: unknown key "notes"; the keys allowed here are: id, from, to, note, manager',
+      'migrations.yaml:5:5 moves[0].notes: unknown key "notes"; the keys allowed here are: id, from, to, note, members, manager',
     ],
   ],
   [
