@@ -35,17 +35,33 @@ export function generate(n: number): Case {
   const sources = new Set<string>();
   const pairs = new Set<string>();
   const moves: string[] = [];
+  let created = 0;
   for (let attempt = 0; attempt < 40 && moves.length < int(1, 6); attempt++) {
     const from = pick(groups);
-    const to = pick(groups);
-    if (from.id === to.id || sources.has(from.id) || (rank.get(from.id) ?? 0) > (rank.get(to.id) ?? 0))
-      continue;
-    if (pairs.has(`${from.id}>${to.id}`)) continue;
+    // Now and then a destination to create (it is never a source: ranks stay acyclic).
+    const creates = random() < 0.15;
+    const to = creates ? null : pick(groups);
+    if (to !== null && (from.id === to.id || (rank.get(from.id) ?? 0) > (rank.get(to.id) ?? 0))) continue;
+    if (sources.has(from.id) || (to !== null && pairs.has(`${from.id}>${to.id}`))) continue;
     sources.add(from.id);
-    pairs.add(`${from.id}>${to.id}`);
+    if (to !== null) pairs.add(`${from.id}>${to.id}`);
+    const movers = from.memberIds.filter((id) => {
+      const person = users.find((x) => x.id === id);
+      return person !== undefined && !person.isVisitor && person.status !== 2;
+    });
+    // Partial moves take some of the source's movers; a manager is someone the move brings.
+    const partial = movers.length > 0 && random() < 0.3 ? movers.filter(() => random() < 0.5) : [];
+    const brought = partial.length > 0 ? partial : movers;
+    const manager = brought.length > 0 && random() < 0.3 ? pick(brought) : null;
     const byName = random() < 0.3;
+    const target =
+      to === null ? `{ name: "New ${++created}", create: true }` : byName ? `{ name: "${to.name}" }` : to.id;
+    const extra = [
+      ...(partial.length > 0 ? [`members: [${partial.join(", ")}]`] : []),
+      ...(manager === null ? [] : [`manager: ${manager}`]),
+    ];
     moves.push(
-      `  - { id: m${moves.length + 1}, from: ${from.id}, to: ${byName ? `{ name: "${to.name}" }` : to.id} }`,
+      `  - { id: m${moves.length + 1}, from: ${from.id}, to: ${target}${extra.map((e) => `, ${e}`).join("")} }`,
     );
   }
   if (moves.length === 0) moves.push(`  - { id: m1, from: ${g(1)}, to: ${g(2)} }`);
@@ -59,14 +75,17 @@ export function generate(n: number): Case {
 
 export const set = (list: readonly string[] | undefined): string[] => [...new Set(list ?? [])].sort();
 
-/** Each group's predicted state: the prediction of the last move that touched it. */
+/**
+ * Each group's predicted state, by name (a group the run creates has another id in the preview): the
+ * prediction of the last move that touched it.
+ */
 export function predictedGroups(report: Report): Map<string, { members: string[]; manager: string | null }> {
   const state = new Map<string, { members: string[]; manager: string | null }>();
   for (const move of report.moves) {
     const p = move.preview;
-    if (p === undefined || move.from.id === null || move.to.id === null) continue;
-    state.set(move.from.id, { members: set(p.sourceMembersAfter), manager: p.sourceManagerAfter });
-    state.set(move.to.id, { members: set(p.destinationMembersAfter), manager: p.destinationManagerAfter });
+    if (p === undefined || move.from.name === null || move.to.name === null) continue;
+    state.set(move.from.name, { members: set(p.sourceMembersAfter), manager: p.sourceManagerAfter });
+    state.set(move.to.name, { members: set(p.destinationMembersAfter), manager: p.destinationManagerAfter });
   }
   return state;
 }

@@ -30,12 +30,12 @@ describe(`the preview is the run (${CASES} random organisations and manifests, i
         { portal: real, logger: silent, now: Date.now },
       );
       const predicted = { moves: describePreview(planned) } as unknown as Report;
-      for (const [id, group] of predictedGroups(predicted)) {
-        const actual = real.model.group(id);
+      for (const [name, group] of predictedGroups(predicted)) {
+        const actual = real.model.listGroups({ count: 1000 }).items.find((x) => x.name === name);
         const got = { members: set(actual?.memberIds), manager: actual?.managerId ?? null };
         if (JSON.stringify(got) !== JSON.stringify(group))
           mismatches.push(
-            `case ${n} (${c.version}) group ${id}: predicted ${JSON.stringify(group)}, got ${JSON.stringify(got)}`,
+            `case ${n} (${c.version}) group ${name}: predicted ${JSON.stringify(group)}, got ${JSON.stringify(got)}`,
           );
       }
       predicted.moves.forEach((p, i) => {
@@ -54,12 +54,23 @@ describe(`the preview is the run (${CASES} random organisations and manifests, i
               `case ${n} move ${p.id} ${field}: ${JSON.stringify(p[field])} / ${JSON.stringify(r?.[field])}`,
             );
         }
-        if (p.managerRemoved !== r?.managerRemoved || p.completion !== r.completion)
-          mismatches.push(`case ${n} move ${p.id}: manager/completion ${p.managerRemoved}/${p.completion}`);
+        if (
+          p.managerRemoved !== r?.managerRemoved ||
+          p.completion !== r.completion ||
+          p.managerSet !== r.managerSet ||
+          p.created !== r.created
+        )
+          mismatches.push(
+            `case ${n} move ${p.id}: manager/completion/managerSet/created ${p.managerRemoved}/${p.completion}/${p.managerSet}/${p.created} vs ${r?.managerRemoved}/${r?.completion}/${r?.managerSet}/${r?.created}`,
+          );
       });
     }
     expect(mismatches).toEqual([]);
     expect(movesChecked).toBeGreaterThan(CASES);
+    // The new operations were drawn, many times each.
+    const all = Array.from({ length: CASES }, (_, n) => generate(n).manifest).join("\n");
+    for (const kind of ["members:", "manager:", "create: true"])
+      expect(all.split(kind).length - 1).toBeGreaterThan(50);
     expect([...versions].sort()).toEqual(["3.6.2", "3.7.2"]);
   });
 });
