@@ -31,7 +31,7 @@ async function sourceAfterMove(source: GroupSnapshot, destination: GroupSnapshot
  */
 export async function runMove(ctx: OperationContext): Promise<OperationOutcome> {
   const started = ctx.now();
-  const { from, to, spec } = ctx.resolved;
+  const { from, to } = ctx.resolved;
   const { log, call, portal } = ctx;
   const source = ctx.state.get(from.id) as GroupSnapshot;
   const destination = ctx.state.get(to.id) as GroupSnapshot;
@@ -45,32 +45,7 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
   const movers = source.members.filter(isMover);
   const guests = source.members.filter((m) => m.isVisitor);
   const inDestination = new Set(before.destination);
-  const base = notRun(spec, ctx.resolved, MoveStatus.Failed, Reason.HttpError);
-  const result = (fields: Partial<MoveResult>): MoveResult => {
-    const done: MoveResult = {
-      ...base,
-      before,
-      attempts: call.tally.attempts,
-      durationMs: Math.max(0, Math.round(ctx.now() - started)),
-      ...fields,
-    };
-    if (done.status === MoveStatus.Succeeded)
-      log.info(
-        { event: "move.succeeded", moved: done.moved.length, completion: done.completion },
-        "move succeeded",
-      );
-    else
-      log.warn(
-        { event: "move.failed", reason: done.reason, httpStatus: done.httpStatus },
-        done.error?.message ?? "move failed",
-      );
-    return done;
-  };
-  const failed = (err: unknown, reason: Reason, fields: Partial<MoveResult> = {}): OperationOutcome => ({
-    result: result(ctx.failure(err, reason, { ...base, before, attempts: call.tally.attempts, ...fields })),
-    after: null,
-  });
-
+  const { result, failed } = resultsOf(ctx, before, started);
   log.info(
     { event: "move.started", from: from.id, to: to.id, members: movers.length },
     `moving ${from.name} → ${to.name}`,
@@ -220,6 +195,41 @@ export async function runMove(ctx: OperationContext): Promise<OperationOutcome> 
     warnings,
   };
   return withManager(ctx, done, { source: sourceAfter, destination: after }, result, failed);
+}
+
+/**
+ * A move's result as it ends (logged as it is made), and a failure turned into one: what a whole-group
+ * and a partial move share.
+ */
+export function resultsOf(ctx: OperationContext, before: BeforeState, started: number) {
+  const { log, call } = ctx;
+  const spec = ctx.resolved.spec;
+  const base = notRun(spec, ctx.resolved, MoveStatus.Failed, Reason.HttpError);
+  const result = (fields: Partial<MoveResult>): MoveResult => {
+    const done: MoveResult = {
+      ...base,
+      before,
+      attempts: call.tally.attempts,
+      durationMs: Math.max(0, Math.round(ctx.now() - started)),
+      ...fields,
+    };
+    if (done.status === MoveStatus.Succeeded)
+      log.info(
+        { event: "move.succeeded", moved: done.moved.length, completion: done.completion },
+        "move succeeded",
+      );
+    else
+      log.warn(
+        { event: "move.failed", reason: done.reason, httpStatus: done.httpStatus },
+        done.error?.message ?? "move failed",
+      );
+    return done;
+  };
+  const failed = (err: unknown, reason: Reason, fields: Partial<MoveResult> = {}): OperationOutcome => ({
+    result: result(ctx.failure(err, reason, { ...base, before, attempts: call.tally.attempts, ...fields })),
+    after: null,
+  });
+  return { result, failed };
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { GroupSnapshot, MemberInfo } from "../portal/port.js";
-import { notRun } from "../report/build.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
-import { withManager } from "./move.js";
+import { resultsOf, withManager } from "./move.js";
 import type { OperationContext, OperationOutcome } from "./operation.js";
 
 const ids = (members: readonly MemberInfo[]): string[] => members.map((m) => m.id);
@@ -15,7 +14,7 @@ const names = (members: readonly MemberInfo[]): string => members.map((m) => m.d
  */
 export async function runPartialMove(ctx: OperationContext): Promise<OperationOutcome> {
   const started = ctx.now();
-  const { from, to, spec } = ctx.resolved;
+  const { from, to } = ctx.resolved;
   const { log, call, portal } = ctx;
   const people = ctx.resolved.members ?? [];
   const source = ctx.state.get(from.id) as GroupSnapshot;
@@ -28,25 +27,8 @@ export async function runPartialMove(ctx: OperationContext): Promise<OperationOu
   const inDestination = new Set(before.destination);
   const moved = ids(people.filter((m) => !inDestination.has(m.id)));
   const alreadyInDestination = ids(people.filter((m) => inDestination.has(m.id)));
-  const base = notRun(spec, ctx.resolved, MoveStatus.Failed, Reason.HttpError);
   const warnings: string[] = [];
-  const result = (fields: Partial<MoveResult>): MoveResult => {
-    const done: MoveResult = {
-      ...base,
-      before,
-      attempts: call.tally.attempts,
-      durationMs: Math.max(0, Math.round(ctx.now() - started)),
-      ...fields,
-    };
-    if (done.status === MoveStatus.Succeeded)
-      log.info({ event: "move.succeeded", moved: done.moved.length }, "move succeeded");
-    else log.warn({ event: "move.failed", reason: done.reason }, done.error?.message ?? "move failed");
-    return done;
-  };
-  const failed = (err: unknown, reason: Reason, fields: Partial<MoveResult> = {}): OperationOutcome => ({
-    result: result(ctx.failure(err, reason, { ...base, before, attempts: call.tally.attempts, ...fields })),
-    after: null,
-  });
+  const { result, failed } = resultsOf(ctx, before, started);
   const unverified = (message: string, fields: Partial<MoveResult>): OperationOutcome => ({
     result: result({
       ...fields,

@@ -6,6 +6,8 @@ import { Ajv } from "ajv";
 import { default as addFormats } from "ajv-formats";
 import { pino } from "pino";
 import { runCommand, type RunFlags } from "../../src/commands/run.js";
+import { undoCommand } from "../../src/commands/undo.js";
+import { runBin } from "./cli.js";
 import { systemClock } from "../../src/api/governor.js";
 import type { Seed } from "../../src/portal/types.js";
 import type { Report } from "../../src/report/types.js";
@@ -88,6 +90,59 @@ export class RunHarness {
       );
     }
     return { code, out, err, logs, report, reportText, reportPath };
+  }
+
+  /**
+   * `undo` in this process against the sandbox (a run's report or a manifest), its report read back and
+   * checked against the schema.
+   */
+  async undo(
+    file: string,
+    dryRun = false,
+    env: Record<string, string> = {},
+  ): Promise<{ code: number; out: string[]; err: string[]; report: Report | null }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const reportPath = `${file}.undo${dryRun ? "-dry" : ""}.json`;
+    const code = await undoCommand(
+      file,
+      { dryRun, report: reportPath },
+      {
+        env: { DOCSPACE_API_KEY: KEY, ...env },
+        output: { out: (l) => out.push(l), err: (l) => err.push(l) },
+        logger: pino(
+          { level: "silent" },
+          new Writable({
+            write: (_c, _e, done) => {
+              done();
+            },
+          }),
+        ),
+        stop: new AbortController().signal,
+        clock: systemClock,
+        baseBackoffMs: 10,
+      },
+    );
+    const text = await readFile(reportPath, "utf8").catch(() => null);
+    const report = text === null ? null : (JSON.parse(text) as Report);
+    if (report !== null && !validateReport(report))
+      throw new Error(`the undo report does not match the schema: ${JSON.stringify(validateReport.errors)}`);
+    return { code, out, err, report };
+  }
+
+  /** The built bin runs `args`, and is killed (SIGKILL) once the sandbox has seen a request `when` picks. */
+  runKilledWhen(args: readonly string[], when: (r: { method: string; path: string }) => boolean) {
+    return runBin(args, {
+      env: { DOCSPACE_URL: this.sandbox.url, DOCSPACE_API_KEY: KEY },
+      onSpawn: (kill) => {
+        const timer = setInterval(() => {
+          if (this.sandbox.requests.some(when)) {
+            clearInterval(timer);
+            kill("SIGKILL");
+          }
+        }, 5);
+      },
+    });
   }
 
   /** Methods and paths the sandbox saw, without queries. */

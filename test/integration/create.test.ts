@@ -1,44 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runBin } from "../helpers/cli.js";
-import { Writable } from "node:stream";
-import { pino } from "pino";
-import { systemClock } from "../../src/api/governor.js";
-import { undoCommand } from "../../src/commands/undo.js";
-import type { Report } from "../../src/report/types.js";
 import { g, smallSeed, u } from "../helpers/portal.js";
-import { KEY, manifest, RunHarness } from "../helpers/run.js";
-
-/** undo in this process, its report read back. */
-async function undo(file: string, dryRun = false): Promise<{ code: number; report: Report | null }> {
-  const reportPath = `${file}.undo${dryRun ? "-dry" : ""}.json`;
-  const code = await undoCommand(
-    file,
-    { dryRun, report: reportPath },
-    {
-      env: { DOCSPACE_API_KEY: KEY, DOCSPACE_URL: h.sandbox.url },
-      output: { out: () => undefined, err: () => undefined },
-      logger: pino(
-        { level: "silent" },
-        new Writable({
-          write: (_c, _e, done) => {
-            done();
-          },
-        }),
-      ),
-      stop: new AbortController().signal,
-      clock: systemClock,
-      baseBackoffMs: 10,
-    },
-  );
-  const report = await readFile(reportPath, "utf8").then(
-    (t) => JSON.parse(t) as Report,
-    () => null,
-  );
-  return { code, report };
-}
+import { manifest, RunHarness } from "../helpers/run.js";
 
 let h: RunHarness;
+
+const undo = (file: string, dryRun = false) => h.undo(file, dryRun, { DOCSPACE_URL: h.sandbox.url });
 
 describe("create: true (SPEC §3a)", () => {
   beforeEach(() => {
@@ -128,17 +95,10 @@ describe("create: true (SPEC §3a)", () => {
     h.sandbox.faults.script((r) =>
       r.method === "PUT" && /\/members\/[0-9a-f-]+$/.test(r.path) ? { kind: "hang" } : undefined,
     );
-    const killed = await runBin(["run", file, "--report", join(h.dir, "killed.json")], {
-      env: { DOCSPACE_URL: h.sandbox.url, DOCSPACE_API_KEY: KEY },
-      onSpawn: (kill) => {
-        const timer = setInterval(() => {
-          if (h.sandbox.requests.some((r) => r.method === "PUT")) {
-            clearInterval(timer);
-            kill("SIGKILL");
-          }
-        }, 5);
-      },
-    });
+    const killed = await h.runKilledWhen(
+      ["run", file, "--report", join(h.dir, "killed.json")],
+      (r) => r.method === "PUT",
+    );
     expect(killed.signal).toBe("SIGKILL");
     expect(named("Sales North")).toHaveLength(1);
     h.sandbox.faults.clearScripts();

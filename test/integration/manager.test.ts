@@ -1,14 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { parse } from "csv-parse/sync";
-import { pino } from "pino";
-import { systemClock } from "../../src/api/governor.js";
-import { undoCommand } from "../../src/commands/undo.js";
-import type { Report } from "../../src/report/types.js";
-import { runBin } from "../helpers/cli.js";
 import { g, smallSeed, u } from "../helpers/portal.js";
-import { KEY, manifest, RunHarness } from "../helpers/run.js";
+import { manifest, RunHarness } from "../helpers/run.js";
 
 let h: RunHarness;
 beforeEach(() => {
@@ -68,30 +62,11 @@ describe("manager: (SPEC §3a)", () => {
     await h.start(smallSeed());
     const run = await h.run(text);
     expect(manager(g(2))).toBe(u(2));
-    const reportPath = `${run.reportPath}.undo.json`;
-    const code = await undoCommand(
-      run.reportPath,
-      { dryRun: false, report: reportPath },
-      {
-        env: { DOCSPACE_API_KEY: KEY, DOCSPACE_URL: h.sandbox.url },
-        output: { out: () => undefined, err: () => undefined },
-        logger: pino(
-          { level: "silent" },
-          new Writable({
-            write: (_c, _e, done) => {
-              done();
-            },
-          }),
-        ),
-        stop: new AbortController().signal,
-        clock: systemClock,
-        baseBackoffMs: 10,
-      },
-    );
+    const { code, report } = await h.undo(run.reportPath, false, { DOCSPACE_URL: h.sandbox.url });
     expect(code).toBe(0);
     expect(manager(g(2))).toBe(u(7));
     expect(manager(g(1))).toBe(u(1));
-    expect((JSON.parse(await readFile(reportPath, "utf8")) as Report).outcome).toBe("succeeded");
+    expect(report?.outcome).toBe("succeeded");
   });
 
   it("a run killed between the move and setting the manager: the next run sets it", async () => {
@@ -101,17 +76,9 @@ describe("manager: (SPEC §3a)", () => {
     h.sandbox.faults.script((r) =>
       r.method === "PUT" && r.path.endsWith("/manager") ? { kind: "hang" } : undefined,
     );
-    const killed = await runBin(["run", file, "--report", join(h.dir, "killed.json")], {
-      env: { DOCSPACE_URL: h.sandbox.url, DOCSPACE_API_KEY: KEY },
-      onSpawn: (kill) => {
-        const timer = setInterval(() => {
-          if (h.sandbox.requests.some((r) => r.path.endsWith("/manager"))) {
-            clearInterval(timer);
-            kill("SIGKILL");
-          }
-        }, 5);
-      },
-    });
+    const killed = await h.runKilledWhen(["run", file, "--report", join(h.dir, "killed.json")], (r) =>
+      r.path.endsWith("/manager"),
+    );
     expect(killed.signal).toBe("SIGKILL");
     expect(manager(g(2))).toBe(u(7)); // the members moved, the manager not yet set
     h.sandbox.faults.clearScripts();

@@ -88,17 +88,10 @@ describe("members: a partial move (SPEC §3a)", () => {
     h.sandbox.faults.script((r) =>
       r.method === "DELETE" && r.path.endsWith("/members") ? { kind: "hang" } : undefined,
     );
-    const killed = await runBin(["run", file, "--report", join(h.dir, "killed.json")], {
-      env: { DOCSPACE_URL: h.sandbox.url, DOCSPACE_API_KEY: KEY },
-      onSpawn: (kill) => {
-        const timer = setInterval(() => {
-          if (h.sandbox.requests.some((r) => r.method === "DELETE")) {
-            clearInterval(timer);
-            kill("SIGKILL");
-          }
-        }, 5);
-      },
-    });
+    const killed = await h.runKilledWhen(
+      ["run", file, "--report", join(h.dir, "killed.json")],
+      (r) => r.method === "DELETE",
+    );
     expect(killed.signal).toBe("SIGKILL");
     expect(members(g(3))).toContain(u(2)); // added, not yet removed
     expect(members(g(1))).toContain(u(2));

@@ -1,11 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { Writable } from "node:stream";
-import { pino } from "pino";
-import { undoCommand } from "../../src/commands/undo.js";
-import { systemClock } from "../../src/api/governor.js";
-import type { Report } from "../../src/report/types.js";
 import { g, group, smallSeed, u } from "../helpers/portal.js";
-import { KEY, manifest, RunHarness, validateReport } from "../helpers/run.js";
+import { manifest, RunHarness } from "../helpers/run.js";
 
 let h: RunHarness;
 beforeEach(() => {
@@ -15,41 +9,7 @@ afterEach(async () => {
   await h.close();
 });
 
-async function undo(
-  reportFile: string,
-  dryRun = false,
-): Promise<{ code: number; out: string[]; err: string[]; report: Report | null }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const reportPath = `${reportFile}.undo${dryRun ? "-dry" : ""}.json`;
-  const code = await undoCommand(
-    reportFile,
-    { dryRun, report: reportPath },
-    {
-      env: { DOCSPACE_API_KEY: KEY },
-      output: { out: (l) => out.push(l), err: (l) => err.push(l) },
-      logger: pino(
-        { level: "silent" },
-        new Writable({
-          write: (_c, _e, done) => {
-            done();
-          },
-        }),
-      ),
-      stop: new AbortController().signal,
-      clock: systemClock,
-      baseBackoffMs: 10,
-    },
-  );
-  let report: Report | null = null;
-  try {
-    report = JSON.parse(await readFile(reportPath, "utf8")) as Report;
-    expect(validateReport(report)).toBe(true);
-  } catch {
-    report = null;
-  }
-  return { code, out, err, report };
-}
+const undo = (file: string, dryRun = false) => h.undo(file, dryRun);
 
 /** Each group's visible members (sorted) and manager. */
 const snapshot = () =>
