@@ -28,14 +28,24 @@ export function generate() {
     "// @ts-nocheck",
     "/* eslint-disable */",
   ].join("\n");
-  // ajv's standalone code asks for its runtime helper with require(); this is an ES module.
-  const runtime = (code) =>
-    code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, "ucs2length");
+  // ajv's standalone code asks for its runtime helpers with require(); this is an ES module.
+  const runtime = (code) => {
+    const helpers = [
+      ...new Set([...code.matchAll(/require\("ajv\/dist\/runtime\/(\w+)"\)\.default/g)].map((m) => m[1])),
+    ];
+    const imports = helpers.map(
+      (name) =>
+        `import ${name}Module from "ajv/dist/runtime/${name}.js";\nconst ${name}Helper = ${name}Module.default;`,
+    );
+    const body = code.replace(
+      /require\("ajv\/dist\/runtime\/(\w+)"\)\.default/g,
+      (_m, name) => `${name}Helper`,
+    );
+    return body.replace("/* eslint-disable */", `/* eslint-disable */\n${imports.join("\n")}`);
+  };
   return runtime(
     [
       header,
-      'import ucs2lengthModule from "ajv/dist/runtime/ucs2length.js";',
-      "const ucs2length = ucs2lengthModule.default;",
       "// --- first error only",
       strip(standaloneCode.default(fast, { isValidShape: schema.$id, isValidMove: moveRef }))
         .replace(/\bfunc(\d+)\b/g, "fastFunc$1")

@@ -30,7 +30,24 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export async function loadManifest(file: string, env: Env): Promise<CheckResult> {
   const read = await readManifestFile(file);
   if (!read.ok) return { manifest: null, issues: [toIssue(file, read.problem, Severity.Error)] };
-  return checkManifest({ file, text: read.text, sha256: read.sha256, env });
+  const checked = checkManifest({ file, text: read.text, sha256: read.sha256, env });
+  if (checked.manifest === null || !checked.manifest.moves.some((m) => m.membersFrom !== undefined))
+    return checked;
+  // `members: {csv, column}`: the files beside the manifest, read now, their problems at file.csv:line.
+  const { readMembersCsv } = await import("./csv-members.js");
+  const issues = [...checked.issues];
+  const moves: MoveSpec[] = [];
+  for (const move of checked.manifest.moves) {
+    if (move.membersFrom === undefined) {
+      moves.push(move);
+      continue;
+    }
+    const read = await readMembersCsv(file, move.membersFrom, `moves[${move.index}].members`);
+    issues.push(...read.issues);
+    moves.push({ ...move, members: read.people });
+  }
+  if (issues.some((i) => i.severity === Severity.Error)) return { manifest: null, issues };
+  return { manifest: { ...checked.manifest, moves }, issues };
 }
 
 /** The pure part: YAML, then the JSON Schema, then the semantic rules. */
@@ -81,7 +98,11 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
     to: normalizeRef(m.to),
     note: m.note ?? null,
     ...(m.manager === undefined ? {} : { manager: personRef(m.manager) }),
-    ...(m.members === undefined ? {} : { members: m.members.map(personRef) }),
+    ...(m.members === undefined
+      ? {}
+      : Array.isArray(m.members)
+        ? { members: m.members.map(personRef) }
+        : { membersFrom: { csv: m.members.csv, column: m.members.column } }),
   }));
   const explicitIds = new Set(raw.moves.flatMap((m, i) => (m.id === undefined ? [] : [i])));
   const found = RULES.flatMap((rule) => rule({ moves, explicitIds }));

@@ -53,7 +53,7 @@ export function groupNumbers(moves: readonly MoveSpec[]): GroupNumbers {
   moves.forEach((m, i) => {
     from[i] = number(m.from);
     to[i] = number(m.to);
-    whole[i] = m.members === undefined ? 1 : 0;
+    whole[i] = m.members === undefined && m.membersFrom === undefined ? 1 : 0;
   });
   const numbers = { from, to, whole, count: ids.size + names.size };
   numbersCache.set(moves, numbers);
@@ -118,7 +118,7 @@ export const noSharedSource: Rule = ({ moves }) => {
   const problems: RuleProblem[] = [];
   for (const [i, move] of moves.entries()) {
     // Partial moves take only the people they name: several may split one source.
-    if (move.members !== undefined) continue;
+    if (move.members !== undefined || move.membersFrom !== undefined) continue;
     const key = g.from[i] as number;
     const at = first.get(key);
     if (at === undefined) {

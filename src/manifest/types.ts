@@ -9,7 +9,7 @@ export interface RawMove {
   to: RawGroupRef;
   note?: string;
   manager?: string;
-  members?: string[];
+  members?: string[] | { csv: string; column: string };
 }
 
 export interface RawPortal {
@@ -83,6 +83,8 @@ export interface MoveSpec {
   readonly manager?: PersonRef;
   /** `members:` a partial move: only these people (each by id or email). */
   readonly members?: readonly PersonRef[];
+  /** `members: {csv, column}` before the file is read (`loadManifest` reads it into `members`). */
+  readonly membersFrom?: { readonly csv: string; readonly column: string };
 }
 
 export type { PersonRef };

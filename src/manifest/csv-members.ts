@@ -1,0 +1,123 @@
+import { lstat, readFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { parse } from "csv-parse/sync";
+import { MAX_MANIFEST_BYTES } from "./load.js";
+import { Severity, type Issue, type PersonRef } from "./types.js";
+
+const PERSON = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^@\s]+@[^@\s]+)$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `members: {csv, column}`: the people in one column of a CSV file beside the manifest (UTF-8, a BOM
+ * accepted, RFC 4180, a header row), read with a real CSV parser. The path is relative to the manifest
+ * and may not leave its folder; the file is capped like a manifest. Problems name `file.csv:line:column`.
+ */
+export async function readMembersCsv(
+  manifestFile: string,
+  from: { readonly csv: string; readonly column: string },
+  path: string,
+): Promise<{ people: PersonRef[]; issues: Issue[] }> {
+  const issues: Issue[] = [];
+  const problem = (file: string, line: number, column: number, message: string): Issue => ({
+    severity: Severity.Error,
+    rule: "members-csv",
+    file,
+    line,
+    column,
+    path,
+    message,
+  });
+  const folder = dirname(resolve(manifestFile));
+  // As the user would find it: beside the manifest as they named it.
+  const shown = join(dirname(manifestFile), from.csv);
+  const target = resolve(folder, from.csv);
+  const inside = relative(folder, target);
+  if (isAbsolute(from.csv) || inside.startsWith("..") || isAbsolute(inside)) {
+    return {
+      people: [],
+      issues: [
+        problem(
+          manifestFile,
+          1,
+          1,
+          `${JSON.stringify(from.csv)}: a members CSV must be in the manifest's folder (a relative path that stays inside it)`,
+        ),
+      ],
+    };
+  }
+  const info = await lstat(target).catch(() => null);
+  if (info === null || !info.isFile()) {
+    return {
+      people: [],
+      issues: [
+        problem(
+          manifestFile,
+          1,
+          1,
+          `${JSON.stringify(from.csv)}: ${info === null ? "no such file" : "not a regular file"}`,
+        ),
+      ],
+    };
+  }
+  if (info.size > MAX_MANIFEST_BYTES) {
+    return { people: [], issues: [problem(shown, 1, 1, `the file is larger than 5 MiB`)] };
+  }
+  const text = await readFile(target, "utf8");
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse<{ record: Record<string, string>; info: { lines: number } }>(text, {
+      columns: true,
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+    });
+  } catch (err) {
+    const line = (err as { lines?: number }).lines ?? 1;
+    return {
+      people: [],
+      issues: [problem(shown, line, 1, `not a CSV file this tool can read: ${(err as Error).message}`)],
+    };
+  }
+  const header = Object.keys(records[0]?.record ?? {});
+  const columnIndex = header.indexOf(from.column) + 1;
+  if (records.length === 0 || columnIndex === 0) {
+    return {
+      people: [],
+      issues: [
+        problem(
+          from.csv,
+          1,
+          1,
+          records.length === 0
+            ? "the file lists nobody (a header row, then one row per person)"
+            : `no column ${JSON.stringify(from.column)} in the header (it has: ${header.join(", ")})`,
+        ),
+      ],
+    };
+  }
+  const people: PersonRef[] = [];
+  const seen = new Set<string>();
+  for (const { record, info: where } of records) {
+    const cell = record[from.column] ?? "";
+    if (cell === "") continue;
+    if (!PERSON.test(cell)) {
+      issues.push(
+        problem(
+          from.csv,
+          where.lines,
+          columnIndex,
+          `${JSON.stringify(cell.slice(0, 80))} is not a user id or an email address`,
+        ),
+      );
+      continue;
+    }
+    const key = cell.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    people.push(UUID.test(cell) ? { kind: "id", id: key } : { kind: "email", email: cell });
+  }
+  if (people.length === 0 && issues.length === 0)
+    issues.push(problem(shown, 1, columnIndex, `the column ${JSON.stringify(from.column)} names nobody`));
+  return { people, issues };
+}
