@@ -243,6 +243,8 @@ export const chainsInOrder: Rule = ({ moves }) => {
     const via = g.to[i] as number;
     const onward = bySource.get(via);
     if (onward === undefined || cyclic.has(via) || g.from[i] === via) continue;
+    // A partial move takes only the people it names: nobody else "moves on" through it.
+    if (onward.members !== undefined || onward.membersFrom !== undefined) continue;
     const group = describeRef(into.to);
     const order =
       into.index < onward.index

@@ -184,7 +184,7 @@ describe("docspace-migrate demo (built bin)", () => {
       const run = await runBin(["demo"], { cwd: dir });
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(
-        "Result: succeeded (exit 0): 5 succeeded, 0 failed, 0 skipped, 0 not attempted; 38 members moved;",
+        "Result: succeeded (exit 0): 6 succeeded, 0 failed, 0 skipped, 0 not attempted; 40 members moved;",
       );
       expect(run.stdout).toMatch(/Report: reports\/migrations\.example-\d{8}T\d{6}Z\.json/);
     } finally {

@@ -43,7 +43,7 @@ describe("docspace-migrate validate (built bin)", () => {
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split("\n")).toEqual([
       'migrations.example.yaml:55:5 moves[4]: warning: chain through "Engineering": moves that share a group run in manifest order; "platform-into-engineering" runs first, so the members it brings into "Engineering" move on to "Research & Development" with "engineering-into-rnd"',
-      "OK: 5 moves over 8 groups (1 warning)",
+      "OK: 6 moves over 9 groups (1 warning)",
     ]);
     expect(run.stderr).toBe("");
   });

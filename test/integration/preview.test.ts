@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SavedPlan } from "../../src/plan/saved-plan.js";
 import { loadSeedFile } from "../../src/sandbox/seed.js";
@@ -128,6 +128,9 @@ describe("run --dry-run", () => {
     const seed = await loadSeedFile("examples/sandbox-portal.json");
     if (!seed.ok) throw new Error("seed");
     await h.start(seed.seed);
+    // The example's split reads its people from a CSV beside it.
+    await mkdir(join(h.dir, "examples"));
+    await copyFile("examples/escalations.csv", join(h.dir, "examples", "escalations.csv"));
     const res = await h.run(await readFile("migrations.example.yaml", "utf8"), { dryRun: true });
     expect(res.code).toBe(0);
     expect(res.out).toEqual(

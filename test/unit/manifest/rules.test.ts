@@ -135,3 +135,14 @@ describe("the rules on a list whose manifest indexes are not its positions (the 
     ]);
   });
 });
+
+describe("partial moves in the rules", () => {
+  it("may share a source, and are no chain's onward move (they take only the people named)", () => {
+    const text = withMoves(
+      `  - { id: whole, from: ${A}, to: ${B} }`,
+      `  - { id: some, from: ${B}, to: ${C}, members: [anna@example.com] }`,
+      `  - { id: others, from: ${B}, to: ${D}, members: [lena@example.com] }`,
+    );
+    expect(lines(text)).toEqual([]);
+  });
+});
