@@ -127,4 +127,16 @@ describe("members: a partial move (SPEC §3a)", () => {
     for (const group of before.groups)
       expect(members(group.id)).toEqual([...group.memberIds.filter((id) => id !== u(4))].sort());
   });
+
+  it("never writes to a system group, whatever the operation (a partial move with a manager here)", async () => {
+    await h.start(smallSeed());
+    const res = await h.run(
+      manifest(
+        `{ id: a, from: ${g(1)}, to: c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e, members: [${u(2)}], manager: ${u(2)} }`,
+      ),
+    );
+    expect(res.code).toBe(1);
+    expect(writes()).toEqual([]);
+    expect(res.report?.problems.join("\n")).toMatch(/is the system group/);
+  });
 });
