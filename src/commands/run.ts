@@ -387,7 +387,10 @@ function located(pre: Preflight, manifest: Manifest): Preflight {
       const at = locate(p.path);
       // The place says which move and side: the message's own "move "a" to:" would repeat it.
       const message = p.message.replace(/^move "[^"]*"(?: (?:from|to))?: /, "");
-      return { ...p, message: `${manifest.path}:${at.line}:${at.column} ${formatPath(p.path)}: ${message}` };
+      return {
+        ...p,
+        message: `${at.file ?? manifest.path}:${at.line}:${at.column} ${formatPath(p.path)}: ${message}`,
+      };
     }),
   };
 }

@@ -1,4 +1,11 @@
-import { parseYaml, readManifestFile, type ParseProblem, type PathSegment, type Position } from "./load.js";
+import {
+  parseYaml,
+  readManifestFile,
+  type ParsedYaml,
+  type ParseProblem,
+  type PathSegment,
+  type Position,
+} from "./load.js";
 import { escapeControls, redactSecrets } from "../text.js";
 import { KEY_VARIABLES, resolvePortalUrl } from "./portal-url.js";
 import { RULES } from "./rules.js";
@@ -30,7 +37,24 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export async function loadManifest(file: string, env: Env): Promise<CheckResult> {
   const read = await readManifestFile(file);
   if (!read.ok) return { manifest: null, issues: [toIssue(file, read.problem, Severity.Error)] };
-  const checked = checkManifest({ file, text: read.text, sha256: read.sha256, env });
+  const { parsed, problems } = parseYaml(read.text, read.sha256);
+  if (parsed === null)
+    return { manifest: null, issues: problems.map((p) => toIssue(file, p, Severity.Error)) };
+  // `moves: {csv: …}`: every move from a CSV beside the manifest, checked as if written in it.
+  const movesCsv = csvMovesOf(parsed.value);
+  let source = parsed;
+  if (movesCsv !== null) {
+    const { readMovesCsv } = await import("./csv-moves.js");
+    const read = await readMovesCsv(file, movesCsv);
+    if (!read.ok) return { manifest: null, issues: read.issues };
+    source = {
+      ...parsed,
+      value: { ...(parsed.value as object), moves: read.rows },
+      locate: (path, at) =>
+        path[0] === "moves" && typeof path[1] === "number" ? read.locate(path) : parsed.locate(path, at),
+    };
+  }
+  const checked = checkParsed(file, source, env);
   if (checked.manifest === null || !checked.manifest.moves.some((m) => m.membersFrom !== undefined))
     return checked;
   // `members: {csv, column}`: the files beside the manifest, read now, their problems at file.csv:line.
@@ -42,12 +66,20 @@ export async function loadManifest(file: string, env: Env): Promise<CheckResult>
       moves.push(move);
       continue;
     }
-    const read = await readMembersCsv(file, move.membersFrom, `moves[${move.index}].members`);
-    issues.push(...read.issues);
-    moves.push({ ...move, members: read.people });
+    const members = await readMembersCsv(file, move.membersFrom, `moves[${move.index}].members`);
+    issues.push(...members.issues);
+    moves.push({ ...move, members: members.people });
   }
   if (issues.some((i) => i.severity === Severity.Error)) return { manifest: null, issues };
   return { manifest: { ...checked.manifest, moves }, issues };
+}
+
+/** The CSV a manifest reads its moves from (`moves: {csv: file}`), or null. */
+function csvMovesOf(value: unknown): string | null {
+  const moves = (value as { moves?: unknown } | null)?.moves;
+  if (moves === null || typeof moves !== "object" || Array.isArray(moves)) return null;
+  const csv = (moves as { csv?: unknown }).csv;
+  return typeof csv === "string" && Object.keys(moves).length === 1 ? csv : null;
 }
 
 /** The pure part: YAML, then the JSON Schema, then the semantic rules. */
@@ -57,13 +89,22 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
   if (parsed === null) {
     return { manifest: null, issues: problems.map((p) => toIssue(file, p, Severity.Error)) };
   }
+  return checkParsed(file, parsed, input.env);
+}
+
+/** The JSON Schema and the semantic rules over parsed YAML (its moves perhaps read from a CSV). */
+function checkParsed(file: string, parsed: ParsedYaml, env: Env): CheckResult {
+  const input = { env };
   const issue = (
     severity: Severity,
     rule: string,
     path: readonly PathSegment[],
     message: string,
     at?: "key",
-  ): Issue => toIssue(file, { ...parsed.locate(path, at), rule, path: formatPath(path), message }, severity);
+  ): Issue => {
+    const at_ = parsed.locate(path, at);
+    return toIssue(at_.file ?? file, { ...at_, rule, path: formatPath(path), message }, severity);
+  };
 
   const { problems: shape, uncounted } = checkShape(parsed.value);
   if (shape.length > 0) {
@@ -83,6 +124,20 @@ export function checkManifest(input: { file: string; text: string; sha256: strin
   }
 
   const raw = parsed.value as RawManifest;
+  if (!Array.isArray(raw.moves)) {
+    // `moves: {csv}` is read by loadManifest, which has the file; text alone cannot say what it holds.
+    return {
+      manifest: null,
+      issues: [
+        issue(
+          Severity.Error,
+          "moves-csv",
+          ["moves"],
+          "moves: {csv: …} is read when the manifest is loaded from its file",
+        ),
+      ],
+    };
+  }
   const issues: Issue[] = [];
   let portalUrl: string | null = null;
   if (raw.portal !== undefined) {

@@ -7,6 +7,62 @@ import { Severity, type Issue, type PersonRef } from "./types.js";
 const PERSON = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^@\s]+@[^@\s]+)$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export type CsvRecord = { record: Record<string, string>; info: { lines: number } };
+
+/**
+ * A CSV beside the manifest, read whole with a real CSV parser (UTF-8, a BOM accepted, RFC 4180, a header
+ * row): the path is relative to the manifest and may not leave its folder; the file is capped like a
+ * manifest. `shown` is its path as the user would find it.
+ */
+export async function readCsvBeside(
+  manifestFile: string,
+  csv: string,
+  what: string,
+): Promise<
+  | { ok: true; shown: string; records: CsvRecord[] }
+  | { ok: false; file: string; line: number; message: string }
+> {
+  const folder = dirname(resolve(manifestFile));
+  const shown = join(dirname(manifestFile), csv);
+  const target = resolve(folder, csv);
+  const inside = relative(folder, target);
+  if (isAbsolute(csv) || inside.startsWith("..") || isAbsolute(inside))
+    return {
+      ok: false,
+      file: manifestFile,
+      line: 1,
+      message: `${JSON.stringify(csv)}: a ${what} CSV must be in the manifest's folder (a relative path that stays inside it)`,
+    };
+  const info = await lstat(target).catch(() => null);
+  if (info === null || !info.isFile())
+    return {
+      ok: false,
+      file: manifestFile,
+      line: 1,
+      message: `${JSON.stringify(csv)}: ${info === null ? "no such file" : "not a regular file"}`,
+    };
+  if (info.size > MAX_MANIFEST_BYTES)
+    return { ok: false, file: shown, line: 1, message: "the file is larger than 5 MiB" };
+  const text = await readFile(target, "utf8");
+  try {
+    const records = parse<CsvRecord>(text, {
+      columns: true,
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+    });
+    return { ok: true, shown, records };
+  } catch (err) {
+    return {
+      ok: false,
+      file: shown,
+      line: (err as { lines?: number }).lines ?? 1,
+      message: `not a CSV file this tool can read: ${(err as Error).message}`,
+    };
+  }
+}
+
 /**
  * `members: {csv, column}`: the people in one column of a CSV file beside the manifest (UTF-8, a BOM
  * accepted, RFC 4180, a header row), read with a real CSV parser. The path is relative to the manifest
@@ -27,58 +83,9 @@ export async function readMembersCsv(
     path,
     message,
   });
-  const folder = dirname(resolve(manifestFile));
-  // As the user would find it: beside the manifest as they named it.
-  const shown = join(dirname(manifestFile), from.csv);
-  const target = resolve(folder, from.csv);
-  const inside = relative(folder, target);
-  if (isAbsolute(from.csv) || inside.startsWith("..") || isAbsolute(inside)) {
-    return {
-      people: [],
-      issues: [
-        problem(
-          manifestFile,
-          1,
-          1,
-          `${JSON.stringify(from.csv)}: a members CSV must be in the manifest's folder (a relative path that stays inside it)`,
-        ),
-      ],
-    };
-  }
-  const info = await lstat(target).catch(() => null);
-  if (info === null || !info.isFile()) {
-    return {
-      people: [],
-      issues: [
-        problem(
-          manifestFile,
-          1,
-          1,
-          `${JSON.stringify(from.csv)}: ${info === null ? "no such file" : "not a regular file"}`,
-        ),
-      ],
-    };
-  }
-  if (info.size > MAX_MANIFEST_BYTES) {
-    return { people: [], issues: [problem(shown, 1, 1, `the file is larger than 5 MiB`)] };
-  }
-  const text = await readFile(target, "utf8");
-  let records: { record: Record<string, string>; info: { lines: number } }[];
-  try {
-    records = parse<{ record: Record<string, string>; info: { lines: number } }>(text, {
-      columns: true,
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-    });
-  } catch (err) {
-    const line = (err as { lines?: number }).lines ?? 1;
-    return {
-      people: [],
-      issues: [problem(shown, line, 1, `not a CSV file this tool can read: ${(err as Error).message}`)],
-    };
-  }
+  const file = await readCsvBeside(manifestFile, from.csv, "members");
+  if (!file.ok) return { people: [], issues: [problem(file.file, file.line, 1, file.message)] };
+  const { shown, records } = file;
   const header = Object.keys(records[0]?.record ?? {});
   const columnIndex = header.indexOf(from.column) + 1;
   if (records.length === 0 || columnIndex === 0) {

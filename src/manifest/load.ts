@@ -25,6 +25,8 @@ export const MAX_DEPTH = 64;
 export interface Position {
   readonly line: number;
   readonly column: number;
+  /** Another file than the manifest (a CSV the manifest reads its moves from). */
+  readonly file?: string;
 }
 
 /** Where a problem was found while reading, before any schema check. */

@@ -30,7 +30,7 @@ export interface RawManifest {
   version: 1;
   portal?: RawPortal;
   settings?: RawSettings;
-  moves: RawMove[];
+  moves: RawMove[] | { csv: string };
 }
 
 /**
@@ -105,7 +105,7 @@ export interface Manifest {
   readonly settings: ManifestSettings;
   readonly moves: readonly MoveSpec[];
   /** Line and column of a path in the file (found only when asked: it costs a second parse). */
-  readonly locate?: (path: readonly (string | number)[]) => { line: number; column: number };
+  readonly locate?: (path: readonly (string | number)[]) => { line: number; column: number; file?: string };
 }
 
 export const Severity = { Error: "error", Warning: "warning" } as const;
