@@ -1,10 +1,9 @@
+import { isUuid } from "../manifest/types.js";
 import { PortalError, PortalErrorKind, type MemberInfo, type Portal } from "../portal/port.js";
 import type { Group, Seed, User } from "../portal/types.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { writeJsonAtomic } from "../report/write.js";
 import type { Output } from "../engine/session.js";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `docspace-migrate snapshot --out <file> [--group <id|name>]...`: a read-only export of groups, their
@@ -21,13 +20,13 @@ export async function snapshotCommand(
     const problems: string[] = [];
     if (options.groups.length === 0) selected.push(...listed);
     for (const wanted of options.groups) {
-      const matches = UUID.test(wanted)
+      const matches = isUuid(wanted)
         ? listed.filter((g) => g.id.toLowerCase() === wanted.toLowerCase())
         : listed.filter((g) => g.name === wanted);
       if (matches.length === 1) selected.push(...matches);
       else if (matches.length === 0)
         problems.push(
-          `--group ${JSON.stringify(wanted)}: no group has that ${UUID.test(wanted) ? "id" : "exact name"}`,
+          `--group ${JSON.stringify(wanted)}: no group has that ${isUuid(wanted) ? "id" : "exact name"}`,
         );
       else
         problems.push(

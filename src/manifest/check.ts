@@ -10,13 +10,13 @@ import { escapeControls, redactSecrets } from "../text.js";
 import { KEY_VARIABLES, resolvePortalUrl } from "./portal-url.js";
 import { RULES } from "./rules.js";
 import {
+  personRef,
   Severity,
   type GroupRef,
   type Issue,
   type Manifest,
   type ManifestSettings,
   type MoveSpec,
-  type PersonRef,
   type RawGroupRef,
   type RawManifest,
 } from "./types.js";
@@ -252,12 +252,6 @@ const moreIssues = (file: string, more: number, severity: Severity = Severity.Er
           message: `and ${more} more problem${more === 1 ? "" : "s"} (at least) past the first ${MAX_REPORTED}; fix these and validate again`,
         },
       ];
-
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function personRef(text: string): PersonRef {
-  return UUID_SHAPE.test(text) ? { kind: "id", id: text.toLowerCase() } : { kind: "email", email: text };
-}
 
 function normalizeRef(ref: RawGroupRef): GroupRef {
   if (typeof ref === "string") return { kind: "id", id: ref.toLowerCase() };

@@ -2,10 +2,7 @@ import { lstat, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { MAX_MANIFEST_BYTES } from "./load.js";
-import { Severity, type Issue, type PersonRef } from "./types.js";
-
-const PERSON = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^@\s]+@[^@\s]+)$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isPerson, personRef, Severity, type Issue, type PersonRef } from "./types.js";
 
 export type CsvRecord = { record: Record<string, string>; info: { lines: number } };
 
@@ -108,7 +105,7 @@ export async function readMembersCsv(
   for (const { record, info: where } of records) {
     const cell = record[from.column] ?? "";
     if (cell === "") continue;
-    if (!PERSON.test(cell)) {
+    if (!isPerson(cell)) {
       issues.push(
         problem(
           from.csv,
@@ -122,7 +119,7 @@ export async function readMembersCsv(
     const key = cell.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    people.push(UUID.test(cell) ? { kind: "id", id: key } : { kind: "email", email: cell });
+    people.push(personRef(cell));
   }
   if (people.length === 0 && issues.length === 0)
     issues.push(problem(shown, 1, columnIndex, `the column ${JSON.stringify(from.column)} names nobody`));

@@ -1,8 +1,7 @@
 import type { Position } from "./load.js";
 import { readCsvBeside } from "./csv-members.js";
-import { Severity, type Issue, type RawMove } from "./types.js";
+import { isUuid, Severity, type Issue, type RawMove } from "./types.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMNS = ["from", "to", "id", "note", "members"] as const;
 
 /**
@@ -42,7 +41,7 @@ export async function readMovesCsv(
           : `unknown columns ${unknown.map((u) => JSON.stringify(u)).join(", ")} (columns: from, to, and optionally id, note, members)`;
     return { ok: false, issues: [problem(shown, 1, 1, why)] };
   }
-  const group = (cell: string): RawMove["from"] => (UUID.test(cell) ? cell : { name: cell });
+  const group = (cell: string): RawMove["from"] => (isUuid(cell) ? cell : { name: cell });
   const rows = records.map(({ record }): RawMove => {
     const cell = (key: string): string | undefined => {
       const value = record[key];

@@ -89,6 +89,17 @@ export interface MoveSpec {
 
 export type { PersonRef };
 
+/** A UUID, as DocSpace writes group and user ids (either case). */
+export const isUuid = (text: string): boolean =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+
+/** A person as a manifest or a CSV cell may name them: a user id or an email address (the schema's `person`). */
+export const isPerson = (text: string): boolean => isUuid(text) || /^[^@\s]+@[^@\s]+$/.test(text);
+
+/** A user id (lower-cased) or an email address, from its text. */
+export const personRef = (text: string): PersonRef =>
+  isUuid(text) ? { kind: "id", id: text.toLowerCase() } : { kind: "email", email: text };
+
 export const describePerson = (ref: PersonRef): string => (ref.kind === "id" ? ref.id : ref.email);
 
 export type SettingName = (typeof settingsKeys)[number];

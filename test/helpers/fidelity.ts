@@ -1,5 +1,6 @@
 import type { Group, Seed, User } from "../../src/portal/types.js";
-import type { Report } from "../../src/report/types.js";
+import type { PortalModel } from "../../src/portal/model.js";
+import type { MoveResult, Report } from "../../src/report/types.js";
 import { seededRandom } from "../../src/sandbox/faults.js";
 import { g, u } from "./portal.js";
 
@@ -88,4 +89,39 @@ export function predictedGroups(report: Report): Map<string, { members: string[]
     state.set(move.to.name, { members: set(p.destinationMembersAfter), manager: p.destinationManagerAfter });
   }
   return state;
+}
+
+/**
+ * Where a preview and the portal after the run disagree: each group the preview predicted (by name: a
+ * group the run creates has another id in the preview), then each move's fields. Empty when they agree.
+ */
+export function mismatchesOf(
+  label: string,
+  predicted: Report,
+  model: PortalModel,
+  ran: readonly (MoveResult | undefined)[],
+): string[] {
+  const found: string[] = [];
+  for (const [name, group] of predictedGroups(predicted)) {
+    const actual = model.listGroups({ count: 1000 }).items.find((x) => x.name === name);
+    const got = { members: set(actual?.memberIds), manager: actual?.managerId ?? null };
+    if (JSON.stringify(got) !== JSON.stringify(group))
+      found.push(`${label} group ${name}: predicted ${JSON.stringify(group)}, got ${JSON.stringify(got)}`);
+  }
+  predicted.moves.forEach((p, i) => {
+    const r = ran[i];
+    for (const field of ["moved", "alreadyInDestination", "droppedGuests", "guestsLeftInSource"] as const) {
+      if (JSON.stringify(set(p[field])) !== JSON.stringify(set(r?.[field])))
+        found.push(
+          `${label} move ${p.id} ${field}: predicted ${JSON.stringify(set(p[field]))}, got ${JSON.stringify(set(r?.[field]))}`,
+        );
+    }
+    for (const field of ["managerRemoved", "completion", "managerSet", "created"] as const) {
+      if (p[field] !== r?.[field])
+        found.push(
+          `${label} move ${p.id} ${field}: predicted ${String(p[field])}, got ${String(r?.[field])}`,
+        );
+    }
+  });
+  return found;
 }

@@ -41,6 +41,16 @@ describe("on a terminal (a pseudo-terminal)", () => {
     expect(journal).toBe("");
   });
 
+  it("Ctrl+C at the question is a stop: nothing is sent, exit 130", async () => {
+    const run = await runInPty(["run", file, "--report", join(dir, "r.json")], {
+      env,
+      answers: [{ when: /\[y\/N\] /, type: "\u0003" }],
+    });
+    expect(run.code).toBe(130);
+    expect(writes()).toEqual([]);
+    expect(await readdir(dir)).not.toContain("r.json");
+  });
+
   it("y applies the moves", async () => {
     const run = await runInPty(["run", file, "--report", join(dir, "r.json")], {
       env,

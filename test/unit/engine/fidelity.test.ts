@@ -6,7 +6,7 @@ import { MemoryPortal } from "../../../src/portal/memory.js";
 import { PortalModel } from "../../../src/portal/model.js";
 import type { Report } from "../../../src/report/types.js";
 import { movesOf, silent } from "../../helpers/engine.js";
-import { generate, predictedGroups, set } from "../../helpers/fidelity.js";
+import { generate, mismatchesOf } from "../../helpers/fidelity.js";
 
 const CASES = 1000;
 
@@ -30,39 +30,12 @@ describe(`the preview is the run (${CASES} random organisations and manifests, i
         { portal: real, logger: silent, now: Date.now },
       );
       const predicted = { moves: describePreview(planned) } as unknown as Report;
-      for (const [name, group] of predictedGroups(predicted)) {
-        const actual = real.model.listGroups({ count: 1000 }).items.find((x) => x.name === name);
-        const got = { members: set(actual?.memberIds), manager: actual?.managerId ?? null };
-        if (JSON.stringify(got) !== JSON.stringify(group))
-          mismatches.push(
-            `case ${n} (${c.version}) group ${name}: predicted ${JSON.stringify(group)}, got ${JSON.stringify(got)}`,
-          );
-      }
+      mismatches.push(...mismatchesOf(`case ${n} (${c.version})`, predicted, real.model, ran.moves));
       predicted.moves.forEach((p, i) => {
         const r = ran.moves[i];
         movesChecked++;
         if (p.status !== "planned" || r?.status !== "succeeded")
           mismatches.push(`case ${n} move ${p.id}: ${p.status} / ${r?.status}`);
-        for (const field of [
-          "moved",
-          "alreadyInDestination",
-          "droppedGuests",
-          "guestsLeftInSource",
-        ] as const) {
-          if (JSON.stringify(set(p[field])) !== JSON.stringify(set(r?.[field])))
-            mismatches.push(
-              `case ${n} move ${p.id} ${field}: ${JSON.stringify(p[field])} / ${JSON.stringify(r?.[field])}`,
-            );
-        }
-        if (
-          p.managerRemoved !== r?.managerRemoved ||
-          p.completion !== r.completion ||
-          p.managerSet !== r.managerSet ||
-          p.created !== r.created
-        )
-          mismatches.push(
-            `case ${n} move ${p.id}: manager/completion/managerSet/created ${p.managerRemoved}/${p.completion}/${p.managerSet}/${p.created} vs ${r?.managerRemoved}/${r?.completion}/${r?.managerSet}/${r?.created}`,
-          );
       });
     }
     expect(mismatches).toEqual([]);
