@@ -9,6 +9,8 @@ import {
   type Portal,
   type PortalCounters,
   type PersonRef,
+  type RoomShare,
+  type RoomSummary,
   type SelfInfo,
 } from "../portal/port.js";
 import type { ApiRequest, ApiResponse } from "./client.js";
@@ -70,6 +72,8 @@ export class HttpPortal implements Portal {
     query: Record<string, string | number>,
     call: CallOptions | undefined,
     check: (value: unknown) => T,
+    /** Where the page's items are in the answer, when not the response itself (the rooms list). */
+    pick: (value: unknown) => { items: unknown; total?: unknown } = (value) => ({ items: value }),
   ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
@@ -77,13 +81,19 @@ export class HttpPortal implements Portal {
       const page = await this.#send(
         { method: "GET", path, query: { ...query, startIndex: items.length, count: PAGE } },
         call,
-        (value) => list(value).map(check),
+        (value) => {
+          const picked = pick(value);
+          const total = typeof picked.total === "number" ? picked.total : null;
+          return { items: list(picked.items).map(check), total };
+        },
       );
-      const fresh = page.response.filter((item) => !seen.has(item.id));
+      const { items: got } = page.response;
+      const fresh = got.filter((item) => !seen.has(item.id));
       for (const item of fresh) seen.add(item.id);
       items.push(...fresh);
-      if (page.response.length < PAGE || fresh.length === 0) return items;
-      if (page.total !== null && items.length >= page.total) return items;
+      if (got.length < PAGE || fresh.length === 0) return items;
+      const total = page.response.total ?? page.total;
+      if (total !== null && items.length >= total) return items;
     }
   }
 
@@ -192,6 +202,21 @@ export class HttpPortal implements Portal {
     }
   }
 
+  listRooms(call?: CallOptions): Promise<RoomSummary[]> {
+    // The active rooms section; the rooms are in `folders` of a FolderContentDto.
+    return this.#pages("/api/2.0/files/rooms", {}, call, roomOf, (value) => {
+      const dto = object(value);
+      return { items: dto.folders, total: dto.total };
+    });
+  }
+
+  roomShares(roomId: string, call?: CallOptions): Promise<RoomShare[]> {
+    // filterType 0: people and groups, no links. Rows are keyed by subject for the paging.
+    return this.#pages(`/api/2.0/files/rooms/${roomId}/share`, { filterType: 0 }, call, shareOf).then(
+      (rows) => rows.flatMap((row) => (row.share === null ? [] : [row.share])),
+    );
+  }
+
   async deleteGroup(groupId: string, call?: CallOptions): Promise<void> {
     await this.#send({ method: "DELETE", path: `${GROUP}/${groupId}` }, call, () => null);
   }
@@ -239,6 +264,35 @@ function employee(value: unknown): EmployeeDto {
 function summaryOf(value: unknown): GroupSummary {
   const dto = object(value);
   return { id: text(dto.id, "a group's id").toLowerCase(), name: text(dto.name, "a group's name") };
+}
+
+function roomOf(value: unknown): RoomSummary {
+  const dto = object(value);
+  if (typeof dto.id !== "number" || !Number.isSafeInteger(dto.id))
+    throw new ShapeError("a room's id is not a number");
+  return { id: String(dto.id), title: text(dto.title, "a room's title") };
+}
+
+/** A room's access row: a person (subjectType 0) or a group (2); links and anything else are skipped. */
+function shareOf(value: unknown): { id: string; share: RoomShare | null } {
+  const dto = object(value);
+  const to = object(dto.sharedTo);
+  const subject = dto.subjectType === 0 ? "user" : dto.subjectType === 2 ? "group" : null;
+  const rawId =
+    typeof to.id === "string" ? to.id.toLowerCase() : `${String(dto.subjectType)}:${JSON.stringify(to.id)}`;
+  if (subject === null || typeof to.id !== "string") return { id: rawId, share: null };
+  if (typeof dto.access !== "number") throw new ShapeError("a room share's access is not a number");
+  const name = subject === "user" ? to.displayName : to.name;
+  return {
+    id: `${subject}:${rawId}`,
+    share: {
+      subject,
+      id: rawId,
+      name: typeof name === "string" ? name : rawId,
+      access: dto.access,
+      isOwner: dto.isOwner === true,
+    },
+  };
 }
 
 /** A member as the API lists it; a missing status is read as active (the group read lists active and pending users). */

@@ -191,6 +191,10 @@ Exit codes:
       "refuse a live run whose preview changes the groups of more than n people (exit 1, nothing sent)",
       integer(0),
     )
+    .option(
+      "--rooms",
+      "also read every room's access and show, per person, the rooms the plan takes away or grants (one read per room)",
+    )
     .action(async (file: string, o: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const { logger, display } = await observed(ctx, globals, "run");
@@ -216,6 +220,7 @@ Exit codes:
           csv: o.csv as string | undefined,
           yes: o.yes as boolean | undefined,
           maxChanges: o.maxChanges as number | undefined,
+          rooms: o.rooms as boolean | undefined,
         },
         {
           env: ctx.env,

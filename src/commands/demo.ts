@@ -36,7 +36,7 @@ export async function demoCommand(deps: {
       `demo: a DocSpace sandbox on ${sandbox.url} (DocSpace ${sandbox.model.version}), seeded with the example`,
     );
     out(
-      `organisation (${seed.seed.groups.length} groups, ${seed.seed.users.length} people). First, the preview of migrations.example.yaml:`,
+      `organisation (${seed.seed.groups.length} groups, ${seed.seed.users.length} people). First, the preview of migrations.example.yaml, with the room access it changes (--rooms):`,
     );
     out("");
     const runDeps = {
@@ -50,7 +50,7 @@ export async function demoCommand(deps: {
     };
     const preview = await runCommand(
       "migrations.example.yaml",
-      { verify: true, dryRun: true, stateDir },
+      { verify: true, dryRun: true, stateDir, rooms: true },
       runDeps,
     );
     if (preview !== ExitCode.Ok || deps.stop.aborted) return preview;

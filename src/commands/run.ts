@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
 import type { Clock } from "../api/governor.js";
 import { execute } from "../engine/execute.js";
-import { describePreview, preview } from "../engine/preview.js";
+import { describePreview, preview, type Preview } from "../engine/preview.js";
 import type { ProgressTracker } from "../engine/progress.js";
 import { identity, progressHooks, session, type Output } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
@@ -12,6 +12,8 @@ import { formatPath } from "../manifest/validate.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
+import { readRooms, roomImpact } from "../plan/rooms.js";
+import type { Portal } from "../portal/port.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import { isPlannedGroup, type MemberInfo, type Preflight, type ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
@@ -26,6 +28,7 @@ import {
   type BeforeState,
   type MoveResult,
   type Person,
+  type RoomsReport,
   type RunSettings,
 } from "../report/types.js";
 import { defaultReportPath, outputTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
@@ -63,6 +66,8 @@ export interface RunFlags {
   readonly yes?: boolean | undefined;
   /** Refuse a live run whose preview changes the groups of more people than this. */
   readonly maxChanges?: number | undefined;
+  /** Read the rooms' access rows and put the access the plan changes in the preview and the report. */
+  readonly rooms?: boolean | undefined;
 }
 
 export interface RunDeps {
@@ -271,22 +276,32 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         names = (id) => planned.people.get(id)?.displayName ?? id;
         const stopped = planned.stopped?.kind ?? null;
         if (planned.stopped !== null) problems.push(planned.stopped.message);
+        const moves = describePreview(planned);
+        const rooms =
+          flags.rooms === true && stopped === null ? await roomsOf(portal, pre, planned, moves) : undefined;
         return {
-          moves: describePreview(planned),
+          moves,
           preflight: pre,
           stopped,
           people: peopleMap(planned.people),
+          ...(rooms === undefined ? {} : { rooms }),
         };
       }
       if (pre.key.canWrite === false) problems.push(...pre.key.refusals.map((r) => `key: ${r}`));
       // Before a live run: the preview, to count what it changes and to show it before asking.
-      if ((maxChanges !== undefined || ask) && pre.problems.length === 0 && pre.key.canWrite !== false) {
+      let rooms: RoomsReport | undefined;
+      if (
+        (maxChanges !== undefined || ask || flags.rooms === true) &&
+        pre.problems.length === 0 &&
+        pre.key.canWrite !== false
+      ) {
         const planned = await preview(input, { portal, logger, stop: deps.stop });
         if (planned.stopped !== null) {
           problems.push(planned.stopped.message);
           return { moves: planned.moves, preflight: pre, stopped: planned.stopped.kind };
         }
         const described = describePreview(planned);
+        if (flags.rooms === true) rooms = await roomsOf(portal, pre, planned, described);
         const known = peopleMap(planned.people);
         const name = (id: string): string => known.get(id)?.displayName ?? id;
         const changes = changedPeople(described);
@@ -296,7 +311,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         );
         const toRun = described.filter((m) => m.status === MoveStatus.Planned).length;
         if (maxChanges !== undefined && changes > maxChanges) {
-          for (const line of previewBody({ moves: described, warnings, problems }, name)) output.out(line);
+          for (const line of previewBody({ moves: described, warnings, problems, rooms }, name))
+            output.out(line);
           problems.push(
             `the preview changes the groups of ${changes} people, more than the ${maxChanges} that --max-changes (settings.maxChanges) allows; nothing was sent`,
           );
@@ -312,11 +328,12 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
             preflight: pre,
             stopped: null,
             people: known,
+            ...(rooms === undefined ? {} : { rooms }),
           };
         }
         if (deps.confirm !== undefined && ask && toRun > 0) {
           const yes = await deps.confirm(
-            previewBody({ moves: described, warnings, problems }, name),
+            previewBody({ moves: described, warnings, problems, rooms }, name),
             `Apply ${toRun} move${toRun === 1 ? "" : "s"} (${members} member${members === 1 ? "" : "s"}) to ${portalUrl}? [y/N] `,
           );
           if (!yes) return { moves: [], preflight: pre, stopped: null, cancelled: true };
@@ -334,7 +351,12 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         },
       );
       if (result.stopped !== null) problems.push(result.stopped.message);
-      return { moves: result.moves, preflight: pre, stopped: result.stopped?.kind ?? null };
+      return {
+        moves: result.moves,
+        preflight: pre,
+        stopped: result.stopped?.kind ?? null,
+        ...(rooms === undefined ? {} : { rooms }),
+      };
     },
   );
   if (!done.ok) return done.code;
@@ -370,6 +392,32 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   // With the report on stdout, the summary goes to stderr.
   for (const line of lines) (reportPath === STDOUT ? output.err : output.out)(line);
   return report.exitCode as ExitCode;
+}
+
+/**
+ * `--rooms`: the rooms' access rows read now (GET only), against the groups before and after the
+ * preview; only the moves that will run count.
+ */
+async function roomsOf(
+  portal: Portal,
+  pre: Preflight,
+  planned: Preview,
+  moves: readonly MoveResult[],
+): Promise<RoomsReport> {
+  const { rooms, groups } = await readRooms(portal, pre.groups);
+  const before = new Map<string, readonly string[]>();
+  const after = new Map<string, readonly string[]>();
+  for (const [id, group] of groups) {
+    const was = group.members.map((m) => m.id);
+    before.set(id, was);
+    after.set(id, pre.groups.has(id) ? (planned.portal.model.group(id)?.memberIds ?? []) : was);
+  }
+  const running = moves.flatMap((m) =>
+    m.status === MoveStatus.Planned && m.from.id !== null && m.to.id !== null
+      ? [{ id: m.id, from: m.from.id, to: m.to.id }]
+      : [],
+  );
+  return roomImpact(rooms, { moves: running, before, after });
 }
 
 /** A path as a POSIX shell reads it back: quoted when it has anything but plain characters. */

@@ -17,6 +17,7 @@ import {
   MoveStatus,
   type MoveResult,
   type Person,
+  type RoomsReport,
   type RanBy,
   type Report,
   type RunMode,
@@ -101,6 +102,8 @@ export interface SessionBody {
   readonly cancelled?: boolean;
   /** People the body knows beyond the preflight's reads (disabled members, an undone report's people). */
   readonly people?: ReadonlyMap<string, Person>;
+  /** `--rooms`: room access as the preview computed it. */
+  readonly rooms?: RoomsReport;
 }
 
 export type SessionResult =
@@ -230,7 +233,13 @@ export async function session(
       moves: result.moves,
       counters,
       ranBy: ranBy(result.preflight, deps.env ?? {}),
-      people: peopleOf(result.moves, directoryOf(result), result.preflight?.self?.id ?? null),
+      people: peopleOf(
+        result.moves,
+        directoryOf(result),
+        result.preflight?.self?.id ?? null,
+        result.rooms?.people.map((c) => c.person),
+      ),
+      ...(result.rooms === undefined ? {} : { rooms: result.rooms }),
     });
     const reportPath = await writeReport(options, report, output);
     if (options.csvPath !== undefined) await writeCsv(options.csvPath, report, output);

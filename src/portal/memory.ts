@@ -11,6 +11,8 @@ import {
   type Portal,
   type PortalCounters,
   type PersonRef,
+  type RoomShare,
+  type RoomSummary,
   type SelfInfo,
 } from "./port.js";
 import { UserStatus, type Seed, type User } from "./types.js";
@@ -204,6 +206,32 @@ export class MemoryPortal implements Portal {
         }),
       );
     return Promise.resolve();
+  }
+
+  listRooms(call?: CallOptions): Promise<RoomSummary[]> {
+    this.#call(call);
+    return Promise.resolve(this.model.rooms().map((r) => ({ id: String(r.id), title: r.title })));
+  }
+
+  roomShares(roomId: string, call?: CallOptions): Promise<RoomShare[]> {
+    this.#call(call);
+    const shares = this.model.roomShares(Number(roomId));
+    if (shares === null)
+      return Promise.reject(
+        new PortalError(PortalErrorKind.Failed, "Item not found", { httpStatus: 404, attempts: 1 }),
+      );
+    return Promise.resolve(
+      shares.map((share) => ({
+        subject: share.subject,
+        id: share.id,
+        name:
+          (share.subject === "user"
+            ? this.model.user(share.id)?.displayName
+            : this.model.group(share.id)?.name) ?? share.id,
+        access: share.access,
+        isOwner: share.owner === true,
+      })),
+    );
   }
 
   counters(): PortalCounters {

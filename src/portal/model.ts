@@ -1,4 +1,12 @@
-import { Role, UserStatus, type Group, type Seed, type User } from "./types.js";
+import {
+  Role,
+  UserStatus,
+  type Group,
+  type Seed,
+  type SeedRoom,
+  type SeedRoomShare,
+  type User,
+} from "./types.js";
 import { moveBehaviourOf, MoveBehaviour, parseVersion } from "./version.js";
 
 /**
@@ -56,6 +64,8 @@ export class PortalModel {
   readonly behaviour: MoveBehaviour;
   readonly #users = new Map<string, User>();
   readonly #groups = new Map<string, GroupState>();
+  /** Rooms and their access rows (§10.8): member edits never touch these; deleting a group deletes its rows. */
+  readonly #rooms = new Map<number, { title: string; shares: SeedRoomShare[] }>();
 
   constructor(seed: Seed, options: { version: string }) {
     const version = parseVersion(options.version);
@@ -72,6 +82,24 @@ export class PortalModel {
         removed: false,
       });
     }
+    for (const room of seed.rooms ?? []) {
+      this.#rooms.set(room.id, {
+        title: room.title,
+        shares: room.shares.map((share) => ({ ...share, id: lower(share.id) })),
+      });
+    }
+  }
+
+  /** Every room, in id order. */
+  rooms(): { id: number; title: string }[] {
+    return [...this.#rooms.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([id, room]) => ({ id, title: room.title }));
+  }
+
+  /** A room's access rows, or null when there is no such room. */
+  roomShares(id: number): readonly SeedRoomShare[] | null {
+    return this.#rooms.get(id)?.shares ?? null;
   }
 
   user(id: string): User | undefined {
@@ -249,6 +277,9 @@ export class PortalModel {
     const group = this.#groups.get(lower(id));
     if (group === undefined || group.removed) return false;
     group.removed = true;
+    // §10.7: the group's share rows are hard-deleted with it.
+    for (const room of this.#rooms.values())
+      room.shares = room.shares.filter((share) => share.subject !== "group" || share.id !== group.id);
     return true;
   }
 
@@ -271,11 +302,17 @@ export class PortalModel {
 
   /** The current state in the seed format: what `snapshot` writes and the sandbox loads. */
   toSeed(): Seed {
+    const rooms = [...this.#rooms.entries()].map(([id, room]): SeedRoom => ({
+      id,
+      title: room.title,
+      shares: room.shares,
+    }));
     return {
       users: this.users,
       groups: [...this.#groups.values()]
         .filter((g) => !g.removed)
         .map((g): Group => ({ id: g.id, name: g.name, managerId: g.managerId, memberIds: [...g.members] })),
+      ...(rooms.length === 0 ? {} : { rooms }),
     };
   }
 

@@ -35,6 +35,27 @@ export interface GroupSummary {
   readonly name: string;
 }
 
+/** A room as the rooms list shows it. DocSpace's room ids are integers; kept as their decimal text. */
+export interface RoomSummary {
+  readonly id: string;
+  readonly title: string;
+}
+
+/**
+ * One access row of a room (`GET /files/rooms/{id}/share`): a person or a group and the role DocSpace
+ * numbers as `FileShare` (9 room manager, 11 content creator, 10 editing, 7 fill forms, 5 review,
+ * 6 comment, 2 read; 3 restrict and 0 none give no access). Links are not read.
+ */
+export interface RoomShare {
+  readonly subject: "user" | "group";
+  /** Lower-case user or group id. */
+  readonly id: string;
+  readonly name: string;
+  readonly access: number;
+  /** The room's owner (a user row). */
+  readonly isOwner: boolean;
+}
+
 /** What the key itself says of its rights (`keys/@self`). */
 export interface KeyInfo {
   /** Empty or `*` = full access. */
@@ -168,6 +189,10 @@ export interface Portal {
   person(ref: PersonRef, call?: CallOptions): Promise<MemberInfo | null>;
   /** Deletes a group (its members' accounts stay; its shares go with it, §10.7). */
   deleteGroup(groupId: string, call?: CallOptions): Promise<void>;
+  /** Every active room the key's user sees (an admin sees them all), every page. */
+  listRooms(call?: CallOptions): Promise<RoomSummary[]>;
+  /** The people and groups a room is shared with, and their roles, every page. */
+  roomShares(roomId: string, call?: CallOptions): Promise<RoomShare[]>;
   /** Requests, retries and rate-limit answers so far. */
   counters(): PortalCounters;
 }

@@ -37,9 +37,24 @@ export interface SeedApiKey {
   readonly expiresAt?: string;
 }
 
+/** One access row of a room: a person or a group, with DocSpace's `FileShare` number. */
+export interface SeedRoomShare {
+  readonly subject: "user" | "group";
+  readonly id: string;
+  readonly access: number;
+  readonly owner?: boolean;
+}
+
+export interface SeedRoom {
+  readonly id: number;
+  readonly title: string;
+  readonly shares: readonly SeedRoomShare[];
+}
+
 /** The sandbox seed file and `snapshot`'s output. */
 export interface Seed {
   readonly users: readonly User[];
   readonly groups: readonly Group[];
   readonly apiKeys?: readonly SeedApiKey[];
+  readonly rooms?: readonly SeedRoom[];
 }

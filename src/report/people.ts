@@ -47,9 +47,11 @@ export function peopleOf(
   moves: readonly MoveResult[],
   directory: ReadonlyMap<string, Person>,
   keyUser: string | null,
+  more: readonly string[] = [],
 ): Record<string, Person> {
   const people: Record<string, Person> = {};
   const ids = moves.flatMap(idsOf);
+  ids.push(...more);
   if (keyUser !== null) ids.push(keyUser);
   for (const id of ids) {
     if (Object.hasOwn(people, id)) continue;

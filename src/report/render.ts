@@ -18,7 +18,7 @@ const MARK: Record<MoveResult["status"], string> = {
   "not-attempted": "----",
 };
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 /** Why a move did not run or failed, in plain words (the report keeps the stable codes). */
 const REASON_WORDS: Record<string, string> = {
@@ -141,7 +141,7 @@ export function renderPreview(
  * run prints, and what a live run shows before it asks for confirmation.
  */
 export function previewBody(
-  report: Pick<Report, "moves" | "warnings" | "problems">,
+  report: Pick<Report, "moves" | "warnings" | "problems"> & { readonly rooms?: Report["rooms"] | undefined },
   name: (id: string) => string,
 ): string[] {
   const lines: string[] = [];
@@ -232,9 +232,58 @@ export function previewBody(
     "Sources left empty (the groups themselves are kept):",
     planned.flatMap((m) => (m.preview?.emptiesSource === true ? [`${m.id}: "${m.from.name ?? ""}"`] : [])),
   );
+  if (report.rooms !== undefined) roomLines(report.rooms, name, lines, group);
   group("Chains and other notes:", report.warnings.slice());
   group("Blocking problems (a run would send nothing and exit 1):", report.problems.slice());
   return lines;
+}
+
+/** `--rooms`: the rooms each move's groups reach, then, person by person, the access that changes. */
+function roomLines(
+  rooms: NonNullable<Report["rooms"]>,
+  name: (id: string) => string,
+  lines: string[],
+  group: (title: string, items: string[]) => void,
+): void {
+  const role = (r: { title: string; access: string }): string => `"${r.title}" (${r.access})`;
+  const kinds = {
+    lose: rooms.people.filter((c) => c.after === null),
+    gain: rooms.people.filter((c) => c.before === null),
+    change: rooms.people.filter((c) => c.before !== null && c.after !== null),
+  };
+  const people = (list: readonly { person: string }[]): number => new Set(list.map((c) => c.person)).size;
+  const roomCount = (list: readonly { room: string }[]): string =>
+    plural(new Set(list.map((c) => c.room)).size, "room");
+  lines.push(
+    "",
+    `Room access (${plural(rooms.read, "room")} read; DocSpace gives a group's rooms to whoever is in it now):`,
+    `  ${plural(people(kinds.lose), "person", "people")} lose access (${roomCount(kinds.lose)}), ${plural(people(kinds.gain), "person", "people")} gain access (${roomCount(kinds.gain)}), ${plural(people(kinds.change), "person", "people")} change role (${roomCount(kinds.change)})`,
+  );
+  group(
+    "Rooms shared with the groups of each move:",
+    rooms.moves.flatMap((m) =>
+      m.source.length === 0 && m.destination.length === 0
+        ? []
+        : [
+            `${m.id}: source ${m.source.length === 0 ? "none" : m.source.map(role).join(", ")}; destination ${m.destination.length === 0 ? "none" : m.destination.map(role).join(", ")}`,
+          ],
+    ),
+  );
+  // One line per person, in name order: what they lose, gain and keep with another role.
+  const byPerson = new Map<string, string[]>();
+  for (const c of rooms.people) {
+    const words =
+      c.after === null
+        ? `loses "${c.title}" (${c.before ?? ""})`
+        : c.before === null
+          ? `gains "${c.title}" (${c.after})`
+          : `"${c.title}" ${c.before} → ${c.after}`;
+    byPerson.set(c.person, [...(byPerson.get(c.person) ?? []), words]);
+  }
+  group(
+    "Room access by person (a direct share or another group's share is taken into account):",
+    [...byPerson].map(([id, words]) => `${name(id)}: ${words.join("; ")}`).sort((a, b) => a.localeCompare(b)),
+  );
 }
 
 /** The first thing the preview says: which move semantics this portal has. */

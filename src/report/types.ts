@@ -137,6 +137,33 @@ export interface RanBy {
   readonly keyUser: { readonly id: string; readonly displayName: string } | null;
 }
 
+/** A room a group is shared with, and the role the share gives. */
+export interface RoomRole {
+  readonly room: string;
+  readonly title: string;
+  readonly access: string;
+}
+
+/** A person's access to a room before and after the plan (null: none). */
+export interface RoomAccessChange {
+  readonly person: string;
+  readonly room: string;
+  readonly title: string;
+  readonly before: string | null;
+  readonly after: string | null;
+}
+
+/** `--rooms`: the rooms read, the rooms each move's groups are shared with, every access that changes. */
+export interface RoomsReport {
+  readonly read: number;
+  readonly moves: readonly {
+    readonly id: string;
+    readonly source: readonly RoomRole[];
+    readonly destination: readonly RoomRole[];
+  }[];
+  readonly people: readonly RoomAccessChange[];
+}
+
 export interface Report {
   readonly reportVersion: 1;
   readonly tool: { readonly name: string; readonly version: string };
@@ -159,4 +186,6 @@ export interface Report {
   readonly ranBy: RanBy;
   /** Everyone named anywhere in the report, by user id. */
   readonly people: Readonly<Record<string, Person>>;
+  /** With `--rooms`: room access as the preview computed it from the rooms' access rows. */
+  readonly rooms?: RoomsReport;
 }

@@ -36,6 +36,14 @@ export function checkSeed(value: unknown): SeedResult {
       problems.push(`/groups/${i}/managerId: ${group.managerId} is not in users`);
     }
   });
+  const groupIds = new Set(value.groups.map((g) => g.id.toLowerCase()));
+  (value.rooms ?? []).forEach((room, i) => {
+    room.shares.forEach((share, j) => {
+      const known = share.subject === "user" ? ids : groupIds;
+      if (!known.has(share.id.toLowerCase()))
+        problems.push(`/rooms/${i}/shares/${j}/id: ${share.id} is not in ${share.subject}s`);
+    });
+  });
   return problems.length === 0 ? { ok: true, seed: value } : { ok: false, problems };
 }
 

@@ -111,7 +111,9 @@ type RouteName =
   | "group-manager"
   | "group-update"
   | "group-create"
-  | "group-delete";
+  | "group-delete"
+  | "rooms-list"
+  | "room-share";
 
 const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "GET", pattern: /^\/api\/2\.0\/settings\/version\/build$/, name: "version" },
@@ -134,6 +136,8 @@ const ROUTES: { method: string | null; pattern: RegExp; name: RouteName }[] = [
   { method: "PUT", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})/manager$`), name: "group-manager" },
   { method: "PUT", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-update" },
   { method: "DELETE", pattern: new RegExp(`^/api/2\\.0/group/(${GUID})$`), name: "group-delete" },
+  { method: "GET", pattern: /^\/api\/2\.0\/files\/rooms$/, name: "rooms-list" },
+  { method: "GET", pattern: /^\/api\/2\.0\/files\/rooms\/(\d+)\/share$/, name: "room-share" },
 ];
 
 /** Scopes that satisfy each route; null: any valid key; "anonymous": none needed. */
@@ -149,6 +153,9 @@ function requiredScopes(route: RouteName, method: string): readonly string[] | n
     case "people-get":
     case "people-email":
       return ["*:read", "*:write", "accounts:read", "accounts:write"];
+    case "rooms-list":
+    case "room-share":
+      return ["*:read", "*:write", "files:read", "files:write", "rooms:read", "rooms:write"];
     default:
       return method === "GET" ? ["*:read", "*:write", "accounts:read"] : ["*:write", "accounts:write"];
   }
@@ -701,6 +708,79 @@ class HttpSandbox implements Sandbox {
         if (model.group(first)?.isSystem === true) return { status: 204 };
         return model.removeGroup(first) ? { status: 204 } : groupReply({ found: false, which: "group" });
       }
+      case "rooms-list": {
+        // FolderContentDto: the rooms in `folders`; an admin sees every room, the sandbox's other keys none.
+        const errors = queryErrors(query, { guid: [], int: ["startIndex"], count: true });
+        if (errors !== null) return { status: 400, body: validationBody(errors, link) };
+        const rooms = mayWriteGroups(role) ? model.rooms() : [];
+        const start = Number(query.get("startIndex") ?? 0);
+        const count = Number(query.get("count") ?? 100);
+        const page = rooms.slice(start, start + count);
+        return {
+          status: 200,
+          body: success(
+            {
+              files: [],
+              folders: page.map((room) => roomDto(room.id, room.title)),
+              current: { id: 1, title: "Rooms", rootFolderType: 14 },
+              pathParts: [{ id: 1, title: "Rooms" }],
+              startIndex: start,
+              count: page.length,
+              total: rooms.length,
+            },
+            link,
+          ),
+        };
+      }
+      case "room-share": {
+        // §10.8: the people and groups a room is shared with; links are not modelled.
+        const errors = queryErrors(query, { guid: [], int: ["startIndex", "filterType"], count: true });
+        if (errors !== null) return { status: 400, body: validationBody(errors, link) };
+        const shares = model.roomShares(Number(first));
+        if (shares === null)
+          return {
+            status: 404,
+            body: errorBody(
+              404,
+              "Item not found",
+              ITEM_NOT_FOUND_TYPE,
+              "ASC.Files.Core.Security.FileSecurity",
+            ),
+          };
+        if (!mayWriteGroups(role)) return denied;
+        const filter = Number(query.get("filterType") ?? 0);
+        const rows = shares.filter(
+          (share) =>
+            filter === 0 ||
+            (filter === 16 ? share.subject === "user" : filter === 32 && share.subject === "group"),
+        );
+        const start = Number(query.get("startIndex") ?? 0);
+        const page = rows.slice(start, start + Number(query.get("count") ?? 100));
+        return {
+          status: 200,
+          body: success(
+            page.flatMap((share) => {
+              const sharedTo = share.subject === "user" ? model.user(share.id) : model.group(share.id);
+              if (sharedTo === undefined || sharedTo === null) return [];
+              return [
+                {
+                  access: share.access,
+                  sharedTo:
+                    "email" in sharedTo
+                      ? employeeDto(sharedTo)
+                      : { id: sharedTo.id, name: sharedTo.name, isLDAP: false },
+                  isLocked: share.owner === true,
+                  isOwner: share.owner === true,
+                  canEditAccess: false,
+                  subjectType: share.subject === "user" ? 0 : 2,
+                },
+              ];
+            }),
+            link,
+            rows.length,
+          ),
+        };
+      }
       case "group-update": {
         if (!mayWriteGroups(role)) return denied;
         const change = updateOf(body);
@@ -714,6 +794,18 @@ class HttpSandbox implements Sandbox {
     }
   }
 }
+
+/** A room as the rooms list shows it (`FolderDto` of a custom room), trimmed to what is read. */
+const roomDto = (id: number, title: string): Record<string, unknown> => ({
+  id,
+  title,
+  roomType: 5,
+  rootFolderType: 14,
+  parentId: 1,
+  filesCount: 0,
+  foldersCount: 0,
+  isFolder: true,
+});
 
 function matchRoute(method: string, path: string): { name: RouteName; params: string[] } | null {
   for (const route of ROUTES) {

@@ -35,6 +35,41 @@ describe("create: true (SPEC §3a)", () => {
     expect(named("Sales North")).toEqual([]);
   });
 
+  it("v3.6 creates skip an invalid manager silently (§10.6); the tool never relies on it: a split ends as planned", async () => {
+    await h.start(smallSeed(), { version: "3.6.2" });
+    const post = (manager: string) =>
+      fetch(`${h.sandbox.url}/api/2.0/group`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${h.sandbox.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ groupName: "Probe", groupManager: manager }),
+      });
+    // The model: a guest manager is dropped without a word before v3.7.1, refused after.
+    const skipped = await post(u(3));
+    expect(skipped.status).toBe(200);
+    expect(((await skipped.json()) as { response: { manager?: unknown } }).response.manager).toBeUndefined();
+    const split = manifest(
+      `{ id: north, from: ${g(1)}, to: { name: Sales North, create: true }, members: [${u(2)}, ${u(6)}], manager: ${u(6)} }`,
+    );
+    const preview = await h.run(split, { dryRun: true });
+    const res = await h.run(split);
+    expect(res.code).toBe(0);
+    const created = named("Sales North");
+    expect(created).toHaveLength(1);
+    // Created bare, then filled and given its manager, each write checked from its answer.
+    const creates = h.sandbox.requests.filter((r) => r.method === "POST" && r.path === "/api/2.0/group");
+    expect(creates.map((r) => r.body)).toEqual([
+      { groupName: "Probe", groupManager: u(3) },
+      { groupName: "Sales North", members: [] },
+    ]);
+    expect(created[0]?.managerId).toBe(u(6));
+    expect([...(created[0]?.memberIds ?? [])].sort()).toEqual([u(2), u(6)].sort());
+    expect(h.sandbox.model.group(g(1))?.memberIds).not.toContain(u(2));
+    expect(res.report?.moves[0]).toMatchObject({ status: "succeeded", created: true, managerSet: u(6) });
+    expect(preview.report?.moves[0]?.preview?.destinationMembersAfter.slice().sort()).toEqual(
+      [u(2), u(6)].sort(),
+    );
+  });
+
   it("a run creates it once, right before its first move, and both moves fill it", async () => {
     await h.start(smallSeed());
     const preview = await h.run(text, { dryRun: true });
