@@ -8,3 +8,5 @@ console.table(await benchValidateLarge());
 console.log("sandbox-throughput: the sandbox under load from a second process (target ≥ 2,000 req/s)");
 console.table(await benchSandboxThroughput());
 printRunThroughput(await benchRunThroughput());
+const { benchHtmlRender, printHtmlRender } = await import("./html-render.mjs");
+printHtmlRender(await benchHtmlRender());

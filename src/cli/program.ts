@@ -191,6 +191,7 @@ Exit codes:
       "refuse a live run whose preview changes the groups of more than n people (exit 1, nothing sent)",
       integer(0),
     )
+    .option("--html <file>", "also write the report as one self-contained HTML page (dry runs included)")
     .option(
       "--rooms",
       "also read every room's access and show, per person, the rooms the plan takes away or grants (one read per room)",
@@ -221,6 +222,7 @@ Exit codes:
           yes: o.yes as boolean | undefined,
           maxChanges: o.maxChanges as number | undefined,
           rooms: o.rooms as boolean | undefined,
+          html: o.html as string | undefined,
         },
         {
           env: ctx.env,
@@ -259,10 +261,11 @@ Exit codes:
       "the state directory to mark the moves undone in (default beside the manifest)",
     )
     .option("--csv <file>", "also write one CSV row per person per step and what happened to them")
+    .option("--html <file>", "also write the report as one self-contained HTML page")
     .action(
       async (
         file: string,
-        o: { dryRun?: boolean; report?: string; stateDir?: string; csv?: string },
+        o: { dryRun?: boolean; report?: string; stateDir?: string; csv?: string; html?: string },
         command: Command,
       ) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
@@ -271,7 +274,7 @@ Exit codes:
         const { undoCommand } = await import("../commands/undo.js");
         result.code = await undoCommand(
           file,
-          { dryRun: o.dryRun === true, report: o.report, stateDir: o.stateDir, csv: o.csv },
+          { dryRun: o.dryRun === true, report: o.report, stateDir: o.stateDir, csv: o.csv, html: o.html },
           {
             env: ctx.env,
             output: quiet.output,
@@ -284,6 +287,16 @@ Exit codes:
         quiet.flush(result.code);
       },
     );
+
+  program
+    .command("report")
+    .description("turn a JSON report (run, dry run or undo) into one self-contained HTML page to share")
+    .argument("<report.json>", "a report written by run or undo")
+    .option("--html <file>", "the HTML page to write")
+    .action(async (file: string, o: { html?: string }) => {
+      const { reportCommand } = await import("../commands/report.js");
+      result.code = await reportCommand(file, { html: o.html }, { output: ctx.output });
+    });
 
   program
     .command("history")

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { ExitCode } from "../report/exit-codes.js";
+import { defaultReportPath } from "../report/write.js";
 import type { Clock } from "../api/governor.js";
 import { DEFAULT_SEED_PATH, loadSeedFile } from "../sandbox/seed.js";
 import { startSandbox } from "../sandbox/server.js";
@@ -57,7 +58,13 @@ export async function demoCommand(deps: {
     out("");
     out("Now for real, on the same sandbox:");
     out("");
-    const code = await runCommand("migrations.example.yaml", { verify: true, stateDir }, runDeps);
+    // The run's report also as a page to share: the flow of people, the surprises, every person.
+    const html = defaultReportPath("migrations.example.yaml", deps.clock.now()).replace(/\.json$/, ".html");
+    const code = await runCommand(
+      "migrations.example.yaml",
+      { verify: true, stateDir, html, rooms: true },
+      runDeps,
+    );
     out("");
     out("Next: edit a copy of migrations.example.yaml, `docspace-migrate validate` it, and rehearse it on");
     out("`docspace-migrate sandbox` (or a copy of your portal: `snapshot`, then `sandbox --seed`).");

@@ -68,6 +68,8 @@ export interface RunFlags {
   readonly maxChanges?: number | undefined;
   /** Read the rooms' access rows and put the access the plan changes in the preview and the report. */
   readonly rooms?: boolean | undefined;
+  /** Also write the report as a self-contained HTML page here. */
+  readonly html?: string | undefined;
 }
 
 export interface RunDeps {
@@ -168,7 +170,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   const dryRun = flags.dryRun === true;
   const startedAt = clock.now();
   const reportPath = flags.report ?? defaultReportPath(manifestPath, startedAt, dryRun ? "-dry-run" : "");
-  const targetProblem = await outputTargetProblem(reportPath, flags.csv);
+  const targetProblem = await outputTargetProblem(reportPath, flags.csv, flags.html);
   if (targetProblem !== null) {
     output.err(`${targetProblem}; nothing was sent`);
     return ExitCode.Usage;
@@ -223,6 +225,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       manifest: { path: resolve(deps.manifestFile ?? manifestPath), sha256: manifest.sha256 },
       reportPath,
       csvPath: flags.csv,
+      htmlPath: flags.html,
       specs: moveSpecs,
       interrupted: "interrupted by a signal before any move was sent",
     },
@@ -389,6 +392,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         shellWord(manifestPath),
       )
     : renderRunSummary(report, done.reportPath);
+  if (done.htmlPath !== null) lines.push(`HTML: ${done.htmlPath}`);
   // With the report on stdout, the summary goes to stderr.
   for (const line of lines) (reportPath === STDOUT ? output.err : output.out)(line);
   return report.exitCode as ExitCode;

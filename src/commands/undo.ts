@@ -1,7 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { Ajv } from "ajv";
-import { default as addFormats } from "ajv-formats";
 import { loadApiKey } from "../api/credentials.js";
 import { execute } from "../engine/execute.js";
 import { preview } from "../engine/preview.js";
@@ -23,14 +20,10 @@ import {
   type RunSettings,
 } from "../report/types.js";
 import { defaultReportPath, outputTargetProblem, STDOUT } from "../report/write.js";
-import { reportSchema } from "../schemas.js";
+import { readReport } from "../report/read.js";
 import { readHistory } from "../state/journal.js";
 import { stateDirOf } from "../state/open.js";
 import { DEFAULT_SETTINGS } from "./run.js";
-
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats.default(ajv);
-const validReport = ajv.compile<Report>(reportSchema);
 
 export interface UndoDeps extends SessionDeps {
   readonly env: Env;
@@ -41,6 +34,7 @@ export interface UndoFlags {
   readonly report?: string | undefined;
   readonly stateDir?: string | undefined;
   readonly csv?: string | undefined;
+  readonly html?: string | undefined;
 }
 
 /** What to undo, where, with which key variable: from a run's report or from a manifest's journal. */
@@ -96,7 +90,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     output.out("nothing to undo: no move of it moved anyone on this portal");
     return ExitCode.Ok;
   }
-  const targetProblem = await outputTargetProblem(source.reportPath, flags.csv);
+  const targetProblem = await outputTargetProblem(source.reportPath, flags.csv, flags.html);
   if (targetProblem !== null) {
     output.err(`${targetProblem}; nothing was sent`);
     return ExitCode.Usage;
@@ -126,6 +120,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
       manifest: source.manifest,
       reportPath: source.reportPath,
       csvPath: flags.csv,
+      htmlPath: flags.html,
       specs,
       interrupted: "interrupted by a signal before anything was put back",
     },
@@ -187,6 +182,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
   if (!done.ok) return done.code;
   const say = source.reportPath === STDOUT ? output.err : output.out;
   for (const line of renderRunSummary(done.report, done.reportPath, true)) say(line);
+  if (done.htmlPath !== null) say(`HTML: ${done.htmlPath}`);
   return done.report.exitCode as ExitCode;
 }
 
@@ -210,17 +206,9 @@ function describeUndo(result: MoveResult, step: UndoStep, name: (id: string) => 
 }
 
 async function fromReport(file: string, flags: UndoFlags, env: Env): Promise<Loaded> {
-  let original: unknown;
-  try {
-    original = JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    return {
-      ok: false,
-      message: `cannot read it as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    };
-  }
-  if (!validReport(original))
-    return { ok: false, message: "not a docspace-migrate report (schema/report.schema.json)" };
+  const read = await readReport(file);
+  if (!read.ok) return read;
+  const original = read.report;
   const plan = planUndo(original);
   if (!plan.ok) return plan;
   // The key variable the manifest names, when the manifest is still there.

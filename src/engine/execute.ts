@@ -175,7 +175,8 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       return { groups: r === null || r === undefined ? [] : [r.from.id, r.to.id] };
     }),
   );
-  const limit = pLimit(input.concurrency);
+  const window = pLimit(2 * input.concurrency);
+  const slots = semaphore(input.concurrency);
   let finished = 0;
   const results: Promise<MoveResult>[] = [];
   const stopReason = (): Reason =>
@@ -281,9 +282,11 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
             warnings: [`skipped: move "${blocker.id}" shares a group with this one and did not complete`],
           });
         }
-        // The slot is held while requests are sent; the "finished" record is written after it is
-        // released, so its fsync never keeps a request from going out.
-        const ran = await limit(async () => {
+        // Two limits: up to 2× `concurrency` moves prepare and write their "started" record (the journal
+        // commits those of a window in one fsync), and `concurrency` of them hold a slot while their
+        // requests are sent. The slot is taken right after the record, and released before the
+        // "finished" record is written, so no fsync keeps a request from going out.
+        const ran = await window(async () => {
           if (stopped !== null)
             return { result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()), record: null };
           const log = deps.logger.child({ move: move.id });
@@ -302,45 +305,70 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
               );
             },
           };
-          // A group still to create is created now, right before its first move, and used by its id.
-          let target = resolved;
-          let creates = false;
-          try {
-            for (const side of ["from", "to"] as const) {
-              const group = target[side];
-              if (!isPlannedGroup(group.id)) continue;
-              const made = await created(group, resolved, call);
-              creates ||= creations.get(group.id)?.by === move.id;
-              target = { ...target, [side]: { id: made.id, name: made.name } };
+          const slot = { held: false }; // set inside `take`, read after the operation
+          /** The slot, before the first request; a stop that came while waiting for it sends nothing. */
+          const take = async (): Promise<void> => {
+            if (!slot.held) {
+              await slots.acquire();
+              slot.held = true;
             }
-          } catch (err) {
-            const base = notRun(move, resolved, MoveStatus.Failed, Reason.HttpError);
-            return {
-              result: failure(move.id)(err, Reason.HttpError, { ...base, attempts: call.tally.attempts }),
-              record: null,
-            };
+            if (stopped !== null) throw new NotSent();
+          };
+          try {
+            // A group still to create is created now, right before its first move, and used by its id.
+            let target = resolved;
+            let creates = false;
+            try {
+              for (const side of ["from", "to"] as const) {
+                const group = target[side];
+                if (!isPlannedGroup(group.id)) continue;
+                if (!creations.has(group.id)) await take();
+                const made = await created(group, resolved, call);
+                creates ||= creations.get(group.id)?.by === move.id;
+                target = { ...target, [side]: { id: made.id, name: made.name } };
+              }
+            } catch (err) {
+              if (err instanceof NotSent)
+                return {
+                  result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()),
+                  record: null,
+                };
+              const base = notRun(move, resolved, MoveStatus.Failed, Reason.HttpError);
+              return {
+                result: failure(move.id)(err, Reason.HttpError, { ...base, attempts: call.tally.attempts }),
+                record: null,
+              };
+            }
+            const { outcome, record } = await journaled(
+              target,
+              deps,
+              take,
+              () => notRun(move, resolved, MoveStatus.NotAttempted, stopReason()),
+              (beforeSend) => {
+                const ctx: OperationContext = {
+                  resolved: target,
+                  portal: deps.portal,
+                  state,
+                  verify: input.verify || preflight.behaviour !== MoveBehaviour.Move,
+                  version: preflight.portalVersion,
+                  resumed: input.resumed?.(resolved) ?? null,
+                  log,
+                  now: deps.now,
+                  call,
+                  beforeSend,
+                  failure: failure(move.id),
+                };
+                const step = input.undo?.[index];
+                if (step !== undefined) return runUndoStep(ctx, step);
+                return target.members === undefined ? runMove(ctx) : runPartialMove(ctx);
+              },
+            );
+            if (outcome.after !== null) after.set(index, outcome.after);
+            const result = creates ? { ...outcome.result, created: true as const } : outcome.result;
+            return { result, record: record === null ? null : () => record(result) };
+          } finally {
+            if (slot.held) slots.release();
           }
-          const { outcome, record } = await journaled(target, deps, (beforeSend) => {
-            const ctx: OperationContext = {
-              resolved: target,
-              portal: deps.portal,
-              state,
-              verify: input.verify || preflight.behaviour !== MoveBehaviour.Move,
-              version: preflight.portalVersion,
-              resumed: input.resumed?.(resolved) ?? null,
-              log,
-              now: deps.now,
-              call,
-              beforeSend,
-              failure: failure(move.id),
-            };
-            const step = input.undo?.[index];
-            if (step !== undefined) return runUndoStep(ctx, step);
-            return target.members === undefined ? runMove(ctx) : runPartialMove(ctx);
-          });
-          if (outcome.after !== null) after.set(index, outcome.after);
-          const result = creates ? { ...outcome.result, created: true as const } : outcome.result;
-          return { result, record: record === null ? null : () => record(result) };
         });
         await ran.record?.();
         return finish(ran.result);
@@ -359,25 +387,58 @@ const wentAsPlanned = (r: MoveResult): boolean =>
   (r.status === MoveStatus.Skipped &&
     (r.reason === Reason.Excluded || r.reason === Reason.AlreadyDone || r.reason === Reason.AlreadyUndone));
 
+/** Thrown by `take` when a stop came while the move waited for its slot: nothing was sent. */
+class NotSent extends Error {}
+
 /**
- * An operation with its journal records: "started" fsynced before its first write; "finished" returned
- * as a step for the caller to take once the concurrency slot is released.
+ * An operation with its journal records: "started" fsynced before its first write, then the slot taken;
+ * "finished" returned as a step for the caller to take once the slot is released. A move stopped
+ * between the two is recorded as not attempted, so it is not left in doubt.
  */
 async function journaled(
   resolved: ResolvedMove,
   deps: ExecuteDeps,
+  take: () => Promise<void>,
+  notSent: () => MoveResult,
   operation: (beforeSend: (detail: StartedDetail) => Promise<void>) => Promise<OperationOutcome>,
 ): Promise<{ outcome: OperationOutcome; record: ((result: MoveResult) => Promise<void>) | null }> {
   const journal = deps.journal;
   const sent = { started: false }; // set inside the callback, read after it
-  const outcome = await operation(async (detail) => {
-    if (journal !== undefined) await journal.started(resolved, detail);
-    sent.started = true;
-    deps.onWrite?.();
-  });
+  let outcome: OperationOutcome;
+  try {
+    outcome = await operation(async (detail) => {
+      if (journal !== undefined) await journal.started(resolved, detail);
+      sent.started = true;
+      await take();
+      deps.onWrite?.();
+    });
+  } catch (err) {
+    if (!(err instanceof NotSent)) throw err;
+    outcome = { result: notSent(), after: null };
+  }
   const record =
     sent.started && journal !== undefined ? (result: MoveResult) => journal.finished(resolved, result) : null;
   return { outcome, record };
+}
+
+/** A counting semaphore: `acquire` waits for a free slot, first come first served. */
+function semaphore(size: number): { acquire(): Promise<void>; release(): void } {
+  let free = size;
+  const queue: (() => void)[] = [];
+  return {
+    acquire: () => {
+      if (free > 0) {
+        free--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => queue.push(resolve));
+    },
+    release: () => {
+      const next = queue.shift();
+      if (next === undefined) free++;
+      else next();
+    },
+  };
 }
 
 const errorOf = (error: PortalError) => ({

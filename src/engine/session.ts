@@ -59,6 +59,8 @@ export interface SessionOptions {
   readonly reportPath: string;
   /** `--csv`: the member-level CSV, beside the report. */
   readonly csvPath?: string | undefined;
+  /** `--html`: the report as a self-contained page. */
+  readonly htmlPath?: string | undefined;
   /** The moves as the manifest (or the undone report) names them, for results of moves that never ran. */
   readonly specs: readonly MoveSpec[];
   readonly interrupted: string;
@@ -112,6 +114,8 @@ export type SessionResult =
       readonly report: Report;
       readonly reportPath: string;
       readonly preflight: Preflight | null;
+      /** Where the HTML view was written, when it was asked for and could be. */
+      readonly htmlPath: string | null;
     }
   | { readonly ok: false; readonly code: ExitCode };
 
@@ -243,6 +247,10 @@ export async function session(
     });
     const reportPath = await writeReport(options, report, output);
     if (options.csvPath !== undefined) await writeCsv(options.csvPath, report, output);
+    const htmlPath =
+      options.htmlPath !== undefined && (await writeHtml(options.htmlPath, report, output))
+        ? options.htmlPath
+        : null;
     logger.info(
       {
         event: "run.finished",
@@ -254,7 +262,7 @@ export async function session(
       },
       `${options.mode === "undo" ? "undo" : "run"} finished`,
     );
-    return { ok: true, report, reportPath, preflight: result.preflight };
+    return { ok: true, report, reportPath, preflight: result.preflight, htmlPath };
   } finally {
     await state.close();
   }
@@ -296,6 +304,20 @@ async function writeCsv(path: string, report: Report, output: Output): Promise<v
     output.err(
       `cannot write the CSV to ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
+  }
+}
+
+/** The HTML view of the report; one that cannot be written is said, the report stands. */
+export async function writeHtml(path: string, report: Report, output: Output): Promise<boolean> {
+  try {
+    const { toHtml } = await import("../report/html.js");
+    await writeFileAtomic(path, redactSecrets(toHtml(report)));
+    return true;
+  } catch (err) {
+    output.err(
+      `cannot write the HTML report to ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+    return false;
   }
 }
 

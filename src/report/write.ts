@@ -46,11 +46,16 @@ export async function reportTargetProblem(path: string, flag = "--report"): Prom
   return `${flag} ${path} is ${what}; it is written only as a regular file${flag === "--report" ? " (use --report - for stdout)" : ""}`;
 }
 
-/** The first problem with the report's path or the CSV's, or null: both checked before anything is sent. */
-export async function outputTargetProblem(report: string, csv: string | undefined): Promise<string | null> {
+/** The first problem with the report's path, the CSV's or the HTML's, or null: checked before anything is sent. */
+export async function outputTargetProblem(
+  report: string,
+  csv: string | undefined,
+  html?: string,
+): Promise<string | null> {
   return (
     (await reportTargetProblem(report)) ??
-    (csv === undefined ? null : await reportTargetProblem(csv, "--csv"))
+    (csv === undefined ? null : await reportTargetProblem(csv, "--csv")) ??
+    (html === undefined ? null : await reportTargetProblem(html, "--html"))
   );
 }
 

@@ -1,0 +1,1 @@
+export { bigReport } from "../../bench/lib/big-report.mjs";

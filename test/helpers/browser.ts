@@ -1,0 +1,1 @@
+export { CHROMIUM, launchChromium as launchBrowser } from "../../bench/lib/chromium.mjs";
