@@ -319,6 +319,19 @@ function panel(title: string, items: readonly string[], bad = false, cap = 200):
   return `<section class="panel${bad ? " bad" : ""}"><h3>${esc(title)} (${items.length})</h3><ul>${shown.join("")}</ul></section>`;
 }
 
+/**
+ * A verified move's groups before → after, from its own record: the source loses everyone it moved,
+ * found in the destination already or dropped (guests), and the destination gains them and the
+ * manager it was given. Disabled members, whom the reads do not list, are in neither count.
+ */
+function runCounts(m: MoveResult, before: NonNullable<MoveResult["before"]>): [string, string] {
+  const gone = new Set([...m.moved, ...m.alreadyInDestination, ...m.droppedGuests]);
+  const source = before.source.filter((id) => !gone.has(id)).length;
+  const destination = new Set([...before.destination, ...m.moved, ...m.alreadyInDestination]);
+  if (typeof m.managerSet === "string") destination.add(m.managerSet);
+  return [`${before.source.length} → ${source}`, `${before.destination.length} → ${destination.size}`];
+}
+
 /** The whole page. */
 export function toHtml(report: Report): string {
   const words = wordsOf(report);
@@ -355,9 +368,11 @@ export function toHtml(report: Report): string {
     const counts =
       p !== undefined
         ? [`${p.sourceBefore} → ${p.sourceAfter}`, `${p.destinationBefore} → ${p.destinationAfter}`]
-        : before !== null
-          ? [`${before.source.length} before`, `${before.destination.length} before`]
-          : ["", ""];
+        : before !== null && !undo && m.status === MoveStatus.Succeeded
+          ? runCounts(m, before)
+          : before !== null
+            ? [`${before.source.length} before`, `${before.destination.length} before`]
+            : ["", ""];
     const status =
       m.status === MoveStatus.Planned
         ? words.move

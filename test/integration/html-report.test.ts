@@ -81,6 +81,8 @@ describe("the HTML report, in headless Chromium", () => {
     const jsonPath = /^Report: (.+\.json)$/gm;
     const reports = [...demo.stdout.matchAll(jsonPath)].map((m) => m[1] ?? "");
     const report = JSON.parse(await readFile(join(dir, reports[reports.length - 1] ?? ""), "utf8")) as Report;
+    const plan = JSON.parse(await readFile(join(dir, reports[0] ?? ""), "utf8")) as Report;
+    expect(plan.mode).toBe("dry-run");
     const { page, text, requests, errors } = await open(join(dir, html ?? ""));
     expect(requests).toEqual([]);
     expect(errors).toEqual([]);
@@ -88,6 +90,16 @@ describe("the HTML report, in headless Chromium", () => {
     for (const m of report.moves) expect(text).toContain(m.id);
     for (const name of displayed(report)) expect(text).toContain(name);
     expect(text).toContain("no group (guests removed)");
+    // Each move's groups before → after, as the run recorded them: what the preview predicted.
+    const counts = await page.$$eval("table:not(#people) tbody tr", (rows) =>
+      rows.map((r) => Array.from(r.querySelectorAll("td"), (td) => td.textContent).slice(3, 5)),
+    );
+    expect(counts).toEqual(
+      plan.moves.map((m) => [
+        `${m.preview?.sourceBefore} → ${m.preview?.sourceAfter}`,
+        `${m.preview?.destinationBefore} → ${m.preview?.destinationAfter}`,
+      ]),
+    );
     expect(text).toContain("Managers who lose the role");
     // The style applied (its hash is in the CSP) and the search script runs (its hash too).
     const weight = await page.$eval(".outcome", (e) => getComputedStyle(e).fontWeight);
