@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { CORE_SCHEMA, load as loadFast } from "js-yaml";
 import { createRequire } from "node:module";
+import { isDeepStrictEqual } from "node:util";
 import type { Document, Node } from "yaml";
 
 /**
@@ -136,7 +137,14 @@ export function parseYaml(
       // Positions are recorded only when something is to be reported: a second fast parse that keeps them.
       let recorded: { positions: PositionRecorder; value: unknown } | null = null;
       let lastMove: number | null = null;
+      let onlyMove: number | null = null;
+      let single: { index: number; positions: PositionRecorder; value: unknown } | null | undefined;
       const locate: ParsedYaml["locate"] = (path, where) => {
+        // Every problem in one move: only that move's lines are read again, wherever it is in the file.
+        if (onlyMove !== null && path[0] === "moves" && path[1] === onlyMove && single !== null) {
+          single ??= oneMove(text, value, onlyMove);
+          if (single !== null) return single.positions.locate(single.value, [0, ...path.slice(2)], where);
+        }
         if (recorded === null) {
           const positions = new PositionRecorder(text, lastMove);
           let again: unknown;
@@ -154,12 +162,78 @@ export function parseYaml(
       const expect: NonNullable<ParsedYaml["expect"]> = (paths) => {
         const underMoves = paths.every((p) => p[0] === "moves" && typeof p[1] === "number");
         lastMove = underMoves && paths.length > 0 ? Math.max(...paths.map((p) => p[1] as number)) : null;
+        onlyMove =
+          underMoves && paths.length > 0 && paths.every((p) => p[1] === lastMove && p.length > 2)
+            ? lastMove
+            : null;
       };
       // Without anchors, aliases or tags beyond the core schema, js-yaml makes plain data only.
       return { parsed: { value, sha256: sha, locate, expect }, problems: [] };
     }
   }
   return parseThoroughly(text, sha);
+}
+
+/**
+ * Positions for one item of the root mapping's block list `moves`, from that item's lines alone: the
+ * item is found by its `-` at the list's indentation, read again with positions recorded (the lines
+ * before it kept as empty lines, so lines and columns are the file's), and used only when it reads as
+ * exactly the item the whole parse made. Null: not found that way (a flow list, a miscount); the
+ * caller then records positions over the file.
+ */
+function oneMove(
+  text: string,
+  value: unknown,
+  index: number,
+): { index: number; positions: PositionRecorder; value: unknown } | null {
+  const moves = isObject(value) ? (value as Record<string, unknown>).moves : undefined;
+  if (!Array.isArray(moves) || index >= moves.length) return null;
+  const key = /^moves:[ \t]*(?:#.*)?\r?$/m.exec(text);
+  if (key === null) return null;
+  let indent = -1;
+  let count = -1;
+  let start = -1;
+  let end = text.length;
+  for (let at = text.indexOf("\n", key.index) + 1; at > 0 && at < text.length;) {
+    const next = text.indexOf("\n", at);
+    const lineEnd = next === -1 ? text.length : next;
+    let i = at;
+    while (i < lineEnd && text[i] === " ") i++;
+    const c = text[i];
+    const blank = i >= lineEnd || c === "#" || c === "\r";
+    if (!blank) {
+      if (indent === -1) indent = i - at;
+      const column = i - at;
+      const item =
+        column === indent && c === "-" && (i + 1 >= lineEnd || text[i + 1] === " " || text[i + 1] === "\r");
+      if (column < indent || (column === indent && !item)) {
+        end = at;
+        break;
+      }
+      if (item) {
+        count++;
+        if (count === index) start = at;
+        else if (count === index + 1) {
+          end = at;
+          break;
+        }
+      }
+    }
+    if (next === -1) break;
+    at = next + 1;
+  }
+  if (start === -1) return null;
+  const lines = text.slice(0, start).split("\n").length - 1;
+  const slice = "\n".repeat(lines) + text.slice(start, end);
+  const positions = new PositionRecorder(slice);
+  let again: unknown;
+  try {
+    again = loadFast(slice, { schema: CORE_SCHEMA, listener: positions.listener });
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(again) || again.length !== 1 || !isDeepStrictEqual(again[0], moves[index])) return null;
+  return { index, positions, value: again };
 }
 
 /** The `yaml` document API: positions, the alias limit, and the exact message for anything malformed. */

@@ -13,25 +13,33 @@ const moveText = (i: number, bad: boolean, style: number): string => {
       return `  - { id: m${i}, from: ${A(i)}, to: ${to} }`;
     case 1:
       return `  - id: m${i}\n    from: ${A(i)} # a comment\n    to: ${to}`;
-    default:
+    case 2:
       return `\n  # move ${i}\n  -   from: { id: ${A(i)} }\n      to: ${to}\n      id: m${i}`;
+    default:
+      // A note whose lines look like list items, deeper than the list.
+      return `  - id: m${i}\n    note: |\n      - not a move\n      -\n    from: ${A(i)}\n    to: ${to}`;
   }
 };
+
+/** The same list written at the mapping's own indentation (`moves:` then `- ` at column 1). */
+const unindent = (text: string): string => text.replace(/^ {2}/gm, "");
 
 describe("positions recorded only as far as the problems reported", () => {
   it("are the positions the full YAML document gives, wherever the problems are", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ bad: fc.boolean(), style: fc.integer({ min: 0, max: 2 }) }), {
+        fc.array(fc.record({ bad: fc.boolean(), style: fc.integer({ min: 0, max: 3 }) }), {
           minLength: 1,
           maxLength: 40,
         }),
         fc.boolean(),
-        (moves, settingsAfter) => {
+        fc.boolean(),
+        (moves, settingsAfter, flush) => {
+          const list = moves.map((m, i) => moveText(i, m.bad, m.style)).join("\n");
           const text = [
             "version: 1",
-            "moves:",
-            ...moves.map((m, i) => moveText(i, m.bad, m.style)),
+            "moves: # the list",
+            flush ? unindent(list) : list,
             ...(settingsAfter ? ["settings:", "  concurrency: 4"] : []),
             "",
           ].join("\n");
