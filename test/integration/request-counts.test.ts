@@ -1,0 +1,102 @@
+import type { Seed } from "../../src/portal/types.js";
+import { g, u, user } from "../helpers/portal.js";
+import { manifest, RunHarness } from "../helpers/run.js";
+
+/** `n` disjoint moves: group 2i (3 members, the first its manager) into the empty group 2i+1. */
+function disjoint(n: number): { seed: Seed; text: string } {
+  const seed: Seed = {
+    users: Array.from({ length: 3 * n }, (_, i) => user(i + 1)),
+    groups: Array.from({ length: 2 * n }, (_, i) => ({
+      id: g(i + 1),
+      name: `Group ${i + 1}`,
+      managerId: i % 2 === 0 ? u((i / 2) * 3 + 1) : null,
+      memberIds: i % 2 === 0 ? [1, 2, 3].map((k) => u((i / 2) * 3 + k)) : [],
+    })),
+  };
+  const moves = Array.from(
+    { length: n },
+    (_, i) => `{ id: m${i}, from: ${g(2 * i + 1)}, to: ${g(2 * i + 2)} }`,
+  );
+  return { seed, text: manifest(...moves) };
+}
+
+/** The sandbox's request log by kind: what the client sent, counted. */
+function counted(calls: readonly string[]): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const call of calls) {
+    const kind = call
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "{id}")
+      .replace(/\/\d+(\/|$)/g, "/{n}$1");
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+const N = 25;
+/** Limits are not what this is about. */
+const FAST = { limits: { ratePerMinute: 0 } };
+
+describe("requests exactly as designed, from the sandbox's request log", () => {
+  let h: RunHarness;
+  beforeEach(() => {
+    h = new RunHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("a run on 3.7.2: 3 checks, one GET per group, then a PUT and a read-back per move", async () => {
+    const { seed, text } = disjoint(N);
+    await h.start(seed, FAST);
+    const r = await h.run(text, { rate: 60_000 });
+    expect(r.code).toBe(0);
+    expect(counted(h.calls())).toEqual({
+      "GET /api/2.0/settings/version/build": 1,
+      "GET /api/2.0/keys/@self": 1,
+      "GET /api/2.0/people/@self": 1,
+      "GET /api/2.0/group/{id}": 2 * N + N,
+      "PUT /api/2.0/group/{id}/members/{id}": N,
+    });
+    expect(r.report?.summary.requests).toBe(3 + 4 * N);
+  });
+
+  it("a run on 3.6.2 (copy-only): the same, and one DELETE per move to complete it", async () => {
+    const { seed, text } = disjoint(N);
+    await h.start(seed, { ...FAST, version: "3.6.2" });
+    const r = await h.run(text, { rate: 60_000 });
+    expect(r.code).toBe(0);
+    expect(counted(h.calls())).toEqual({
+      "GET /api/2.0/settings/version/build": 1,
+      "GET /api/2.0/keys/@self": 1,
+      "GET /api/2.0/people/@self": 1,
+      "GET /api/2.0/group/{id}": 2 * N + N,
+      "PUT /api/2.0/group/{id}/members/{id}": N,
+      "DELETE /api/2.0/group/{id}/members": N,
+    });
+    expect(r.report?.summary.requests).toBe(3 + 5 * N);
+  });
+
+  it("--no-verify on 3.7.2: no read-back; a dry run: GETs only, plus each source's disabled members", async () => {
+    const { seed, text } = disjoint(N);
+    await h.start(seed, FAST);
+    const dry = await h.run(text, { dryRun: true, rate: 60_000 });
+    expect(dry.code).toBe(0);
+    expect(counted(h.calls())).toEqual({
+      "GET /api/2.0/settings/version/build": 1,
+      "GET /api/2.0/keys/@self": 1,
+      "GET /api/2.0/people/@self": 1,
+      "GET /api/2.0/group/{id}": 2 * N,
+      "GET /api/2.0/people/filter": N,
+    });
+    const sent = h.calls().length;
+    const r = await h.run(text, { verify: false, rate: 60_000 });
+    expect(r.code).toBe(0);
+    expect(counted(h.calls().slice(sent))).toEqual({
+      "GET /api/2.0/settings/version/build": 1,
+      "GET /api/2.0/keys/@self": 1,
+      "GET /api/2.0/people/@self": 1,
+      "GET /api/2.0/group/{id}": 2 * N,
+      "PUT /api/2.0/group/{id}/members/{id}": N,
+    });
+  });
+});
