@@ -10,3 +10,6 @@ console.table(await benchSandboxThroughput());
 printRunThroughput(await benchRunThroughput());
 const { benchHtmlRender, printHtmlRender } = await import("./html-render.mjs");
 printHtmlRender(await benchHtmlRender());
+const { benchRunScale } = await import("./run-scale.mjs");
+console.log("run-scale: disjoint moves of 2 members, sandbox limits off and no latency, --concurrency 15");
+console.table(await benchRunScale());

@@ -19,11 +19,15 @@ export function runCliAsync(args, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), "dm-bench-"));
   const rssFile = join(dir, "rss");
   const start = process.hrtime.bigint();
-  const child = spawn(process.execPath, ["--import", PRELOAD, BIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PEAK_RSS_FILE: rssFile, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean), "--import", PRELOAD, BIN, ...args],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, PEAK_RSS_FILE: rssFile, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

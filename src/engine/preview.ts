@@ -5,6 +5,7 @@ import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import type { MoveSpec } from "../manifest/types.js";
 import { isPlannedGroup, ProblemReason } from "../plan/types.js";
 import { notRun } from "../report/build.js";
+import { eachBounded } from "../plan/bounded.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
 import { execute, type ExecuteInput, type ExecuteResult } from "./execute.js";
 
@@ -30,11 +31,9 @@ export async function preview(
     ...new Set(preflight.moves.flatMap((m) => (m === null || isPlannedGroup(m.from.id) ? [] : [m.from.id]))),
   ];
   const disabled = new Map<string, MemberInfo[]>();
-  await Promise.all(
-    sources.map(async (id) => {
-      disabled.set(id, await deps.portal.disabledMembers(id));
-    }),
-  );
+  await eachBounded(sources, async (id) => {
+    disabled.set(id, await deps.portal.disabledMembers(id));
+  });
   const behaviour = preflight.behaviour ?? MoveBehaviour.Move;
   const existing = [...preflight.groups.values()].filter((g) => !isPlannedGroup(g.id));
   const memory = MemoryPortal.fromSnapshots(existing, disabled, MODEL_VERSION[behaviour]);

@@ -1,3 +1,4 @@
+import { eachBounded } from "./bounded.js";
 import leven from "leven";
 import {
   isMover,
@@ -73,45 +74,43 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
       if (end !== null) throw end;
       return [];
     }));
-  await Promise.all(
-    names.map(async (name) => {
-      let found: GroupSummary[];
-      try {
-        found = await portal.findGroups(name);
-      } catch (err) {
-        const end = ending(err);
-        if (end !== null) throw end;
-        resolved.set(
-          `name:${name}`,
-          `the groups could not be searched for ${JSON.stringify(name)} (${(err as Error).message})`,
-        );
-        return;
-      }
-      const exact = found.filter((g) => g.name === name);
-      if (exact.length === 1) {
-        const only = exact[0] as GroupSummary;
-        resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
-      } else if (exact.length === 0 && creatable.has(name)) {
-        resolved.set(`name:${name}`, { id: plannedGroupId(name), name });
-      } else if (exact.length === 0) {
-        const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
-        const near = nearNames(name, await everyGroup());
-        const hints = [
-          ...(similar.length === 0 ? [] : [`names that contain it: ${similar.join(", ")}`]),
-          ...(near.length === 0 ? [] : [`did you mean ${near.map((n) => JSON.stringify(n)).join(" or ")}?`]),
-        ];
-        resolved.set(
-          `name:${name}`,
-          `no group is named ${JSON.stringify(name)}${hints.length === 0 ? "" : `; ${hints.join("; ")}`}`,
-        );
-      } else {
-        resolved.set(
-          `name:${name}`,
-          `${exact.length} groups are named ${JSON.stringify(name)} (${exact.map((g) => g.id).join(", ")}); refer to one by its id`,
-        );
-      }
-    }),
-  );
+  await eachBounded(names, async (name) => {
+    let found: GroupSummary[];
+    try {
+      found = await portal.findGroups(name);
+    } catch (err) {
+      const end = ending(err);
+      if (end !== null) throw end;
+      resolved.set(
+        `name:${name}`,
+        `the groups could not be searched for ${JSON.stringify(name)} (${(err as Error).message})`,
+      );
+      return;
+    }
+    const exact = found.filter((g) => g.name === name);
+    if (exact.length === 1) {
+      const only = exact[0] as GroupSummary;
+      resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
+    } else if (exact.length === 0 && creatable.has(name)) {
+      resolved.set(`name:${name}`, { id: plannedGroupId(name), name });
+    } else if (exact.length === 0) {
+      const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
+      const near = nearNames(name, await everyGroup());
+      const hints = [
+        ...(similar.length === 0 ? [] : [`names that contain it: ${similar.join(", ")}`]),
+        ...(near.length === 0 ? [] : [`did you mean ${near.map((n) => JSON.stringify(n)).join(" or ")}?`]),
+      ];
+      resolved.set(
+        `name:${name}`,
+        `no group is named ${JSON.stringify(name)}${hints.length === 0 ? "" : `; ${hints.join("; ")}`}`,
+      );
+    } else {
+      resolved.set(
+        `name:${name}`,
+        `${exact.length} groups are named ${JSON.stringify(name)} (${exact.map((g) => g.id).join(", ")}); refer to one by its id`,
+      );
+    }
+  });
   const ids = new Set<string>();
   for (const move of moves) for (const ref of [move.from, move.to]) if (ref.kind === "id") ids.add(ref.id);
   for (const value of resolved.values())
@@ -122,28 +121,26 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
     if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));
   }
   const unreadable = new Map<string, string>();
-  await Promise.all(
-    [...ids].map(async (id) => {
-      try {
-        groups.set(id, await portal.group(id));
-      } catch (err) {
-        const end = ending(err);
-        if (end !== null) throw end;
-        unreadable.set(
-          id,
-          (err as PortalError).notFound
-            ? "the group does not exist (or was deleted)"
-            : `the group could not be read (${(err as PortalError).message})`,
-        );
-      }
-    }),
-  );
+  await eachBounded(ids, async (id) => {
+    try {
+      groups.set(id, await portal.group(id));
+    } catch (err) {
+      const end = ending(err);
+      if (end !== null) throw end;
+      unreadable.set(
+        id,
+        (err as PortalError).notFound
+          ? "the group does not exist (or was deleted)"
+          : `the group could not be read (${(err as PortalError).message})`,
+      );
+    }
+  });
 
   // The people named as managers, each read once (by id or by email).
   const personKey = (ref: PersonRef): string =>
     ref.kind === "id" ? `id:${ref.id}` : `email:${ref.email.toLowerCase()}`;
   const people = new Map<string, MemberInfo | string>();
-  await Promise.all(
+  await eachBounded(
     [
       ...new Map(
         moves.flatMap((m) =>
@@ -152,7 +149,8 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
           ),
         ),
       ).values(),
-    ].map(async (ref) => {
+    ],
+    async (ref) => {
       try {
         const person = await portal.person(ref);
         people.set(personKey(ref), person ?? `nobody on the portal is ${describePerson(ref)}`);
@@ -161,7 +159,7 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
         if (end !== null) throw end;
         people.set(personKey(ref), `${describePerson(ref)} could not be read (${(err as Error).message})`);
       }
-    }),
+    },
   );
 
   const lookup = (ref: GroupRef): GroupName | string => {

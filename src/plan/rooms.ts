@@ -1,3 +1,4 @@
+import { eachBounded } from "./bounded.js";
 import type { GroupSnapshot, Portal, RoomShare, RoomSummary } from "../portal/port.js";
 import type { RoomAccessChange, RoomRole, RoomsReport } from "../report/types.js";
 
@@ -113,27 +114,27 @@ export async function readRooms(
   known: ReadonlyMap<string, GroupSnapshot>,
 ): Promise<{ rooms: RoomRead[]; groups: Map<string, GroupSnapshot> }> {
   const list = await portal.listRooms();
-  const rooms = await Promise.all(
-    list.map(async (room): Promise<RoomRead> => ({ ...room, shares: await portal.roomShares(room.id) })),
-  );
+  const rooms: RoomRead[] = new Array<RoomRead>(list.length);
+  await eachBounded(list.keys(), async (i) => {
+    const room = list[i] as RoomSummary;
+    rooms[i] = { ...room, shares: await portal.roomShares(room.id) };
+  });
   const shared = new Set(
     rooms.flatMap((r) => r.shares.filter((s) => s.subject === "group").map((s) => s.id)),
   );
   const groups = new Map<string, GroupSnapshot>();
-  await Promise.all(
-    [...shared].map(async (id) => {
-      const read = known.get(id);
-      if (read !== undefined) {
-        groups.set(id, read);
-        return;
-      }
-      try {
-        groups.set(id, await portal.group(id));
-      } catch (err) {
-        // A group deleted since the rows were read has no rows any more (§10.7).
-        if (!(err instanceof Error && "notFound" in err && err.notFound === true)) throw err;
-      }
-    }),
-  );
+  await eachBounded(shared, async (id) => {
+    const read = known.get(id);
+    if (read !== undefined) {
+      groups.set(id, read);
+      return;
+    }
+    try {
+      groups.set(id, await portal.group(id));
+    } catch (err) {
+      // A group deleted since the rows were read has no rows any more (§10.7).
+      if (!(err instanceof Error && "notFound" in err && err.notFound === true)) throw err;
+    }
+  });
   return { rooms, groups };
 }

@@ -1,0 +1,38 @@
+import { eachBounded, READ_AHEAD } from "../../../src/plan/bounded.js";
+
+describe("reads issued a bounded number at a time", () => {
+  it("never has more than READ_AHEAD running, and runs every item", async () => {
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    await eachBounded(
+      Array.from({ length: 500 }, (_, i) => i),
+      async (i) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running--;
+        done.push(i);
+      },
+    );
+    expect(most).toBe(READ_AHEAD);
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+
+  it("after the first failure, the rest of the queue is dropped", async () => {
+    const started: number[] = [];
+    await expect(
+      eachBounded(
+        Array.from({ length: 500 }, (_, i) => i),
+        async (i) => {
+          started.push(i);
+          await new Promise((resolve) => setImmediate(resolve));
+          if (i === 3) throw new Error("the key was refused");
+        },
+      ),
+    ).rejects.toThrow("the key was refused");
+    await new Promise((resolve) => setImmediate(resolve));
+    // Those already running finish (freeing slots in the same turn); the other hundreds never start.
+    expect(started.length).toBeLessThan(2 * READ_AHEAD);
+  });
+});
