@@ -100,13 +100,14 @@ export class RunHarness {
     file: string,
     dryRun = false,
     env: Record<string, string> = {},
+    flags: { html?: string } = {},
   ): Promise<{ code: number; out: string[]; err: string[]; report: Report | null }> {
     const out: string[] = [];
     const err: string[] = [];
     const reportPath = `${file}.undo${dryRun ? "-dry" : ""}.json`;
     const code = await undoCommand(
       file,
-      { dryRun, report: reportPath },
+      { dryRun, report: reportPath, ...flags },
       {
         env: { DOCSPACE_API_KEY: KEY, ...env },
         output: { out: (l) => out.push(l), err: (l) => err.push(l) },
