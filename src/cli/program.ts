@@ -438,7 +438,8 @@ Exit codes:
     .requiredOption("--out <file>", "the seed file to write")
     .option("--group <id|name>", "only this group (repeatable)", collect, [])
     .option("--timeout <s>", "per-request timeout, seconds", integer(1, 600), 30)
-    .action(async (o: { out: string; group: string[]; timeout: number }) => {
+    .option("--rooms", "also export the rooms and their shares with these groups and people (for --rooms)")
+    .action(async (o: { out: string; group: string[]; timeout: number; rooms?: boolean }) => {
       // The same rate budget and retries as a run: a large portal must not trip its own limit.
       const { portalFromEnv } = await import("./wiring.js");
       const wired = await portalFromEnv(ctx.env, {
@@ -455,7 +456,7 @@ Exit codes:
       for (const warning of wired.warnings) ctx.output.err(`warning: ${warning}`);
       const { snapshotCommand } = await import("../commands/snapshot.js");
       result.code = await snapshotCommand(
-        { out: o.out, groups: o.group },
+        { out: o.out, groups: o.group, rooms: o.rooms === true },
         { portal: wired.portal, output: ctx.output },
       );
     });

@@ -1,16 +1,48 @@
 import { isUuid } from "../manifest/types.js";
 import { PortalError, PortalErrorKind, type MemberInfo, type Portal } from "../portal/port.js";
-import type { Group, Seed, User } from "../portal/types.js";
+import type { Group, Seed, SeedRoom, User } from "../portal/types.js";
+import { eachBounded } from "../plan/bounded.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { writeJsonAtomic } from "../report/write.js";
 import type { Output } from "../engine/session.js";
+
+/**
+ * `--rooms`: every room the key sees, with its rows for the groups and people exported (a row for
+ * anyone else cannot change with a move of these groups, and the seed could not name them).
+ */
+async function roomsOf(
+  portal: Portal,
+  groups: ReadonlySet<string>,
+  users: ReadonlyMap<string, User>,
+): Promise<SeedRoom[]> {
+  const rooms: SeedRoom[] = [];
+  const list = await portal.listRooms();
+  await eachBounded(list, async (room) => {
+    const id = Number(room.id);
+    if (!Number.isSafeInteger(id) || id < 1) return;
+    const shares = (await portal.roomShares(room.id)).flatMap((share) =>
+      (share.subject === "group" ? groups : users).has(share.id)
+        ? [
+            {
+              subject: share.subject,
+              id: share.id,
+              access: share.access,
+              ...(share.isOwner ? { owner: true } : {}),
+            },
+          ]
+        : [],
+    );
+    rooms.push({ id, title: room.title, shares });
+  });
+  return rooms.sort((a, b) => a.id - b.id);
+}
 
 /**
  * `docspace-migrate snapshot --out <file> [--group <id|name>]...`: a read-only export of groups, their
  * members (disabled ones included) and those users, in the sandbox seed format. Sends only GETs.
  */
 export async function snapshotCommand(
-  options: { out: string; groups: readonly string[] },
+  options: { out: string; groups: readonly string[]; rooms?: boolean },
   deps: { portal: Portal; output: Output },
 ): Promise<ExitCode> {
   const { portal, output } = deps;
@@ -64,10 +96,11 @@ export async function snapshotCommand(
         memberIds: members.map((m) => m.id),
       });
     }
-    const seed: Seed = { users: [...users.values()], groups };
+    const rooms = options.rooms === true ? await roomsOf(portal, seen, users) : [];
+    const seed: Seed = { users: [...users.values()], groups, ...(options.rooms === true ? { rooms } : {}) };
     await writeJsonAtomic(options.out, seed);
     output.out(
-      `snapshot: ${groups.length} groups, ${users.size} users written to ${options.out} (GET requests only)`,
+      `snapshot: ${groups.length} groups, ${users.size} users${options.rooms === true ? `, ${rooms.length} rooms` : ""} written to ${options.out} (GET requests only)`,
     );
     return ExitCode.Ok;
   } catch (err) {

@@ -54,6 +54,23 @@ describe("snapshot", () => {
     expect(exported.seed.users.filter((u) => u.isVisitor)).toHaveLength(2);
   });
 
+  it("--rooms also exports the rooms with their rows for these groups and people; --rooms reads them back the same", async () => {
+    const seed = await loadSeedFile(EXAMPLE);
+    if (!seed.ok) throw new Error(seed.problems.join("\n"));
+    const first = await startSandbox({ seed: seed.seed, apiKey: KEY });
+    sandboxes.push(first);
+    const out = join(dir, "portal.json");
+    const run = await runBin(["snapshot", "--out", out, "--rooms"], {
+      env: { DOCSPACE_URL: first.url, DOCSPACE_API_KEY: KEY },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`snapshot: 8 groups, 53 users, 5 rooms written to ${out} (GET requests only)\n`);
+    expect(new Set(first.requests.map((r) => r.method))).toEqual(new Set(["GET"]));
+    const exported = await loadSeedFile(out);
+    if (!exported.ok) throw new Error(exported.problems.join("\n"));
+    expect(exported.seed.rooms).toEqual(first.model.toSeed().rooms);
+  });
+
   it("selects groups by id or exact name, and says which one it cannot find", async () => {
     const seed = await loadSeedFile(EXAMPLE);
     if (!seed.ok) throw new Error("seed");
