@@ -112,12 +112,12 @@ async function tool(dir, version) {
  * sandbox the case is about to use, for 2 s, right before it. No client can do better; measured next to
  * each case because the shared machine's speed drifts within minutes.
  */
-async function ceiling(url) {
+async function ceiling(url, inFlight = CONCURRENCY) {
   let done = 0;
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, w) => {
-      for (let i = w; performance.now() - start < 2000; i += CONCURRENCY) {
+    Array.from({ length: inFlight }, async (_, w) => {
+      for (let i = w; performance.now() - start < 2000; i += inFlight) {
         const res = await fetch(`${url}/api/2.0/group/${id("aaaaaaaa", i % MOVES)}`, {
           headers: { Authorization: `Bearer ${KEY}` },
         });
@@ -221,19 +221,71 @@ async function atRealLimits(dir) {
   }
 }
 
+/**
+ * Issue 12's first row: 200 disjoint moves, --concurrency 10, 20 ms, --no-verify (one PUT per move, no
+ * read-back), beside a bare fetch loop with 10 in flight on the same sandbox just before it.
+ */
+async function noVerify(dir) {
+  const moves = 200;
+  const inFlight = 10;
+  const manifest = readFileSync(join(dir, "moves.yaml"), "utf8")
+    .split("\n")
+    .slice(0, 2 + moves)
+    .join("\n");
+  writeFileSync(join(dir, "no-verify.yaml"), `${manifest}\n`);
+  const sandbox = await startSandboxProcess(sandboxArgs(dir, "3.7.2"), { DOCSPACE_API_KEY: KEY });
+  try {
+    const measuredPerSecond = await ceiling(sandbox.url, inFlight);
+    const report = join(dir, "report-no-verify.json");
+    const run = await runCliAsync(
+      [
+        "run",
+        join(dir, "no-verify.yaml"),
+        "--report",
+        report,
+        "--concurrency",
+        String(inFlight),
+        "--rate",
+        String(CLIENT_RATE),
+        "--no-verify",
+        "--log-level",
+        "warn",
+      ],
+      { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: KEY },
+    );
+    if (run.code !== 0) throw new Error(`run exited ${run.code}: ${run.stderr.slice(0, 400)}`);
+    const { summary, startedAt, finishedAt } = JSON.parse(readFileSync(report, "utf8"));
+    const runSeconds = (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
+    const designed = 3 + 2 * moves + moves;
+    const idealSeconds = designed / Math.min(CLIENT_RATE / 60, (inFlight * 1000) / LATENCY_MS);
+    return {
+      case: `${moves} moves, --concurrency ${inFlight}, --no-verify (3.7.2)`,
+      runSeconds: runSeconds.toFixed(2),
+      idealSeconds: idealSeconds.toFixed(2),
+      runOfIdeal: `${((idealSeconds / runSeconds) * 100).toFixed(0)}%`,
+      measuredCeilingReqPerS: measuredPerSecond.toFixed(0),
+      runOfMeasuredCeiling: `${((designed / measuredPerSecond / runSeconds) * 100).toFixed(0)}%`,
+      requestsPerMove: (summary.requests / moves).toFixed(2),
+      designedPerMove: (designed / moves).toFixed(2),
+    };
+  } finally {
+    await sandbox.stop();
+  }
+}
+
 export async function benchRunThroughput() {
   const dir = mkdtempSync(join(tmpdir(), "dm-run-bench-"));
   try {
     writeFixtures(dir);
     const rows = [await tool(dir, "3.7.2"), await tool(dir, "3.6.2"), await baseline(dir)];
     const speedup = Number(rows[0].movesPerSecond) / Number(rows[2].movesPerSecond);
-    return { rows, speedup, limits: await atRealLimits(dir) };
+    return { rows, speedup, limits: await atRealLimits(dir), noVerify: await noVerify(dir) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export function printRunThroughput({ rows, speedup, limits }) {
+export function printRunThroughput({ rows, speedup, limits, noVerify: unverified }) {
   console.log(
     `run-throughput: ${MOVES} disjoint moves (${MEMBERS} members each), sandbox latency ${LATENCY_MS} ms, 15 concurrent writes, ` +
       `sliding window ${SANDBOX_RATE}/min; client --concurrency ${CONCURRENCY} --rate ${CLIENT_RATE}`,
@@ -246,6 +298,7 @@ export function printRunThroughput({ rows, speedup, limits }) {
     `moves/s, docspace-migrate (3.7.2, verified) vs the sequential baseline (unverified): ${speedup.toFixed(2)}×`,
   );
   console.table([limits]);
+  console.table([unverified]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) printRunThroughput(await benchRunThroughput());
