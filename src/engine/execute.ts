@@ -344,6 +344,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
               deps,
               take,
               () => notRun(move, resolved, MoveStatus.NotAttempted, stopReason()),
+              input.resumed?.(resolved) !== undefined,
               (beforeSend) => {
                 const ctx: OperationContext = {
                   resolved: target,
@@ -393,13 +394,16 @@ class NotSent extends Error {}
 /**
  * An operation with its journal records: "started" fsynced before its first write, then the slot taken;
  * "finished" returned as a step for the caller to take once the slot is released. A move stopped
- * between the two is recorded as not attempted, so it is not left in doubt.
+ * between the two is recorded as not attempted, so it is not left in doubt; unless it was in doubt
+ * already (a crash's leftover, `resumed`): then its records stay open, and the next run judges it from
+ * the portal with the groups as its first attempt found them, as before this run.
  */
 async function journaled(
   resolved: ResolvedMove,
   deps: ExecuteDeps,
   take: () => Promise<void>,
   notSent: () => MoveResult,
+  inDoubt: boolean,
   operation: (beforeSend: (detail: StartedDetail) => Promise<void>) => Promise<OperationOutcome>,
 ): Promise<{ outcome: OperationOutcome; record: ((result: MoveResult) => Promise<void>) | null }> {
   const journal = deps.journal;
@@ -415,6 +419,7 @@ async function journaled(
   } catch (err) {
     if (!(err instanceof NotSent)) throw err;
     outcome = { result: notSent(), after: null };
+    if (inDoubt) return { outcome, record: null };
   }
   const record =
     sent.started && journal !== undefined ? (result: MoveResult) => journal.finished(resolved, result) : null;
