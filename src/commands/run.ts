@@ -13,7 +13,7 @@ import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import { readRooms, roomImpact } from "../plan/rooms.js";
-import type { Portal } from "../portal/port.js";
+import { PortalError, type Portal } from "../portal/port.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import { isPlannedGroup, type MemberInfo, type Preflight, type ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
@@ -281,7 +281,9 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         if (planned.stopped !== null) problems.push(planned.stopped.message);
         const moves = describePreview(planned);
         const rooms =
-          flags.rooms === true && stopped === null ? await roomsOf(portal, pre, planned, moves) : undefined;
+          flags.rooms === true && stopped === null
+            ? await roomsOf(portal, pre, planned, moves, warnings)
+            : undefined;
         return {
           moves,
           preflight: pre,
@@ -304,7 +306,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
           return { moves: planned.moves, preflight: pre, stopped: planned.stopped.kind };
         }
         const described = describePreview(planned);
-        if (flags.rooms === true) rooms = await roomsOf(portal, pre, planned, described);
+        if (flags.rooms === true) rooms = await roomsOf(portal, pre, planned, described, warnings);
         const known = peopleMap(planned.people);
         const name = (id: string): string => known.get(id)?.displayName ?? id;
         const changes = changedPeople(described);
@@ -407,8 +409,20 @@ async function roomsOf(
   pre: Preflight,
   planned: Preview,
   moves: readonly MoveResult[],
-): Promise<RoomsReport> {
-  const { rooms, groups } = await readRooms(portal, pre.groups);
+  warnings: string[],
+): Promise<RoomsReport | undefined> {
+  let read: Awaited<ReturnType<typeof readRooms>>;
+  try {
+    read = await readRooms(portal, pre.groups);
+  } catch (err) {
+    // A key without the files scope (or a user who may not see rooms): the plan stands, without rooms.
+    if (!(err instanceof PortalError) || err.httpStatus !== 403) throw err;
+    warnings.push(
+      `--rooms: this key may not read the rooms (${err.message}); room access is not shown. A key with files:read (or *:read) of an admin reads every room`,
+    );
+    return undefined;
+  }
+  const { rooms, groups } = read;
   const before = new Map<string, readonly string[]>();
   const after = new Map<string, readonly string[]>();
   for (const [id, group] of groups) {

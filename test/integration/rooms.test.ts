@@ -153,6 +153,17 @@ describe("--rooms: the room access a plan changes, in the preview and the report
     expect(h.calls().filter((p) => p === "GET /api/2.0/files/rooms")).toHaveLength(3);
   });
 
+  it("a key that may not read rooms: the preview stands without them, and says why", async () => {
+    const reader = `sk-${"7".repeat(64)}`;
+    await h.start({ ...roomSeed(), apiKeys: [{ key: reader, scopes: ["accounts:read"], role: "admin" }] });
+    const r = await h.run(MOVE, { dryRun: true, rooms: true }, { DOCSPACE_API_KEY: reader });
+    expect(r.code).toBe(0);
+    expect(r.report?.rooms).toBeUndefined();
+    expect(r.report?.warnings.join("\n")).toContain("--rooms: this key may not read the rooms");
+    expect(r.report?.moves[0]?.status).toBe("planned");
+    expect(r.reportText).not.toContain(reader);
+  });
+
   it("the sandbox answers an unknown room as DocSpace does", async () => {
     await h.start(roomSeed());
     const res = await fetch(`${h.sandbox.url}/api/2.0/files/rooms/999/share`, {
