@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCliAsync, startSandboxProcess } from "./lib/measure.mjs";
+import { LIMITS_OFF, runCliAsync, startSandboxProcess } from "./lib/measure.mjs";
 
 const SIZES = (process.env.BENCH_SCALE ?? "100,1000,10000").split(",").map(Number);
 const KEY = `sk-${"d".repeat(64)}`;
@@ -41,21 +41,9 @@ async function one(moves, dryRun) {
   const dir = mkdtempSync(join(tmpdir(), "dm-scale-"));
   try {
     fixtures(dir, moves);
-    const sandbox = await startSandboxProcess(
-      [
-        "--seed",
-        join(dir, "seed.json"),
-        "--rate-per-minute",
-        "0",
-        "--get-concurrency",
-        "0",
-        "--write-concurrency",
-        "0",
-        "--daily-writes",
-        "0",
-      ],
-      { DOCSPACE_API_KEY: KEY },
-    );
+    const sandbox = await startSandboxProcess(["--seed", join(dir, "seed.json"), ...LIMITS_OFF], {
+      DOCSPACE_API_KEY: KEY,
+    });
     try {
       const report = join(dir, "report.json");
       const run = await runCliAsync(

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { ROOT } from "./lib/measure.mjs";
+import { LIMITS_OFF, ROOT } from "./lib/measure.mjs";
 
 const KEY = `sk-${"b".repeat(64)}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -13,22 +13,10 @@ const SUPPORT = "ee13561f-52e0-4706-9a59-dbfe28927d51";
 const USER = "3994693e-a3ae-4e68-9323-451b4a95902a"; // in Sales EMEA; added to Customer Support again and again (an idempotent add)
 
 async function startSandbox() {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, "dist/cli/main.js"),
-      "sandbox",
-      "--rate-per-minute",
-      "0",
-      "--get-concurrency",
-      "0",
-      "--write-concurrency",
-      "0",
-      "--daily-writes",
-      "0",
-    ],
-    { env: { PATH: process.env.PATH, DOCSPACE_API_KEY: KEY }, stdio: ["ignore", "pipe", "ignore"] },
-  );
+  const child = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "sandbox", ...LIMITS_OFF], {
+    env: { PATH: process.env.PATH, DOCSPACE_API_KEY: KEY },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   const first = await new Promise((resolve) =>
     createInterface({ input: child.stdout }).once("line", resolve),
   );

@@ -9,6 +9,18 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/main.js");
 const PRELOAD = new URL("./peak-rss.mjs", import.meta.url).href;
 
+/** `docspace-migrate sandbox` with every limit off: the client's own speed shows, not the portal's limits. */
+export const LIMITS_OFF = [
+  "--rate-per-minute",
+  "0",
+  "--get-concurrency",
+  "0",
+  "--write-concurrency",
+  "0",
+  "--daily-writes",
+  "0",
+];
+
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
