@@ -13,3 +13,6 @@ printHtmlRender(await benchHtmlRender());
 const { benchRunScale } = await import("./run-scale.mjs");
 console.log("run-scale: disjoint moves of 2 members, sandbox limits off and no latency, --concurrency 15");
 console.table(await benchRunScale());
+const { benchPlanScale } = await import("./plan-scale.mjs");
+console.log("plan-scale: a saved plan checked against the manifest and the groups just read (in process)");
+console.table(benchPlanScale());
