@@ -79,11 +79,24 @@ const cases = [
     expect: 0,
   },
   {
-    // An issue needs its line and column, which only the yaml document API gives: the slow path.
+    // An issue needs its line and column: only the erring move's lines are read again for them.
     name: "100,000 moves by name, one of them wrong (exact position reported)",
     moves: 100_000,
     line: (i) =>
       i === 50_000 ? `  - {from: {name: s${i}}, to: sales}` : `  - {from: {name: s${i}}, to: {name: d${i}}}`,
+    expect: 2,
+  },
+  {
+    name: "100,000 moves by name, a scalar in the list mid-file",
+    moves: 100_000,
+    line: (i) => (i === 50_000 ? "  - 42" : `  - {from: {name: s${i}}, to: {name: d${i}}}`),
+    expect: 2,
+  },
+  {
+    name: "100,000 moves by name, an unknown top-level key after them",
+    moves: 100_000,
+    line: (i) => `  - {from: {name: s${i}}, to: {name: d${i}}}`,
+    after: ["setings:", "  concurrency: 4"],
     expect: 2,
   },
   {
@@ -121,6 +134,7 @@ export async function benchValidateLarge() {
       } else {
         const lines = ["version: 1", "moves:"];
         for (let i = 0; i < c.moves; i++) lines.push(c.line(i));
+        lines.push(...(c.after ?? []));
         writeFileSync(file, `${lines.join("\n")}\n`);
       }
       const sizeMiB = statSync(file).size / 1024 / 1024;

@@ -137,13 +137,23 @@ export function parseYaml(
       // Positions are recorded only when something is to be reported: a second fast parse that keeps them.
       let recorded: { positions: PositionRecorder; value: unknown } | null = null;
       let lastMove: number | null = null;
-      let onlyMove: number | null = null;
-      let single: { index: number; positions: PositionRecorder; value: unknown } | null | undefined;
+      // Every problem in one move, or under one top-level key: only those lines are read again.
+      let only: { readonly move: number } | { readonly key: string } | null = null;
+      let slice: { positions: PositionRecorder; value: unknown } | null | undefined;
       const locate: ParsedYaml["locate"] = (path, where) => {
-        // Every problem in one move: only that move's lines are read again, wherever it is in the file.
-        if (onlyMove !== null && path[0] === "moves" && path[1] === onlyMove && single !== null) {
-          single ??= oneMove(text, value, onlyMove);
-          if (single !== null) return single.positions.locate(single.value, [0, ...path.slice(2)], where);
+        const inSlice =
+          only === null
+            ? null
+            : "move" in only
+              ? path[0] === "moves" && path[1] === only.move
+                ? [0, ...path.slice(2)]
+                : null
+              : path[0] === only.key
+                ? path
+                : null;
+        if (only !== null && inSlice !== null && slice !== null) {
+          slice ??= "move" in only ? oneMove(text, value, only.move) : oneKey(text, value, only.key);
+          if (slice !== null) return slice.positions.locate(slice.value, inSlice, where);
         }
         if (recorded === null) {
           const positions = new PositionRecorder(text, lastMove);
@@ -162,10 +172,16 @@ export function parseYaml(
       const expect: NonNullable<ParsedYaml["expect"]> = (paths) => {
         const underMoves = paths.every((p) => p[0] === "moves" && typeof p[1] === "number");
         lastMove = underMoves && paths.length > 0 ? Math.max(...paths.map((p) => p[1] as number)) : null;
-        onlyMove =
-          underMoves && paths.length > 0 && paths.every((p) => p[1] === lastMove && p.length > 2)
-            ? lastMove
-            : null;
+        const first = paths[0]?.[0];
+        only =
+          underMoves && lastMove !== null && paths.every((p) => p[1] === lastMove)
+            ? { move: lastMove }
+            : typeof first === "string" &&
+                first !== "moves" &&
+                paths.every((p) => p.length > 0 && p[0] === first)
+              ? { key: first }
+              : null;
+        slice = undefined;
       };
       // Without anchors, aliases or tags beyond the core schema, js-yaml makes plain data only.
       return { parsed: { value, sha256: sha, locate, expect }, problems: [] };
@@ -185,7 +201,7 @@ function oneMove(
   text: string,
   value: unknown,
   index: number,
-): { index: number; positions: PositionRecorder; value: unknown } | null {
+): { positions: PositionRecorder; value: unknown } | null {
   const moves = isObject(value) ? (value as Record<string, unknown>).moves : undefined;
   if (!Array.isArray(moves) || index >= moves.length) return null;
   const key = /^moves:[ \t]*(?:#.*)?\r?$/m.exec(text);
@@ -233,7 +249,46 @@ function oneMove(
     return null;
   }
   if (!Array.isArray(again) || again.length !== 1 || !isDeepStrictEqual(again[0], moves[index])) return null;
-  return { index, positions, value: again };
+  return { positions, value: again };
+}
+
+/**
+ * Positions for one key of the root mapping, from its lines alone: the key found at the start of a line,
+ * its block running to the next line that starts at column 1, read again with positions recorded (the
+ * lines before it kept as empty lines), and used only when it reads as exactly that key and its value
+ * in the whole parse. Null otherwise; the caller then records positions over the file.
+ */
+function oneKey(
+  text: string,
+  value: unknown,
+  key: string,
+): { positions: PositionRecorder; value: unknown } | null {
+  if (!isObject(value) || !Object.hasOwn(value, key) || !/^[A-Za-z_][\w-]*$/.test(key)) return null;
+  const found = new RegExp(`^${key}[ \t]*:`, "m").exec(text);
+  if (found === null) return null;
+  const start = found.index;
+  // The key's block ends at the next line that starts with anything but a space, a comment or a break.
+  const next = /\n(?=[^ \t\r\n#])/g;
+  next.lastIndex = start;
+  const after = next.exec(text);
+  const end = after === null ? text.length : after.index + 1;
+  const lines = text.slice(0, start).split("\n").length - 1;
+  const block = "\n".repeat(lines) + text.slice(start, end);
+  const positions = new PositionRecorder(block);
+  let again: unknown;
+  try {
+    again = loadFast(block, { schema: CORE_SCHEMA, listener: positions.listener });
+  } catch {
+    return null;
+  }
+  const whole = (value as Record<string, unknown>)[key];
+  if (
+    !isObject(again) ||
+    Object.keys(again).length !== 1 ||
+    !isDeepStrictEqual((again as Record<string, unknown>)[key], whole)
+  )
+    return null;
+  return { positions, value: again };
 }
 
 /** The `yaml` document API: positions, the alias limit, and the exact message for anything malformed. */

@@ -59,3 +59,46 @@ describe("positions recorded only as far as the problems reported", () => {
     );
   });
 });
+
+describe("positions of a problem under one top-level key, from that key's lines alone", () => {
+  it("are the positions the full YAML document gives, wherever the key is", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 30 }),
+        fc.constantFrom("unknown-key", "bad-value", "bad-nested"),
+        fc.boolean(),
+        (count, kind, before) => {
+          const moves = Array.from({ length: count }, (_, i) => moveText(i, false, i % 4));
+          const extra =
+            kind === "unknown-key"
+              ? ["setings: # a typo", "  concurrency: 4"]
+              : kind === "bad-value"
+                ? ["settings:", "  # a comment", "  concurrency: 99"]
+                : ["settings: { concurrency: 4, rate: -1 }"];
+          const text = [
+            "version: 1",
+            ...(before ? extra : []),
+            "moves:",
+            ...(count === 0
+              ? ["  - { id: only, from: a0000000-98c4-4390-b36f-000000000000, to: { name: G } }"]
+              : moves),
+            ...(before ? [] : extra),
+            "",
+          ].join("\n");
+          const issues = check(text).issues;
+          const full = parseThoroughly(text, sha256(text)).parsed;
+          if (full === null) throw new Error("the text does not parse");
+          const [path, where]: [(string | number)[], "key" | "value"] =
+            kind === "unknown-key"
+              ? [["setings"], "key"]
+              : kind === "bad-value"
+                ? [["settings", "concurrency"], "value"]
+                : [["settings", "rate"], "value"];
+          const at = full.locate(path, where);
+          expect(issues.map((i) => [i.line, i.column])).toEqual([[at.line, at.column]]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
