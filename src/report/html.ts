@@ -18,8 +18,19 @@ const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.cha
 
 const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
+/**
+ * Whether a report is an undo's: its mode, or, for an undo's dry run (whose mode is "dry-run"), the
+ * words the undo preview gives each step ("would put … back").
+ */
+export const isUndo = (report: Report): boolean =>
+  report.mode === RunMode.Undo ||
+  (report.mode === RunMode.DryRun &&
+    report.moves.some((m) => m.warnings.some((w) => w.startsWith("would put "))));
+
 /** The words of each kind of report: a dry run is the plan, a run the record, an undo the reversal. */
 function wordsOf(report: Report): { title: string; move: string; verb: string } {
+  if (isUndo(report) && report.mode === RunMode.DryRun)
+    return { title: "Undo plan (dry run)", move: "will be put back", verb: "will be put back" };
   if (report.mode === RunMode.Undo) return { title: "Undo", move: "put back", verb: "were put back" };
   if (report.mode === RunMode.DryRun)
     return { title: "Plan (dry run)", move: "will move", verb: "will move" };
@@ -51,7 +62,7 @@ const flowOf = (m: MoveResult): number => m.moved.length + m.alreadyInDestinatio
  * top `TOP_GROUPS` on a side are folded into "other groups".
  */
 export function flowSvg(report: Report): string {
-  const undo = report.mode === RunMode.Undo;
+  const undo = isUndo(report);
   const bands: Band[] = [];
   for (const m of report.moves) {
     if (m.status !== MoveStatus.Succeeded && m.status !== MoveStatus.Planned) continue;
@@ -183,7 +194,7 @@ interface PersonRow {
 }
 
 function personRows(report: Report, words: { move: string }): PersonRow[] {
-  const undo = report.mode === RunMode.Undo;
+  const undo = isUndo(report);
   const rows: PersonRow[] = [];
   for (const m of report.moves) {
     const [from, to] = undo ? [groupLabel(m.to), groupLabel(m.from)] : [groupLabel(m.from), groupLabel(m.to)];
@@ -335,7 +346,7 @@ function runCounts(m: MoveResult, before: NonNullable<MoveResult["before"]>): [s
 /** The whole page. */
 export function toHtml(report: Report): string {
   const words = wordsOf(report);
-  const undo = report.mode === RunMode.Undo;
+  const undo = isUndo(report);
   const name = (id: string): string => personName(report.people, id)?.displayName ?? id;
   const s = report.summary;
   const ran = report.moves.filter(

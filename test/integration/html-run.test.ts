@@ -31,12 +31,29 @@ describe("--html on run, dry run and undo", () => {
     expect(run.out).toContain(`HTML: ${record}`);
     expect(await title(record)).toBe(`Run of 1 move on ${h.sandbox.url}`);
 
+    const rehearsal = join(h.dir, "undo-plan.html");
+    const undoPlan = await h.undo(run.reportPath, true, { DOCSPACE_URL: h.sandbox.url }, { html: rehearsal });
+    expect(undoPlan.code).toBe(0);
+    expect(await title(rehearsal)).toBe(`Undo plan (dry run) of 1 move on ${h.sandbox.url}`);
+    // People go back: from the destination ("Sales") to the source ("Sales EMEA").
+    const flow = await readFile(rehearsal, "utf8");
+    expect(flow).toMatch(/<title>Sales → Sales EMEA: \d+ (person|people)<\/title>/);
+    expect(flow).toContain("will be put back");
+    console.log(
+      JSON.stringify(undoPlan.report?.moves[0]?.preview),
+      undoPlan.report?.moves[0]?.from,
+      undoPlan.report?.moves[0]?.to,
+    );
+
     const reversal = join(h.dir, "undo.html");
     const undo = await h.undo(run.reportPath, false, { DOCSPACE_URL: h.sandbox.url }, { html: reversal });
     expect(undo.code).toBe(0);
     expect(undo.out).toContain(`HTML: ${reversal}`);
     expect(await title(reversal)).toBe(`Undo of 1 move on ${h.sandbox.url}`);
     expect(await readFile(reversal, "utf8")).toContain("put back");
+    expect(await readFile(reversal, "utf8")).toMatch(
+      /<title>Sales → Sales EMEA: \d+ (person|people)<\/title>/,
+    );
   });
 
   it("an --html path that is a folder is refused before anything is sent", async () => {
