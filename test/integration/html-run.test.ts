@@ -39,11 +39,6 @@ describe("--html on run, dry run and undo", () => {
     const flow = await readFile(rehearsal, "utf8");
     expect(flow).toMatch(/<title>Sales → Sales EMEA: \d+ (person|people)<\/title>/);
     expect(flow).toContain("will be put back");
-    console.log(
-      JSON.stringify(undoPlan.report?.moves[0]?.preview),
-      undoPlan.report?.moves[0]?.from,
-      undoPlan.report?.moves[0]?.to,
-    );
 
     const reversal = join(h.dir, "undo.html");
     const undo = await h.undo(run.reportPath, false, { DOCSPACE_URL: h.sandbox.url }, { html: reversal });
