@@ -239,6 +239,24 @@ function oneMove(
     at = next + 1;
   }
   if (start === -1) return null;
+  return reread(
+    text,
+    start,
+    end,
+    (again) => Array.isArray(again) && again.length === 1 && isDeepStrictEqual(again[0], moves[index]),
+  );
+}
+
+/**
+ * The lines from `start` to `end` read again with positions recorded, the lines before them kept as empty
+ * lines so that lines and columns are the file's; null when they do not read as `expected` says.
+ */
+function reread(
+  text: string,
+  start: number,
+  end: number,
+  expected: (again: unknown) => boolean,
+): { positions: PositionRecorder; value: unknown } | null {
   const lines = text.slice(0, start).split("\n").length - 1;
   const slice = "\n".repeat(lines) + text.slice(start, end);
   const positions = new PositionRecorder(slice);
@@ -248,8 +266,7 @@ function oneMove(
   } catch {
     return null;
   }
-  if (!Array.isArray(again) || again.length !== 1 || !isDeepStrictEqual(again[0], moves[index])) return null;
-  return { positions, value: again };
+  return expected(again) ? { positions, value: again } : null;
 }
 
 /**
@@ -272,23 +289,16 @@ function oneKey(
   next.lastIndex = start;
   const after = next.exec(text);
   const end = after === null ? text.length : after.index + 1;
-  const lines = text.slice(0, start).split("\n").length - 1;
-  const block = "\n".repeat(lines) + text.slice(start, end);
-  const positions = new PositionRecorder(block);
-  let again: unknown;
-  try {
-    again = loadFast(block, { schema: CORE_SCHEMA, listener: positions.listener });
-  } catch {
-    return null;
-  }
   const whole = (value as Record<string, unknown>)[key];
-  if (
-    !isObject(again) ||
-    Object.keys(again).length !== 1 ||
-    !isDeepStrictEqual((again as Record<string, unknown>)[key], whole)
-  )
-    return null;
-  return { positions, value: again };
+  return reread(
+    text,
+    start,
+    end,
+    (again) =>
+      isObject(again) &&
+      Object.keys(again).length === 1 &&
+      isDeepStrictEqual((again as Record<string, unknown>)[key], whole),
+  );
 }
 
 /** The `yaml` document API: positions, the alias limit, and the exact message for anything malformed. */
