@@ -3,10 +3,10 @@
 // client's own cost shows: CPU per move and peak memory should stay flat as the plan grows. Prints
 // figures; asserts nothing.
 import { Buffer } from "node:buffer";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LIMITS_OFF, runCliAsync, startSandboxProcess } from "./lib/measure.mjs";
+import { LIMITS_OFF, runReported, startSandboxProcess } from "./lib/measure.mjs";
 
 const SIZES = (process.env.BENCH_SCALE ?? "100,1000,10000").split(",").map(Number);
 const KEY = `sk-${"d".repeat(64)}`;
@@ -46,20 +46,13 @@ async function one(moves, dryRun) {
     });
     try {
       const report = join(dir, "report.json");
-      const run = await runCliAsync(
-        [
-          "run",
-          join(dir, "moves.yaml"),
-          "--report",
-          report,
-          "--log-level",
-          "warn",
-          ...(dryRun ? ["--dry-run"] : []),
-        ],
-        { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: KEY },
-      );
-      if (run.code !== 0) throw new Error(`run exited ${run.code}: ${run.stderr.slice(0, 400)}`);
-      const { summary } = JSON.parse(readFileSync(report, "utf8"));
+      const {
+        run,
+        report: { summary },
+      } = await runReported(join(dir, "moves.yaml"), report, dryRun ? ["--dry-run"] : [], {
+        DOCSPACE_URL: sandbox.url,
+        DOCSPACE_API_KEY: KEY,
+      });
       return {
         case: `${dryRun ? "dry run" : "run"}, ${moves.toLocaleString("en")} moves`,
         seconds: (run.ms / 1000).toFixed(2),

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCliAsync, startSandboxProcess } from "./lib/measure.mjs";
+import { runReported, startSandboxProcess } from "./lib/measure.mjs";
 
 const MOVES = Number(process.env.BENCH_MOVES ?? 1000);
 const MEMBERS = 5;
@@ -63,24 +63,17 @@ async function tool(dir, version) {
   try {
     const measuredPerSecond = await ceiling(sandbox.url);
     const report = join(dir, `report-${version}.json`);
-    const run = await runCliAsync(
-      [
-        "run",
-        join(dir, "moves.yaml"),
-        "--report",
-        report,
-        "--concurrency",
-        String(CONCURRENCY),
-        "--rate",
-        String(CLIENT_RATE),
-        "--log-level",
-        "warn",
-      ],
+    const {
+      run,
+      report: written,
+      runSeconds,
+    } = await runReported(
+      join(dir, "moves.yaml"),
+      report,
+      ["--concurrency", String(CONCURRENCY), "--rate", String(CLIENT_RATE)],
       { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: KEY },
     );
-    if (run.code !== 0) throw new Error(`run exited ${run.code}: ${run.stderr.slice(0, 400)}`);
-    const { summary, startedAt, finishedAt } = JSON.parse(readFileSync(report, "utf8"));
-    const runSeconds = (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
+    const { summary } = written;
     const perMove = version.startsWith("3.6") ? 3 : 2;
     const designed = 3 + 2 * MOVES + perMove * MOVES; // version, key, self; one GET per group; per move
     const seconds = run.ms / 1000;
@@ -172,46 +165,39 @@ async function baseline(dir) {
   }
 }
 
+/** A manifest of the fixtures' first `moves` moves, written as `name` beside them. */
+function firstMoves(dir, name, moves) {
+  const lines = readFileSync(join(dir, "moves.yaml"), "utf8")
+    .split("\n")
+    .slice(0, 2 + moves);
+  writeFileSync(join(dir, name), `${lines.join("\n")}\n`);
+}
+
 /**
  * At DocSpace's real limits (1,500 requests a minute, sliding) with the default --rate 1200: the budget
  * used, and no 429. A smaller run, since 1,200 requests a minute is the point.
  */
 async function atRealLimits(dir) {
   const moves = Number(process.env.BENCH_LIMIT_MOVES ?? 100);
-  const manifest = readFileSync(join(dir, "moves.yaml"), "utf8")
-    .split("\n")
-    .slice(0, 2 + moves)
-    .join("\n");
-  writeFileSync(join(dir, "limit.yaml"), `${manifest}\n`);
+  firstMoves(dir, "limit.yaml", moves);
   const sandbox = await startSandboxProcess(
     ["--seed", join(dir, "seed.json"), "--latency-ms", String(LATENCY_MS)],
     { DOCSPACE_API_KEY: KEY },
   );
   try {
     const report = join(dir, "report-limit.json");
-    const run = await runCliAsync(
-      [
-        "run",
-        join(dir, "limit.yaml"),
-        "--report",
-        report,
-        "--concurrency",
-        String(CONCURRENCY),
-        "--log-level",
-        "warn",
-      ],
-      {
-        DOCSPACE_URL: sandbox.url,
-        DOCSPACE_API_KEY: KEY,
-      },
+    const { report: written, runSeconds } = await runReported(
+      join(dir, "limit.yaml"),
+      report,
+      ["--concurrency", String(CONCURRENCY)],
+      { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: KEY },
     );
-    if (run.code !== 0) throw new Error(`run exited ${run.code}: ${run.stderr.slice(0, 400)}`);
-    const { summary, startedAt, finishedAt } = JSON.parse(readFileSync(report, "utf8"));
-    const minutes = (Date.parse(finishedAt) - Date.parse(startedAt)) / 60_000;
+    const { summary } = written;
+    const minutes = runSeconds / 60;
     return {
       case: `${moves} moves at DocSpace's limits (1500/min), default --rate 1200`,
       requests: summary.requests,
-      runSeconds: (minutes * 60).toFixed(1),
+      runSeconds: runSeconds.toFixed(1),
       requestsPerMinute: (summary.requests / minutes).toFixed(0),
       budgetUsed: `${((summary.requests / minutes / 1200) * 100).toFixed(0)}% of 1200/min (a first second's burst included)`,
       rateLimited429: summary.rateLimited,
@@ -228,34 +214,18 @@ async function atRealLimits(dir) {
 async function noVerify(dir) {
   const moves = 200;
   const inFlight = 10;
-  const manifest = readFileSync(join(dir, "moves.yaml"), "utf8")
-    .split("\n")
-    .slice(0, 2 + moves)
-    .join("\n");
-  writeFileSync(join(dir, "no-verify.yaml"), `${manifest}\n`);
+  firstMoves(dir, "no-verify.yaml", moves);
   const sandbox = await startSandboxProcess(sandboxArgs(dir, "3.7.2"), { DOCSPACE_API_KEY: KEY });
   try {
     const measuredPerSecond = await ceiling(sandbox.url, inFlight);
     const report = join(dir, "report-no-verify.json");
-    const run = await runCliAsync(
-      [
-        "run",
-        join(dir, "no-verify.yaml"),
-        "--report",
-        report,
-        "--concurrency",
-        String(inFlight),
-        "--rate",
-        String(CLIENT_RATE),
-        "--no-verify",
-        "--log-level",
-        "warn",
-      ],
+    const { report: written, runSeconds } = await runReported(
+      join(dir, "no-verify.yaml"),
+      report,
+      ["--concurrency", String(inFlight), "--rate", String(CLIENT_RATE), "--no-verify"],
       { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: KEY },
     );
-    if (run.code !== 0) throw new Error(`run exited ${run.code}: ${run.stderr.slice(0, 400)}`);
-    const { summary, startedAt, finishedAt } = JSON.parse(readFileSync(report, "utf8"));
-    const runSeconds = (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
+    const { summary } = written;
     const designed = 3 + 2 * moves + moves;
     const idealSeconds = designed / Math.min(CLIENT_RATE / 60, (inFlight * 1000) / LATENCY_MS);
     return {

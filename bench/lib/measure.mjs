@@ -72,3 +72,15 @@ export async function startSandboxProcess(args, env) {
       }),
   };
 }
+
+/**
+ * `docspace-migrate run <manifest> --report <report> --log-level warn …flags` against a sandbox: fails
+ * on any exit but 0; gives the process's figures, the report, and the report's own run window (s).
+ */
+export async function runReported(manifest, report, flags, env) {
+  const run = await runCliAsync(["run", manifest, "--report", report, "--log-level", "warn", ...flags], env);
+  if (run.code !== 0) throw new Error(`run exited ${run.code}: ${run.stderr.slice(0, 400)}`);
+  const written = JSON.parse(readFileSync(report, "utf8"));
+  const runSeconds = (Date.parse(written.finishedAt) - Date.parse(written.startedAt)) / 1000;
+  return { run, report: written, runSeconds };
+}

@@ -1,8 +1,7 @@
 import type { Output } from "../engine/session.js";
-import { writeHtml } from "../engine/session.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { readReport } from "../report/read.js";
-import { reportTargetProblem } from "../report/write.js";
+import { htmlOf, reportTargetProblem, writeView } from "../report/write.js";
 
 /**
  * `report <report.json> --html <file>`: a run's, a dry run's or an undo's JSON report as one
@@ -28,7 +27,8 @@ export async function reportCommand(
     output.err(`${file}: ${read.message}`);
     return ExitCode.Usage;
   }
-  if (!(await writeHtml(flags.html, read.report, output))) return ExitCode.Usage;
+  if (!(await writeView(flags.html, "the HTML report", () => htmlOf(read.report), output.err)))
+    return ExitCode.Usage;
   output.out(`HTML: ${flags.html}`);
   return ExitCode.Ok;
 }

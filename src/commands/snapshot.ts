@@ -1,7 +1,7 @@
 import { isUuid } from "../manifest/types.js";
 import { PortalError, PortalErrorKind, type MemberInfo, type Portal } from "../portal/port.js";
 import type { Group, Seed, SeedRoom, User } from "../portal/types.js";
-import { eachBounded } from "../plan/bounded.js";
+import { readRoomShares } from "../plan/rooms.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { writeJsonAtomic } from "../report/write.js";
 import type { Output } from "../engine/session.js";
@@ -15,26 +15,26 @@ async function roomsOf(
   groups: ReadonlySet<string>,
   users: ReadonlyMap<string, User>,
 ): Promise<SeedRoom[]> {
-  const rooms: SeedRoom[] = [];
-  const list = await portal.listRooms();
-  await eachBounded(list, async (room) => {
-    const id = Number(room.id);
-    if (!Number.isSafeInteger(id) || id < 1) return;
-    const shares = (await portal.roomShares(room.id)).flatMap((share) =>
-      (share.subject === "group" ? groups : users).has(share.id)
-        ? [
-            {
-              subject: share.subject,
-              id: share.id,
-              access: share.access,
-              ...(share.isOwner ? { owner: true } : {}),
-            },
-          ]
-        : [],
-    );
-    rooms.push({ id, title: room.title, shares });
-  });
-  return rooms.sort((a, b) => a.id - b.id);
+  const rooms = await readRoomShares(portal);
+  return rooms
+    .flatMap((room): SeedRoom[] => {
+      const id = Number(room.id);
+      if (!Number.isSafeInteger(id) || id < 1) return [];
+      const shares = room.shares.flatMap((share) =>
+        (share.subject === "group" ? groups : users).has(share.id)
+          ? [
+              {
+                subject: share.subject,
+                id: share.id,
+                access: share.access,
+                ...(share.isOwner ? { owner: true } : {}),
+              },
+            ]
+          : [],
+      );
+      return [{ id, title: room.title, shares }];
+    })
+    .sort((a, b) => a.id - b.id);
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   type RunSettings,
 } from "../report/types.js";
 import { toCsv } from "../report/csv.js";
-import { STDOUT, writeFileAtomic, writeJsonAtomic } from "../report/write.js";
+import { htmlOf, STDOUT, writeJsonAtomic, writeView } from "../report/write.js";
 import { redactSecrets } from "../text.js";
 import { recorder } from "../state/history.js";
 import type { History } from "../state/history.js";
@@ -246,9 +246,11 @@ export async function session(
       ...(result.rooms === undefined ? {} : { rooms: result.rooms }),
     });
     const reportPath = await writeReport(options, report, output);
-    if (options.csvPath !== undefined) await writeCsv(options.csvPath, report, output);
+    if (options.csvPath !== undefined)
+      await writeView(options.csvPath, "the CSV", () => toCsv(report), output.err);
     const htmlPath =
-      options.htmlPath !== undefined && (await writeHtml(options.htmlPath, report, output))
+      options.htmlPath !== undefined &&
+      (await writeView(options.htmlPath, "the HTML report", () => htmlOf(report), output.err))
         ? options.htmlPath
         : null;
     logger.info(
@@ -294,31 +296,6 @@ export function progressHooks(
       progress.wrote();
     },
   };
-}
-
-/** The CSV of the report; a CSV that cannot be written is said, the report stands. */
-async function writeCsv(path: string, report: Report, output: Output): Promise<void> {
-  try {
-    await writeFileAtomic(path, redactSecrets(toCsv(report)));
-  } catch (err) {
-    output.err(
-      `cannot write the CSV to ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
-  }
-}
-
-/** The HTML view of the report; one that cannot be written is said, the report stands. */
-export async function writeHtml(path: string, report: Report, output: Output): Promise<boolean> {
-  try {
-    const { toHtml } = await import("../report/html.js");
-    await writeFileAtomic(path, redactSecrets(toHtml(report)));
-    return true;
-  } catch (err) {
-    output.err(
-      `cannot write the HTML report to ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
-    return false;
-  }
 }
 
 /** Everyone the session's reads described, for the report's `people`. */

@@ -1,5 +1,11 @@
 import { eachBounded } from "./bounded.js";
-import type { GroupSnapshot, Portal, RoomShare, RoomSummary } from "../portal/port.js";
+import {
+  PortalError,
+  type GroupSnapshot,
+  type Portal,
+  type RoomShare,
+  type RoomSummary,
+} from "../portal/port.js";
 import type { RoomAccessChange, RoomRole, RoomsReport } from "../report/types.js";
 
 /**
@@ -105,20 +111,26 @@ export function roomImpact(rooms: readonly RoomRead[], plan: RoomPlan): RoomsRep
   return { read: rooms.length, moves, people: changes };
 }
 
+/** Every room the key sees with its rows, in the list's order: one read per room (GET only). */
+export async function readRoomShares(portal: Portal): Promise<RoomRead[]> {
+  const list = await portal.listRooms();
+  const rooms = new Array<RoomRead>(list.length);
+  await eachBounded(list.keys(), async (i) => {
+    const room = list[i] as RoomSummary;
+    rooms[i] = { ...room, shares: await portal.roomShares(room.id) };
+  });
+  return rooms;
+}
+
 /**
- * Reads every room the key sees and its rows (one read per room), and every group a room is
- * shared with that the preflight did not read (one read each): GET only, through the governor.
+ * The rooms and their rows, and every group a room is shared with that the preflight did not read
+ * (one read each): GET only, through the governor.
  */
 export async function readRooms(
   portal: Portal,
   known: ReadonlyMap<string, GroupSnapshot>,
 ): Promise<{ rooms: RoomRead[]; groups: Map<string, GroupSnapshot> }> {
-  const list = await portal.listRooms();
-  const rooms: RoomRead[] = new Array<RoomRead>(list.length);
-  await eachBounded(list.keys(), async (i) => {
-    const room = list[i] as RoomSummary;
-    rooms[i] = { ...room, shares: await portal.roomShares(room.id) };
-  });
+  const rooms = await readRoomShares(portal);
   const shared = new Set(
     rooms.flatMap((r) => r.shares.filter((s) => s.subject === "group").map((s) => s.id)),
   );
@@ -133,7 +145,7 @@ export async function readRooms(
       groups.set(id, await portal.group(id));
     } catch (err) {
       // A group deleted since the rows were read has no rows any more (§10.7).
-      if (!(err instanceof Error && "notFound" in err && err.notFound === true)) throw err;
+      if (!(err instanceof PortalError && err.notFound)) throw err;
     }
   });
   return { rooms, groups };

@@ -41,17 +41,19 @@ interface Band {
   readonly from: string;
   readonly to: string;
   readonly people: number;
-  readonly status: MoveResult["status"];
 }
 
 /** A group as a node of the diagram: its label and the people flowing through it. */
 interface Node {
   readonly key: string;
-  readonly label: string;
+  label: string;
   people: number;
 }
 
 const groupLabel = (ref: MoveResult["from"]): string => ref.name ?? ref.id ?? "?";
+
+/** A move that ran (or, in a dry run, will): the ones that move anyone. */
+const ran = (m: MoveResult): boolean => m.status === MoveStatus.Succeeded || m.status === MoveStatus.Planned;
 
 /** The people a move takes (or took, or will take): those moved and those already there. */
 const flowOf = (m: MoveResult): number => m.moved.length + m.alreadyInDestination.length;
@@ -65,16 +67,15 @@ export function flowSvg(report: Report): string {
   const undo = isUndo(report);
   const bands: Band[] = [];
   for (const m of report.moves) {
-    if (m.status !== MoveStatus.Succeeded && m.status !== MoveStatus.Planned) continue;
+    if (!ran(m)) continue;
     const [left, right] = undo ? [m.to, m.from] : [m.from, m.to];
     const people = flowOf(m);
-    if (people > 0) bands.push({ from: groupLabel(left), to: groupLabel(right), people, status: m.status });
+    if (people > 0) bands.push({ from: groupLabel(left), to: groupLabel(right), people });
     if (m.droppedGuests.length > 0)
       bands.push({
         from: groupLabel(left),
         to: "\u0000none",
         people: m.droppedGuests.length,
-        status: m.status,
       });
   }
   if (bands.length === 0) return `<p class="muted">Nobody ${undo ? "is put back" : "moves"}.</p>`;
@@ -95,7 +96,7 @@ export function flowSvg(report: Report): string {
         nodes.set(key, other);
       }
     });
-    if (folded > 0) (other as { label: string }).label = `${folded} other groups`;
+    if (folded > 0) other.label = `${folded} other groups`;
     return nodes;
   };
   const lefts = side((b) => b.from);
@@ -198,11 +199,10 @@ function personRows(report: Report, words: { move: string }): PersonRow[] {
   const rows: PersonRow[] = [];
   for (const m of report.moves) {
     const [from, to] = undo ? [groupLabel(m.to), groupLabel(m.from)] : [groupLabel(m.from), groupLabel(m.to)];
-    const done = m.status === MoveStatus.Succeeded || m.status === MoveStatus.Planned;
     const add = (ids: readonly string[], what: string, toGroup = to): void => {
       for (const id of ids) rows.push({ id, move: m.id, from, to: toGroup, what });
     };
-    if (done) {
+    if (ran(m)) {
       add(m.moved, words.move);
       add(m.alreadyInDestination, "already there");
       add(m.droppedGuests, "guest: removed, in no group", "—");
@@ -349,10 +349,8 @@ export function toHtml(report: Report): string {
   const undo = isUndo(report);
   const name = (id: string): string => personName(report.people, id)?.displayName ?? id;
   const s = report.summary;
-  const ran = report.moves.filter(
-    (m) => m.status === MoveStatus.Succeeded || m.status === MoveStatus.Planned,
-  );
-  const people = ran.reduce((n, m) => n + m.moved.length, 0);
+  const done = report.moves.filter(ran);
+  const people = done.reduce((n, m) => n + m.moved.length, 0);
   const bad = report.outcome !== "succeeded" || report.problems.length > 0;
   const keyUser = report.ranBy.keyUser;
 
@@ -396,21 +394,21 @@ export function toHtml(report: Report): string {
   const surprises = [
     panel(
       "Guests DocSpace removes and puts in no group",
-      ran.flatMap((m) => m.droppedGuests.map((id) => `${name(id)} (from "${groupLabel(m.from)}")`)),
+      done.flatMap((m) => m.droppedGuests.map((id) => `${name(id)} (from "${groupLabel(m.from)}")`)),
     ),
     panel(
       "Guests who stay in the source",
-      ran.flatMap((m) => m.guestsLeftInSource.map((id) => `${name(id)} (in "${groupLabel(m.from)}")`)),
+      done.flatMap((m) => m.guestsLeftInSource.map((id) => `${name(id)} (in "${groupLabel(m.from)}")`)),
     ),
     panel(
       "Managers who lose the role",
-      ran.flatMap((m) =>
+      done.flatMap((m) =>
         m.managerRemoved === null ? [] : [`${name(m.managerRemoved)} (of "${groupLabel(m.from)}")`],
       ),
     ),
     panel(
       "Managers set",
-      ran.flatMap((m) =>
+      done.flatMap((m) =>
         m.managerSet === undefined || m.managerSet === null
           ? []
           : [`${name(m.managerSet)} (of "${groupLabel(m.to)}")`],
@@ -418,17 +416,17 @@ export function toHtml(report: Report): string {
     ),
     panel(
       "Groups created",
-      ran.flatMap((m) => (m.created === true ? [`"${groupLabel(m.to)}"`] : [])),
+      done.flatMap((m) => (m.created === true ? [`"${groupLabel(m.to)}"`] : [])),
     ),
     panel(
       "Disabled users left in the source",
-      ran.flatMap((m) =>
+      done.flatMap((m) =>
         (m.preview?.disabledLeftBehind ?? []).map((id) => `${name(id)} (in "${groupLabel(m.from)}")`),
       ),
     ),
     panel(
       "Completed by the tool (this portal only copies)",
-      ran.flatMap((m) =>
+      done.flatMap((m) =>
         m.completion === null
           ? []
           : [
@@ -439,7 +437,7 @@ export function toHtml(report: Report): string {
     panel(
       "Failed, skipped or not attempted",
       report.moves.flatMap((m) =>
-        m.status === MoveStatus.Succeeded || m.status === MoveStatus.Planned
+        ran(m)
           ? []
           : [
               `${m.id}: ${m.status}${m.reason === null ? "" : ` (${m.reason})`}${m.error === null ? "" : `: ${m.error.message}`}`,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { redactSecrets } from "../text.js";
+import type { Report } from "./types.js";
 
 /**
  * Writes a file atomically: a temporary file beside it, fsynced, then renamed over the target, so a
@@ -66,4 +67,29 @@ export function defaultReportPath(manifestPath: string, atMs: number, suffix = "
     .replace(/[-:]/g, "")
     .replace(/\.\d{3}Z$/, "Z");
   return `reports/${basename(manifestPath).replace(/\.ya?ml$/i, "")}-${stamp}${suffix}.json`;
+}
+
+/**
+ * A view of the report (the CSV, the HTML page) written atomically, secrets redacted. One that cannot
+ * be written is said on `err`, and false returned: the report stands.
+ */
+export async function writeView(
+  path: string,
+  what: string,
+  render: () => string | Promise<string>,
+  err: (line: string) => void,
+): Promise<boolean> {
+  try {
+    await writeFileAtomic(path, redactSecrets(await render()));
+    return true;
+  } catch (e) {
+    err(`cannot write ${what} to ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return false;
+  }
+}
+
+/** The report as its HTML page; the page's module loads only when one is asked for. */
+export async function htmlOf(report: Report): Promise<string> {
+  const { toHtml } = await import("./html.js");
+  return toHtml(report);
 }
