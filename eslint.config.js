@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "coverage/", "node_modules/", "*.config.js", "src/manifest/schema-validators.ts"] },
+  {
+    ignores: [
+      "dist/",
+      "bundle/",
+      "coverage/",
+      "node_modules/",
+      "*.config.js",
+      "src/manifest/schema-validators.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

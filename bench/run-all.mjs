@@ -3,6 +3,8 @@ import { benchRunThroughput, printRunThroughput } from "./run-throughput.mjs";
 import { benchSandboxThroughput } from "./sandbox-throughput.mjs";
 import { benchValidateLarge } from "./validate-large.mjs";
 
+const { benchStartup, printStartup } = await import("./startup.mjs");
+printStartup(await benchStartup());
 console.log("validate-large: `docspace-migrate validate` on generated manifests (median of runs)");
 console.table(await benchValidateLarge());
 console.log("sandbox-throughput: the sandbox under load from a second process (target ≥ 2,000 req/s)");

@@ -13,7 +13,7 @@ const SUPPORT = "ee13561f-52e0-4706-9a59-dbfe28927d51";
 const USER = "3994693e-a3ae-4e68-9323-451b4a95902a"; // in Sales EMEA; added to Customer Support again and again (an idempotent add)
 
 async function startSandbox() {
-  const child = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "sandbox", ...LIMITS_OFF], {
+  const child = spawn(process.execPath, [join(ROOT, "bundle/main.js"), "sandbox", ...LIMITS_OFF], {
     env: { PATH: process.env.PATH, DOCSPACE_API_KEY: KEY },
     stdio: ["ignore", "pipe", "ignore"],
   });

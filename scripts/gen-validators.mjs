@@ -4,6 +4,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
 
 const schema = JSON.parse(readFileSync(new URL("../schema/manifest.schema.json", import.meta.url), "utf8"));
 
@@ -28,20 +31,54 @@ export function generate() {
     "// @ts-nocheck",
     "/* eslint-disable */",
   ].join("\n");
-  // ajv's standalone code asks for its runtime helpers with require(); this is an ES module.
+  // ajv's standalone code asks for its runtime helpers with require(). They are pasted in from the installed
+  // packages instead: loading them as CommonJS cost ~10 ms of every start.
+  const helperSource = {
+    ucs2length: () =>
+      readFileSync(require.resolve("ajv/dist/runtime/ucs2length.js"), "utf8")
+        .replace(/^"use strict";\n/, "")
+        .replace(/^Object\.defineProperty\(exports.*\n/m, "")
+        .replace(/^exports\.default = .*\n/m, "")
+        .replace(/^ucs2length\.code = .*\n/m, "")
+        .replace(/^\/\/# sourceMappingURL=.*$/m, "")
+        .replace("function ucs2length(", "function ucs2lengthHelper("),
+    equal: () =>
+      readFileSync(createRequire(require.resolve("ajv")).resolve("fast-deep-equal"), "utf8")
+        .replace(/^'use strict';\n/, "")
+        .replace(/^\/\/ do not edit .*\n\s*/m, "")
+        .replace("module.exports = function equal(a, b) {", "function equalHelper(a, b) {")
+        .replace(/if \(!equal\(/g, "if (!equalHelper(")
+        .replace(/};\s*$/, "}\n"),
+  };
   const runtime = (code) => {
     const helpers = [
       ...new Set([...code.matchAll(/require\("ajv\/dist\/runtime\/(\w+)"\)\.default/g)].map((m) => m[1])),
     ];
-    const imports = helpers.map(
-      (name) =>
-        `import ${name}Module from "ajv/dist/runtime/${name}.js";\nconst ${name}Helper = ${name}Module.default;`,
-    );
+    const pasted = helpers.map((name) => {
+      const source = helperSource[name];
+      if (source === undefined) throw new Error(`no inlined source for ajv's runtime helper ${name}`);
+      return `// ajv's runtime helper "${name}" (MIT), inlined\n${source().trim()}`;
+    });
     const body = code.replace(
       /require\("ajv\/dist\/runtime\/(\w+)"\)\.default/g,
       (_m, name) => `${name}Helper`,
     );
-    return body.replace("/* eslint-disable */", `/* eslint-disable */\n${imports.join("\n")}`);
+    return body.replace("/* eslint-disable */", `/* eslint-disable */\n${pasted.join("\n")}`);
+  };
+  // The verbose validators are only needed for a manifest already known to be invalid: built inside a
+  // function on first use, so a valid manifest never creates their schemas and patterns.
+  const lazily = (code) => {
+    const exported = [...code.matchAll(/export const (\w+) = (\w+);/g)].map((m) => m[1]);
+    const body = code.replace(/export const (\w+) = (\w+);/g, "const $1 = $2;");
+    return [
+      "let verbose;",
+      "export function verboseValidators() {",
+      "if (verbose !== undefined) return verbose;",
+      body,
+      `verbose = { ${exported.join(", ")} };`,
+      "return verbose;",
+      "}",
+    ].join("\n");
   };
   return runtime(
     [
@@ -53,7 +90,9 @@ export function generate() {
         .replace(/\bpattern(\d+)\b/g, "fastPattern$1")
         .replace(/\bvalidate(\d+)\b/g, "fastValidate$1"),
       "// --- every error, verbose",
-      strip(standaloneCode.default(verbose, { validateTopLevel: topLevel.$id, validateMove: moveRef })),
+      lazily(
+        strip(standaloneCode.default(verbose, { validateTopLevel: topLevel.$id, validateMove: moveRef })),
+      ),
       "",
     ].join("\n"),
   );

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { report } from "../bench/html-render.mjs";
 import { launchChromium } from "../bench/lib/chromium.mjs";
 
-const bin = resolve("dist/cli/main.js");
+const bin = resolve("bundle/main.js");
 const dir = mkdtempSync(join(tmpdir(), "screenshots-"));
 try {
   execFileSync(process.execPath, [bin, "demo"], { cwd: dir, stdio: "ignore" });

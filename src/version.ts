@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import { packageUrl } from "./package-files.js";
 
 /** The tool's own name and version, from its package.json, for `--version` and reports. */
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+const pkg = JSON.parse(readFileSync(packageUrl("package.json"), "utf8")) as {
   name: string;
   version: string;
 };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = join(ROOT, "dist/cli/main.js");
+const BIN = join(ROOT, "bundle/main.js");
 const PRELOAD = new URL("./peak-rss.mjs", import.meta.url).href;
 
 /** `docspace-migrate sandbox` with every limit off: the client's own speed shows, not the portal's limits. */
@@ -28,12 +28,17 @@ export const median = (values) => {
 
 /** Runs the built CLI once: wall time (ms), peak RSS (MB) and CPU time (ms) of the whole process, exit code, output. */
 export function runCliAsync(args, env = {}) {
+  return runNodeAsync([BIN, ...args], env);
+}
+
+/** Runs `node <args>` once, measured as runCliAsync measures the CLI (the same preload and options). */
+export function runNodeAsync(args, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), "dm-bench-"));
   const rssFile = join(dir, "rss");
   const start = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean), "--import", PRELOAD, BIN, ...args],
+    [...(process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean), "--import", PRELOAD, ...args],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH, PEAK_RSS_FILE: rssFile, ...env },

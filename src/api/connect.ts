@@ -1,6 +1,6 @@
 import { TOOL } from "../version.js";
 import { DocSpaceClient } from "./client.js";
-import type { Clock } from "./governor.js";
+import type { Clock } from "./clock.js";
 import { HttpPortal } from "./http-portal.js";
 import type { ProxySettings } from "./proxy.js";
 import { createTransport, type AttemptLog } from "./transport.js";

@@ -1,7 +1,8 @@
 import pRetry, { AbortError } from "p-retry";
 import { PortalError, PortalErrorKind, type CallOptions } from "../portal/port.js";
 import type { ApiRequest, ApiResponse, RequestClient } from "./client.js";
-import { Governor, WaitAborted, type Clock } from "./governor.js";
+import type { Clock } from "./clock.js";
+import { Governor, WaitAborted } from "./governor.js";
 import { ApiError, FailureKind } from "./http-error.js";
 import { classify, DEFAULT_RETRY_POLICY, isUnreachable, Verdict, type RetryPolicy } from "./retry-policy.js";
 

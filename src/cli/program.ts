@@ -1,6 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { systemClock } from "../api/governor.js";
+import { systemClock } from "../api/clock.js";
 import { DEFAULT_SETTINGS } from "../manifest/types.js";
 import { DEFAULT_DOCSPACE_VERSION } from "../portal/version.js";
 import type { Output } from "../engine/session.js";

@@ -2,7 +2,7 @@ import { connect } from "../api/connect.js";
 import { proxyFromEnv } from "../api/proxy.js";
 import type { AttemptLog } from "../api/transport.js";
 import { loadApiKey } from "../api/credentials.js";
-import type { Clock } from "../api/governor.js";
+import type { Clock } from "../api/clock.js";
 import type { HttpPortal } from "../api/http-portal.js";
 import type { Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";

@@ -1,17 +1,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { ExitCode } from "../report/exit-codes.js";
 import { defaultReportPath } from "../report/write.js";
-import type { Clock } from "../api/governor.js";
+import type { Clock } from "../api/clock.js";
 import { DEFAULT_SEED_PATH, loadSeedFile } from "../sandbox/seed.js";
 import { startSandbox } from "../sandbox/server.js";
 import type { Output } from "../engine/session.js";
 import { runCommand } from "./run.js";
+import { packagePath } from "../package-files.js";
 
-export const EXAMPLE_MANIFEST = fileURLToPath(new URL("../../migrations.example.yaml", import.meta.url));
+export const EXAMPLE_MANIFEST = packagePath("migrations.example.yaml");
 
 /**
  * `docspace-migrate demo`: the example organisation in an in-process sandbox, the example manifest run

@@ -1,15 +1,15 @@
 import { lstat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import type { Output } from "../engine/session.js";
 import { PortalError, type Portal } from "../portal/port.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { STDOUT, writeFileAtomic } from "../report/write.js";
+import { packagePath } from "../package-files.js";
 
 /**
  * The installed schema, by absolute path: the hint works wherever the manifest is written (a relative
  * `./schema/...` breaks once the file is copied, and after `npm install` the schema is in node_modules).
  */
-export const SCHEMA_PATH = fileURLToPath(new URL("../../schema/manifest.schema.json", import.meta.url));
+export const SCHEMA_PATH = packagePath("schema/manifest.schema.json");
 
 /** A group as init lists it. */
 export interface ListedGroup {

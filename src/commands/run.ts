@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
-import type { Clock } from "../api/governor.js";
+import type { Clock } from "../api/clock.js";
 import { execute } from "../engine/execute.js";
 import { describePreview, preview, type Preview } from "../engine/preview.js";
 import type { ProgressTracker } from "../engine/progress.js";

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { connect } from "../api/connect.js";
 import { proxyFromEnv } from "../api/proxy.js";
 import type { AttemptLog } from "../api/transport.js";
-import type { Clock } from "../api/governor.js";
+import type { Clock } from "../api/clock.js";
 import type { MoveSpec } from "../manifest/types.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
 import type { Portal } from "../portal/port.js";

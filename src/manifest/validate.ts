@@ -21,9 +21,13 @@ export interface SchemaProblem {
  */
 const isValidShape = generated.isValidShape as ValidateFunction;
 const isValidMove = generated.isValidMove as ValidateFunction;
-const validateTopLevel = generated.validateTopLevel as ValidateFunction;
-const validateMove = generated.validateMove as ValidateFunction;
-const verbose = () => ({ top: validateTopLevel, move: validateMove, moveIsValid: isValidMove });
+const verbose = (): { top: ValidateFunction; move: ValidateFunction; moveIsValid: ValidateFunction } => {
+  const { validateTopLevel, validateMove } = generated.verboseValidators() as {
+    validateTopLevel: ValidateFunction;
+    validateMove: ValidateFunction;
+  };
+  return { top: validateTopLevel, move: validateMove, moveIsValid: isValidMove };
+};
 
 /** Past this many schema errors, further invalid moves are only counted (each holds one problem at least). */
 const DESCRIBED_ERRORS = 1000;

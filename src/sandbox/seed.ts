@@ -1,14 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { default as addFormats } from "ajv-formats";
 import type { Seed } from "../portal/types.js";
 import { seedSchema } from "../schemas.js";
+import { packagePath } from "../package-files.js";
 
 /** The organisation the sandbox and the demo start from when no seed is given. */
-export const DEFAULT_SEED_PATH = fileURLToPath(
-  new URL("../../examples/sandbox-portal.json", import.meta.url),
-);
+export const DEFAULT_SEED_PATH = packagePath("examples/sandbox-portal.json");
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 addFormats.default(ajv);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bundle/main.js", import.meta.url));
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface CliRun {

@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/api/governor.js";
+import type { Clock } from "../../src/api/clock.js";
 
 /** Time as a parameter: sleeping advances a counter at once instead of waiting on the wall clock. */
 export function fakeClock(start = 0): Clock & { slept: number[] } {

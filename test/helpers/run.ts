@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { runCommand, type RunFlags } from "../../src/commands/run.js";
 import { undoCommand } from "../../src/commands/undo.js";
 import { runBin } from "./cli.js";
-import { systemClock } from "../../src/api/governor.js";
+import { systemClock } from "../../src/api/clock.js";
 import type { Seed } from "../../src/portal/types.js";
 import type { Report } from "../../src/report/types.js";
 import { reportSchema } from "../../src/schemas.js";
