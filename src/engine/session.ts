@@ -24,8 +24,7 @@ import {
   type RunSettings,
 } from "../report/types.js";
 import { toCsv } from "../report/csv.js";
-import { htmlOf, STDOUT, writeJsonAtomic, writeView } from "../report/write.js";
-import { redactSecrets } from "../text.js";
+import { htmlOf, redactedJson, STDOUT, writeJsonAtomic, writeView } from "../report/write.js";
 import { recorder } from "../state/history.js";
 import type { History } from "../state/history.js";
 import { readHistory, type Journal } from "../state/journal.js";
@@ -333,8 +332,8 @@ function ranBy(preflight: Preflight | null, env: Readonly<Record<string, string 
  */
 async function writeReport(options: SessionOptions, report: Report, output: Output): Promise<string> {
   if (options.reportPath === STDOUT) {
-    const text = `${redactSecrets(JSON.stringify(report, null, 2))}\n`;
-    (output.data ?? output.out)(text);
+    const write = output.data ?? output.out;
+    for (const piece of redactedJson(report)) write(piece);
     return "stdout";
   }
   try {

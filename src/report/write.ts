@@ -6,14 +6,20 @@ import type { Report } from "./types.js";
 
 /**
  * Writes a file atomically: a temporary file beside it, fsynced, then renamed over the target, so a
- * reader never sees half a file. Mode 0600: reports and snapshots name people.
+ * reader never sees half a file. Mode 0600: reports and snapshots name people. The text may come in
+ * chunks (a large report is never one string).
  */
-export async function writeFileAtomic(path: string, text: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  text: string | Iterable<string>,
+  mode = 0o600,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const handle = await open(temp, "wx", mode);
   try {
-    await handle.writeFile(text, "utf8");
+    if (typeof text === "string") await handle.writeFile(text, "utf8");
+    else for (const chunk of text) await handle.write(chunk, null, "utf8");
     await handle.sync();
   } catch (err) {
     await handle.close();
@@ -24,9 +30,68 @@ export async function writeFileAtomic(path: string, text: string, mode = 0o600):
   await rename(temp, path);
 }
 
+const CHUNK = 1 << 20;
+
+/** Pieces gathered into chunks of about a MiB: few writes, and never the whole text at once. */
+function* chunked(pieces: Iterable<string>): Generator<string> {
+  let chunk = "";
+  for (const piece of pieces) {
+    chunk += piece;
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** Containers this deep or deeper are written by one JSON.stringify; the ones above, piece by piece. */
+const WHOLE_BELOW = 2;
+
+/**
+ * `JSON.stringify(value, null, 2)`, the same text, in pieces: the report's top-level keys and each item
+ * of its lists (moves, people) one at a time, so a 10,000-move report never exists as one 20 MB string.
+ */
+export function* jsonPieces(value: unknown, depth = 0, pad = ""): Generator<string> {
+  const json = toJsonValue(value);
+  if (depth >= WHOLE_BELOW || json === null || typeof json !== "object") {
+    yield ((JSON.stringify(json, null, 2) as string | undefined) ?? "null").replaceAll("\n", `\n${pad}`);
+    return;
+  }
+  const inner = `${pad}  `;
+  const entries: [string | null, unknown][] = Array.isArray(json)
+    ? json.map((item) => [null, isSkipped(toJsonValue(item)) ? null : item])
+    : Object.entries(json).filter(([, v]) => !isSkipped(toJsonValue(v)));
+  if (entries.length === 0) {
+    yield Array.isArray(json) ? "[]" : "{}";
+    return;
+  }
+  yield Array.isArray(json) ? "[" : "{";
+  for (const [i, [key, item]] of entries.entries()) {
+    yield `${i === 0 ? "" : ","}\n${inner}${key === null ? "" : `${JSON.stringify(key)}: `}`;
+    yield* jsonPieces(item, depth + 1, inner);
+  }
+  yield `\n${pad}${Array.isArray(json) ? "]" : "}"}`;
+}
+
+const toJsonValue = (value: unknown): unknown =>
+  value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function"
+    ? (value as { toJSON: () => unknown }).toJSON()
+    : value;
+
+/** What JSON.stringify leaves out of an object (and writes as null in a list). */
+const isSkipped = (value: unknown): boolean =>
+  value === undefined || typeof value === "function" || typeof value === "symbol";
+
+/** JSON in chunks of about a MiB, anything that looks like an API key removed (a key is never split). */
+export function* redactedJson(value: unknown): Generator<string> {
+  for (const chunk of chunked(jsonPieces(value))) yield redactSecrets(chunk);
+  yield "\n";
+}
+
 /** JSON, atomically; anything that looks like an API key is removed whatever string carried it. */
 export const writeJsonAtomic = (path: string, value: unknown): Promise<void> =>
-  writeFileAtomic(path, `${redactSecrets(JSON.stringify(value, null, 2))}\n`);
+  writeFileAtomic(path, redactedJson(value));
 
 /** `--report -`: the report goes to stdout. */
 export const STDOUT = "-";
