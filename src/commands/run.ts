@@ -233,7 +233,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     async ({ portal, history, journal, records, moveJournal, warnings, problems }) => {
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
-      const pre = located(await runPreflight(portal, moveSpecs), manifest);
+      const pre = located(await runPreflight(portal, moveSpecs, deps.stop), manifest);
       warnings.push(...preflightWarnings(pre, settings, dryRun));
       problems.push(...pre.problems.map((p) => p.message));
       // A move started but never recorded as finished (a crash) is judged from the groups just read.

@@ -127,7 +127,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     deps,
     async ({ portal, history, records, moveJournal, warnings, problems }) => {
       warnings.push(...source.warnings);
-      const pre = await runPreflight(portal, specs);
+      const pre = await runPreflight(portal, specs, deps.stop);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
       const input = {
         moves: specs,

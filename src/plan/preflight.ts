@@ -45,16 +45,17 @@ function ending(err: unknown): Error | null {
  * Everything read before the first write: the portal's version, what the key may do,
  * names resolved to ids, and every group involved read once. Problems are collected, not thrown.
  */
-export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Promise<Preflight> {
-  const [portalVersion, keyInfo, self] = await Promise.all([
-    portal.version(),
-    portal.key(),
-    portal.self(),
-  ]).catch((err: unknown) => {
+export async function preflight(
+  portal: Portal,
+  moves: readonly MoveSpec[],
+  stop?: AbortSignal,
+): Promise<Preflight> {
+  // The checks, the name searches, the group reads and the people reads all start at once (the governor
+  // bounds what is in flight): none of them depends on another, but a group named in the manifest is read
+  // once its name is found.
+  const checks = Promise.all([portal.version(), portal.key(), portal.self()]).catch((err: unknown) => {
     throw ending(err) ?? err;
   });
-  const parsed = portalVersion === null ? null : parseVersion(portalVersion);
-  const key = checkKey(keyInfo, self);
 
   const problems: BlockingProblem[] = [];
   const resolved = new Map<string, GroupName | string>(); // ref key → group, or why not
@@ -74,54 +75,49 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
       if (end !== null) throw end;
       return [];
     }));
-  await eachBounded(names, async (name) => {
-    let found: GroupSummary[];
-    try {
-      found = await portal.findGroups(name);
-    } catch (err) {
-      const end = ending(err);
-      if (end !== null) throw end;
-      resolved.set(
-        `name:${name}`,
-        `the groups could not be searched for ${JSON.stringify(name)} (${(err as Error).message})`,
-      );
-      return;
-    }
-    const exact = found.filter((g) => g.name === name);
-    if (exact.length === 1) {
-      const only = exact[0] as GroupSummary;
-      resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
-    } else if (exact.length === 0 && creatable.has(name)) {
-      resolved.set(`name:${name}`, { id: plannedGroupId(name), name });
-    } else if (exact.length === 0) {
-      const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
-      const near = nearNames(name, await everyGroup());
-      const hints = [
-        ...(similar.length === 0 ? [] : [`names that contain it: ${similar.join(", ")}`]),
-        ...(near.length === 0 ? [] : [`did you mean ${near.map((n) => JSON.stringify(n)).join(" or ")}?`]),
-      ];
-      resolved.set(
-        `name:${name}`,
-        `no group is named ${JSON.stringify(name)}${hints.length === 0 ? "" : `; ${hints.join("; ")}`}`,
-      );
-    } else {
-      resolved.set(
-        `name:${name}`,
-        `${exact.length} groups are named ${JSON.stringify(name)} (${exact.map((g) => g.id).join(", ")}); refer to one by its id`,
-      );
-    }
-  });
-  const ids = new Set<string>();
-  for (const move of moves) for (const ref of [move.from, move.to]) if (ref.kind === "id") ids.add(ref.id);
-  for (const value of resolved.values())
-    if (typeof value !== "string" && !isPlannedGroup(value.id)) ids.add(value.id);
+  const resolveNames = (): Promise<void> =>
+    eachBounded(names, async (name) => {
+      let found: GroupSummary[];
+      try {
+        found = await portal.findGroups(name);
+      } catch (err) {
+        const end = ending(err);
+        if (end !== null) throw end;
+        resolved.set(
+          `name:${name}`,
+          `the groups could not be searched for ${JSON.stringify(name)} (${(err as Error).message})`,
+        );
+        return;
+      }
+      const exact = found.filter((g) => g.name === name);
+      if (exact.length === 1) {
+        const only = exact[0] as GroupSummary;
+        resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
+      } else if (exact.length === 0 && creatable.has(name)) {
+        resolved.set(`name:${name}`, { id: plannedGroupId(name), name });
+      } else if (exact.length === 0) {
+        const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
+        const near = nearNames(name, await everyGroup());
+        const hints = [
+          ...(similar.length === 0 ? [] : [`names that contain it: ${similar.join(", ")}`]),
+          ...(near.length === 0 ? [] : [`did you mean ${near.map((n) => JSON.stringify(n)).join(" or ")}?`]),
+        ];
+        resolved.set(
+          `name:${name}`,
+          `no group is named ${JSON.stringify(name)}${hints.length === 0 ? "" : `; ${hints.join("; ")}`}`,
+        );
+      } else {
+        resolved.set(
+          `name:${name}`,
+          `${exact.length} groups are named ${JSON.stringify(name)} (${exact.map((g) => g.id).join(", ")}); refer to one by its id`,
+        );
+      }
+    });
+  const direct = new Set<string>();
+  for (const move of moves) for (const ref of [move.from, move.to]) if (ref.kind === "id") direct.add(ref.id);
   const groups = new Map<string, GroupSnapshot>();
-  for (const name of creatable) {
-    const entry = resolved.get(`name:${name}`);
-    if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));
-  }
   const unreadable = new Map<string, string>();
-  await eachBounded(ids, async (id) => {
+  const readGroup = async (id: string): Promise<void> => {
     try {
       groups.set(id, await portal.group(id));
     } catch (err) {
@@ -134,33 +130,62 @@ export async function preflight(portal: Portal, moves: readonly MoveSpec[]): Pro
           : `the group could not be read (${(err as PortalError).message})`,
       );
     }
-  });
+  };
+  const readNamedGroups = async (): Promise<void> => {
+    await resolveNames();
+    for (const name of creatable) {
+      const entry = resolved.get(`name:${name}`);
+      if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));
+    }
+    const named = new Set<string>();
+    for (const value of resolved.values())
+      if (typeof value !== "string" && !isPlannedGroup(value.id) && !direct.has(value.id))
+        named.add(value.id);
+    await eachBounded(named, readGroup);
+  };
 
   // The people named as managers, each read once (by id or by email).
   const personKey = (ref: PersonRef): string =>
     ref.kind === "id" ? `id:${ref.id}` : `email:${ref.email.toLowerCase()}`;
   const people = new Map<string, MemberInfo | string>();
-  await eachBounded(
-    [
-      ...new Map(
-        moves.flatMap((m) =>
-          [...(m.manager === undefined ? [] : [m.manager]), ...(m.members ?? [])].map(
-            (ref) => [personKey(ref), ref] as const,
+  const readPeople = (): Promise<void> =>
+    eachBounded(
+      [
+        ...new Map(
+          moves.flatMap((m) =>
+            [...(m.manager === undefined ? [] : [m.manager]), ...(m.members ?? [])].map(
+              (ref) => [personKey(ref), ref] as const,
+            ),
           ),
-        ),
-      ).values(),
-    ],
-    async (ref) => {
-      try {
-        const person = await portal.person(ref);
-        people.set(personKey(ref), person ?? `nobody on the portal is ${describePerson(ref)}`);
-      } catch (err) {
-        const end = ending(err);
-        if (end !== null) throw end;
-        people.set(personKey(ref), `${describePerson(ref)} could not be read (${(err as Error).message})`);
-      }
-    },
-  );
+        ).values(),
+      ],
+      async (ref) => {
+        try {
+          const person = await portal.person(ref);
+          people.set(personKey(ref), person ?? `nobody on the portal is ${describePerson(ref)}`);
+        } catch (err) {
+          const end = ending(err);
+          if (end !== null) throw end;
+          people.set(personKey(ref), `${describePerson(ref)} could not be read (${(err as Error).message})`);
+        }
+      },
+    );
+
+  // All settled before anything is decided: a failure that ends the preflight leaves no read behind it.
+  const [checked, ...reads] = await Promise.allSettled([
+    checks,
+    readNamedGroups(),
+    eachBounded(direct, readGroup),
+    readPeople(),
+  ]);
+  if (checked.status === "rejected") throw checked.reason;
+  for (const read of reads) if (read.status === "rejected") throw read.reason;
+  // A stop while the reads were out ends the preflight, even when every answer still came in.
+  if (stop?.aborted === true)
+    throw new PortalError(PortalErrorKind.Interrupted, "interrupted during the preflight");
+  const [portalVersion, keyInfo, self] = checked.value;
+  const parsed = portalVersion === null ? null : parseVersion(portalVersion);
+  const key = checkKey(keyInfo, self);
 
   const lookup = (ref: GroupRef): GroupName | string => {
     const entry =

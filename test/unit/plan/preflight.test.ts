@@ -75,6 +75,50 @@ describe("the preflight over the in-memory portal", () => {
     expect(pre.key.canWrite).toBe(true);
   });
 
+  it("sends the checks, the name searches and the group reads together: none waits for the checks' answers", async () => {
+    // The version's answer is held until a group has been read and a name searched: read one after the
+    // other, this preflight would never end.
+    const memory = portal();
+    let released = (): void => undefined;
+    const readsStarted = new Promise<void>((resolve) => (released = resolve));
+    const seen = new Set<string>();
+    const note = (what: string): void => {
+      seen.add(what);
+      if (seen.has("group") && seen.has("search")) released();
+    };
+    const version = memory.version.bind(memory);
+    const group = memory.group.bind(memory);
+    const findGroups = memory.findGroups.bind(memory);
+    memory.version = async () => {
+      await readsStarted;
+      return version();
+    };
+    memory.group = (id) => {
+      note("group");
+      return group(id);
+    };
+    memory.findGroups = (name) => {
+      note("search");
+      return findGroups(name);
+    };
+    const pre = await preflight(memory, movesOf(manifest(`{ from: { name: "Sales EMEA" }, to: ${g(3)} }`)));
+    expect(pre).toMatchObject({ portalVersion: "3.6.2", problems: [] });
+    expect([...pre.groups.keys()].sort()).toEqual([g(1), g(3)]);
+  });
+
+  it("a stop while the reads are out ends the preflight, even when every answer comes in", async () => {
+    const memory = portal();
+    const stop = new AbortController();
+    const group = memory.group.bind(memory);
+    memory.group = (id) => {
+      stop.abort();
+      return group(id);
+    };
+    await expect(
+      preflight(memory, movesOf(manifest(`{ from: ${g(1)}, to: ${g(3)} }`)), stop.signal),
+    ).rejects.toMatchObject({ kind: "interrupted" });
+  });
+
   it("lists every blocking problem at once: unknown and ambiguous names, a missing group, a system group, from == to", async () => {
     const pre = await preflight(
       portal(),
