@@ -14,7 +14,7 @@ import {
 } from "../plan/types.js";
 import { PortalError, PortalErrorKind, type Portal } from "../portal/port.js";
 import { MoveBehaviour } from "../portal/version.js";
-import { notRun } from "../report/build.js";
+import { notRun, shaped } from "../report/build.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
 import { runMove } from "./move.js";
 import { runPartialMove } from "./partial.js";
@@ -244,8 +244,9 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
         const resolved = preflight.moves[index] as ResolvedMove;
         const earlier = await Promise.all((graph[index] ?? []).map((d) => results[d] as Promise<MoveResult>));
         const finish = (result: MoveResult): MoveResult => {
-          deps.onProgress?.(++finished, total, result);
-          return result;
+          const kept = shaped(result);
+          deps.onProgress?.(++finished, total, kept);
+          return kept;
         };
         if (!input.selected(move.id))
           return finish(notRun(move, resolved, MoveStatus.Skipped, Reason.Excluded));

@@ -4,7 +4,7 @@ import { MemoryPortal } from "../portal/memory.js";
 import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import type { MoveSpec } from "../manifest/types.js";
 import { isPlannedGroup, ProblemReason } from "../plan/types.js";
-import { notRun } from "../report/build.js";
+import { notRun, shaped } from "../report/build.js";
 import { eachBounded } from "../plan/bounded.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
 import { execute, type ExecuteInput, type ExecuteResult } from "./execute.js";
@@ -109,7 +109,7 @@ export function describePreview(preview: Preview): MoveResult[] {
         `this portal only copies: the run will remove ${m.moved.length + m.alreadyInDestination.length} member(s) from "${from}" itself`,
       );
     }
-    return {
+    return shaped({
       ...m,
       warnings,
       preview: {
@@ -124,6 +124,6 @@ export function describePreview(preview: Preview): MoveResult[] {
         disabledLeftBehind,
         emptiesSource: empties,
       },
-    };
+    });
   });
 }

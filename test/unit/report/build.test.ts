@@ -1,0 +1,35 @@
+import { notRun, shaped } from "../../../src/report/build.js";
+import { MoveStatus, Reason, type MoveResult } from "../../../src/report/types.js";
+
+describe("a move's result copied into one shape", () => {
+  const base = notRun(
+    { id: "a", note: null, from: { kind: "name", name: "Sales" }, to: { kind: "id", id: "g2" } },
+    null,
+    MoveStatus.NotAttempted,
+    Reason.Interrupted,
+  );
+  const preview = {
+    sourceBefore: 1,
+    sourceAfter: 0,
+    destinationBefore: 0,
+    destinationAfter: 1,
+    sourceMembersAfter: [],
+    destinationMembersAfter: ["u1"],
+    sourceManagerAfter: null,
+    destinationManagerAfter: null,
+    disabledLeftBehind: [],
+    emptiesSource: true,
+  };
+  const { managerSet: _set, managerBefore: _before, ...withoutManagerKeys } = base;
+  const cases: [string, MoveResult][] = [
+    ["as notRun writes it", base],
+    ["built by spreads, a created group and a preview", { ...base, moved: ["u1"], created: true, preview }],
+    ["without the optional manager keys", withoutManagerKeys],
+  ];
+
+  it.each(cases)("%s: the same keys, in the same order, with the same values", (_name, result) => {
+    const copy = shaped(result);
+    expect(copy).toStrictEqual(result);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(result));
+  });
+});
