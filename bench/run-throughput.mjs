@@ -1,6 +1,8 @@
 // `docspace-migrate run` on 1,000 disjoint moves against a sandbox process with 20 ms latency and its
 // 15-concurrent-write limit; side by side, the sample approach from DocSpace's documentation (one PUT
-// after another, no retries, no checks) on an identical portal. Prints figures; asserts nothing.
+// after another, no retries, no checks) on an identical portal; and `run` / `run --dry-run` of 10,000 moves
+// at the same latency (BENCH_SCALE_MOVES). Prints figures; asserts nothing.
+import { Buffer } from "node:buffer";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,14 +18,14 @@ const KEY = `sk-${"c".repeat(64)}`;
 
 const id = (prefix, n) => `${prefix}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
-function writeFixtures(dir) {
+function writeFixtures(dir, count = MOVES, members_ = MEMBERS, prefix = "") {
   const users = [];
   const groups = [];
   const moves = [];
-  for (let i = 0; i < MOVES; i++) {
+  for (let i = 0; i < count; i++) {
     const members = [];
-    for (let m = 0; m < MEMBERS; m++) {
-      const uid = id("11111111", i * MEMBERS + m);
+    for (let m = 0; m < members_; m++) {
+      const uid = id("11111111", i * members_ + m);
       users.push({
         id: uid,
         displayName: `User ${i}.${m}`,
@@ -37,13 +39,13 @@ function writeFixtures(dir) {
     groups.push({ id: id("bbbbbbbb", i), name: `Destination ${i}`, managerId: null, memberIds: [] });
     moves.push(`  - { from: ${id("aaaaaaaa", i)}, to: ${id("bbbbbbbb", i)} }`);
   }
-  writeFileSync(join(dir, "seed.json"), JSON.stringify({ users, groups }));
-  writeFileSync(join(dir, "moves.yaml"), `version: 1\nmoves:\n${moves.join("\n")}\n`);
+  writeFileSync(join(dir, `${prefix}seed.json`), JSON.stringify({ users, groups }));
+  writeFileSync(join(dir, `${prefix}moves.yaml`), `version: 1\nmoves:\n${moves.join("\n")}\n`);
 }
 
-const sandboxArgs = (dir, version) => [
+const sandboxArgs = (dir, version, prefix = "") => [
   "--seed",
-  join(dir, "seed.json"),
+  join(dir, `${prefix}seed.json`),
   "--docspace-version",
   version,
   "--latency-ms",
@@ -243,19 +245,79 @@ async function noVerify(dir) {
   }
 }
 
+const SCALE_MOVES = Number(process.env.BENCH_SCALE_MOVES ?? 10_000);
+
+/**
+ * Issue 12's rows at scale: `run` and `run --dry-run` of 10,000 disjoint moves (2 members each) at 20 ms,
+ * with the sandbox's usual limits, against the ideal (the designed requests at 750 a second) and the
+ * bare loop measured just before each. BENCH_SCALE_MOVES=0 leaves them out.
+ */
+async function atScale(dir) {
+  if (SCALE_MOVES === 0) return [];
+  writeFixtures(dir, SCALE_MOVES, 2, "scale-");
+  const rows = [];
+  for (const dryRun of [false, true]) {
+    const sandbox = await startSandboxProcess(sandboxArgs(dir, "3.7.2", "scale-"), { DOCSPACE_API_KEY: KEY });
+    try {
+      const measuredPerSecond = await ceiling(sandbox.url);
+      const {
+        run,
+        report: written,
+        runSeconds,
+      } = await runReported(
+        join(dir, "scale-moves.yaml"),
+        join(dir, `report-scale-${dryRun ? "dry" : "run"}.json`),
+        [
+          "--concurrency",
+          String(CONCURRENCY),
+          "--rate",
+          String(CLIENT_RATE),
+          ...(dryRun ? ["--dry-run"] : []),
+        ],
+        { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: KEY },
+      );
+      // version, key, self; one GET per group; then per move a PUT and a read-back, or (dry run) a read
+      // of the source's disabled members.
+      const designed = 3 + 2 * SCALE_MOVES + (dryRun ? 1 : 2) * SCALE_MOVES;
+      rows.push({
+        case: `${dryRun ? "run --dry-run" : "run"}, ${SCALE_MOVES.toLocaleString("en")} moves, 20 ms`,
+        runSeconds: runSeconds.toFixed(1),
+        idealSeconds: ideal(designed).toFixed(1),
+        runOfIdeal: `${((ideal(designed) / runSeconds) * 100).toFixed(0)}%`,
+        measuredCeilingReqPerS: measuredPerSecond.toFixed(0),
+        runOfMeasuredCeiling: `${((designed / measuredPerSecond / runSeconds) * 100).toFixed(0)}%`,
+        requestsPerMove: (written.summary.requests / SCALE_MOVES).toFixed(2),
+        designedPerMove: (designed / SCALE_MOVES).toFixed(2),
+        cpuMsPerMove: (run.cpuMs / SCALE_MOVES).toFixed(2),
+        peakMB: run.peakMb.toFixed(0),
+        stdoutKB: (Buffer.byteLength(run.stdout) / 1024).toFixed(1),
+      });
+    } finally {
+      await sandbox.stop();
+    }
+  }
+  return rows;
+}
+
 export async function benchRunThroughput() {
   const dir = mkdtempSync(join(tmpdir(), "dm-run-bench-"));
   try {
     writeFixtures(dir);
     const rows = [await tool(dir, "3.7.2"), await tool(dir, "3.6.2"), await baseline(dir)];
     const speedup = Number(rows[0].movesPerSecond) / Number(rows[2].movesPerSecond);
-    return { rows, speedup, limits: await atRealLimits(dir), noVerify: await noVerify(dir) };
+    return {
+      rows,
+      speedup,
+      limits: await atRealLimits(dir),
+      noVerify: await noVerify(dir),
+      scale: await atScale(dir),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export function printRunThroughput({ rows, speedup, limits, noVerify: unverified }) {
+export function printRunThroughput({ rows, speedup, limits, noVerify: unverified, scale }) {
   console.log(
     `run-throughput: ${MOVES} disjoint moves (${MEMBERS} members each), sandbox latency ${LATENCY_MS} ms, 15 concurrent writes, ` +
       `sliding window ${SANDBOX_RATE}/min; client --concurrency ${CONCURRENCY} --rate ${CLIENT_RATE}`,
@@ -269,6 +331,7 @@ export function printRunThroughput({ rows, speedup, limits, noVerify: unverified
   );
   console.table([limits]);
   console.table([unverified]);
+  if (scale.length > 0) console.table(scale);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) printRunThroughput(await benchRunThroughput());
