@@ -3,10 +3,12 @@
 // that command runs. Loading ~50 separate modules (commander through Node's CommonJS loader) was a third
 // of `validate`'s start-up (bench/startup.mjs). Run by `npm run build` after tsc.
 import { chmodSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const root = new URL("..", import.meta.url);
-const outdir = new URL("bundle/", root).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outdir = join(root, "bundle");
 
 // Left to node_modules: loaded rarely and late (undici for proxies, yaml for positions, ajv for reports
 // and seeds), or spawning workers that resolve files by name (pino and its pretty printer).
@@ -14,7 +16,7 @@ const external = ["pino", "pino-pretty", "undici", "yaml", "ajv", "ajv-formats"]
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [new URL("dist/cli/main.js", root).pathname],
+  entryPoints: [join(root, "dist", "cli", "main.js")],
   outdir,
   bundle: true,
   splitting: true,
@@ -29,4 +31,4 @@ await build({
   },
   logLevel: "warning",
 });
-chmodSync(new URL("main.js", `file://${outdir}`), 0o755);
+chmodSync(join(outdir, "main.js"), 0o755);
