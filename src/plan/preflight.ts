@@ -33,6 +33,9 @@ export class PreflightAbort extends Error {
 
 const WRITE_SCOPES = ["*", "*:write", "accounts:write"];
 
+/** Reads sent beside the three checks, before they have answered; the others wait for the answers. */
+export const READS_BEFORE_CHECKS = 4;
+
 /** A failure that ends the preflight: a refused key or a gone portal (as PreflightAbort), a stop, a deferral. */
 function ending(err: unknown): Error | null {
   if (!(err instanceof PortalError)) return err instanceof Error ? err : new Error(String(err));
@@ -50,12 +53,18 @@ export async function preflight(
   moves: readonly MoveSpec[],
   stop?: AbortSignal,
 ): Promise<Preflight> {
-  // The checks, the name searches, the group reads and the people reads all start at once (the governor
+  // The checks, the name searches, the group reads and the people reads start together (the governor
   // bounds what is in flight): none of them depends on another, but a group named in the manifest is read
   // once its name is found.
   const checks = Promise.all([portal.version(), portal.key(), portal.self()]).catch((err: unknown) => {
     throw ending(err) ?? err;
   });
+  // Until the checks have answered, only the first few reads go out: a refused key then costs a handful
+  // of 401s, not one per group.
+  const answered = checks.then(() => undefined);
+  answered.catch(() => undefined); // awaited by the reads that wait; a refusal is thrown from `checks`
+  let early = READS_BEFORE_CHECKS;
+  const inTurn = (): Promise<void> | undefined => (early-- > 0 ? undefined : answered);
 
   const problems: BlockingProblem[] = [];
   const resolved = new Map<string, GroupName | string>(); // ref key → group, or why not
@@ -79,6 +88,7 @@ export async function preflight(
     eachBounded(names, async (name) => {
       let found: GroupSummary[];
       try {
+        await inTurn();
         found = await portal.findGroups(name);
       } catch (err) {
         const end = ending(err);
@@ -119,6 +129,7 @@ export async function preflight(
   const unreadable = new Map<string, string>();
   const readGroup = async (id: string): Promise<void> => {
     try {
+      await inTurn();
       groups.set(id, await portal.group(id));
     } catch (err) {
       const end = ending(err);
@@ -161,6 +172,7 @@ export async function preflight(
       ],
       async (ref) => {
         try {
+          await inTurn();
           const person = await portal.person(ref);
           people.set(personKey(ref), person ?? `nobody on the portal is ${describePerson(ref)}`);
         } catch (err) {

@@ -1,3 +1,4 @@
+import { READS_BEFORE_CHECKS } from "../../src/plan/preflight.js";
 import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { nthMatching } from "../../src/sandbox/faults.js";
@@ -249,6 +250,16 @@ describe("blocking problems: nothing is written", () => {
     );
     expect(wrong.code).toBe(3);
     expect(wrong.report?.problems[0]).toMatch(/^the portal did not accept the API key \(401\)/);
+    // A few of the preflight's reads go out with the checks, the rest wait for their answers: a refused
+    // key costs those few, not a read for each of these 30 moves' 60 groups.
+    const before = h.sandbox.requests.length;
+    const many = await h.run(
+      manifest(...Array.from({ length: 30 }, (_, i) => `{ from: ${g(100 + 2 * i)}, to: ${g(101 + 2 * i)} }`)),
+      {},
+      { DOCSPACE_API_KEY: `sk-${"1".repeat(64)}` },
+    );
+    expect(many.code).toBe(3);
+    expect(h.sandbox.requests.length - before).toBeLessThanOrEqual(3 + READS_BEFORE_CHECKS);
     const closed = await h.run(
       manifest(`{ from: ${g(1)}, to: ${g(2)} }`),
       { retries: 1 },

@@ -75,7 +75,7 @@ describe("the preflight over the in-memory portal", () => {
     expect(pre.key.canWrite).toBe(true);
   });
 
-  it("sends the checks, the name searches and the group reads together: none waits for the checks' answers", async () => {
+  it("sends its first reads (a name search, a group) beside the checks, without waiting for their answers", async () => {
     // The version's answer is held until a group has been read and a name searched: read one after the
     // other, this preflight would never end.
     const memory = portal();
