@@ -54,13 +54,20 @@ const WHOLE_BELOW = 2;
  */
 export function* jsonPieces(value: unknown, depth = 0, pad = ""): Generator<string> {
   const json = toJsonValue(value);
-  if (depth >= WHOLE_BELOW || json === null || typeof json !== "object") {
+  if (
+    depth >= WHOLE_BELOW ||
+    json === null ||
+    typeof json !== "object" ||
+    json instanceof Number ||
+    json instanceof String ||
+    json instanceof Boolean
+  ) {
     yield ((JSON.stringify(json, null, 2) as string | undefined) ?? "null").replaceAll("\n", `\n${pad}`);
     return;
   }
   const inner = `${pad}  `;
   const entries: [string | null, unknown][] = Array.isArray(json)
-    ? json.map((item) => [null, isSkipped(toJsonValue(item)) ? null : item])
+    ? Array.from(json, (item): [null, unknown] => [null, isSkipped(toJsonValue(item)) ? null : item])
     : Object.entries(json).filter(([, v]) => !isSkipped(toJsonValue(v)));
   if (entries.length === 0) {
     yield Array.isArray(json) ? "[]" : "{}";

@@ -10,6 +10,9 @@ describe("the report written in pieces", () => {
       fc.constant(undefined),
       fc.constant(() => 1),
       fc.date({ noInvalidDate: true }),
+      // eslint-disable-next-line no-sparse-arrays
+      fc.constant([1, , 3]),
+      fc.constant(new String("boxed")),
     );
     const value = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: "small" }, leaf, tie("list"), tie("object")),
