@@ -1,4 +1,5 @@
 import {
+  LIST_PAGE,
   PortalError,
   PortalErrorKind,
   type CallOptions,
@@ -18,7 +19,7 @@ import type { ApiKeyDto, EmployeeDto, VersionDto } from "./dto.js";
 import { send, type Transport } from "./transport.js";
 
 /** DocSpace's largest page (`count` is 1..100). */
-const PAGE = 100;
+const PAGE = LIST_PAGE;
 const GROUP = "/api/2.0/group";
 
 /**
@@ -140,6 +141,15 @@ export class HttpPortal implements Portal {
 
   listGroups(call?: CallOptions): Promise<GroupSummary[]> {
     return this.#pages(GROUP, {}, call, summaryOf);
+  }
+
+  async groupCount(call?: CallOptions): Promise<number | null> {
+    const page = await this.#send(
+      { method: "GET", path: GROUP, query: { startIndex: 0, count: 1 } },
+      call,
+      (value) => list(value).length,
+    );
+    return page.total;
   }
 
   async group(id: string, call?: CallOptions): Promise<GroupSnapshot> {

@@ -2,6 +2,7 @@ import { eachBounded } from "./bounded.js";
 import leven from "leven";
 import {
   isMover,
+  LIST_PAGE,
   PortalError,
   PortalErrorKind,
   type MemberInfo,
@@ -32,6 +33,12 @@ export class PreflightAbort extends Error {
 }
 
 const WRITE_SCOPES = ["*", "*:write", "accounts:write"];
+
+/**
+ * Past this many names to find, the preflight counts the portal's groups (one read) and lists them all
+ * instead of searching for each name, when the listing takes fewer reads.
+ */
+export const NAMES_BEFORE_LISTING = 20;
 
 /** Reads sent beside the three checks, before they have answered; the others wait for the answers. */
 export const READS_BEFORE_CHECKS = 4;
@@ -84,12 +91,40 @@ export async function preflight(
       if (end !== null) throw end;
       return [];
     }));
-  const resolveNames = (): Promise<void> =>
-    eachBounded(names, async (name) => {
+  // How a name is looked up: a search each, or, when listing every group takes fewer reads than that
+  // (a page of LIST_PAGE at a time, counted first), the one listing, read once.
+  const finder = async (): Promise<(name: string) => Promise<GroupSummary[]>> => {
+    const search = async (name: string): Promise<GroupSummary[]> => {
+      await inTurn();
+      return portal.findGroups(name);
+    };
+    if (names.length <= NAMES_BEFORE_LISTING) return search;
+    let all: GroupSummary[];
+    try {
+      await inTurn();
+      const count = await portal.groupCount();
+      if (count === null || Math.ceil(count / LIST_PAGE) >= names.length) return search;
+      all = await portal.listGroups();
+    } catch (err) {
+      const end = ending(err);
+      if (end !== null) throw end;
+      return search;
+    }
+    listing = Promise.resolve(all);
+    const exact = new Map<string, GroupSummary[]>();
+    for (const g of all) exact.set(g.name, [...(exact.get(g.name) ?? []), g]);
+    // As a search answers: the exact matches are all that is used when there are any.
+    return (name) =>
+      Promise.resolve(
+        exact.get(name) ?? all.filter((g) => g.name.toLowerCase().includes(name.trim().toLowerCase())),
+      );
+  };
+  const resolveNames = async (): Promise<void> => {
+    const find = await finder();
+    await eachBounded(names, async (name) => {
       let found: GroupSummary[];
       try {
-        await inTurn();
-        found = await portal.findGroups(name);
+        found = await find(name);
       } catch (err) {
         const end = ending(err);
         if (end !== null) throw end;
@@ -123,6 +158,7 @@ export async function preflight(
         );
       }
     });
+  };
   const direct = new Set<string>();
   for (const move of moves) for (const ref of [move.from, move.to]) if (ref.kind === "id") direct.add(ref.id);
   const groups = new Map<string, GroupSnapshot>();

@@ -136,6 +136,11 @@ export class MemoryPortal implements Portal {
     return this.findGroups("", call);
   }
 
+  groupCount(call?: CallOptions): Promise<number | null> {
+    this.#call(call);
+    return Promise.resolve(this.model.listGroups({ count: 1 }).total);
+  }
+
   group(id: string, call?: CallOptions): Promise<GroupSnapshot> {
     this.#call(call);
     const view = this.model.group(id);

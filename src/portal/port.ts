@@ -145,6 +145,9 @@ export interface RetryNotice {
 }
 
 /** Per-operation options: what the caller wants to know or allow. */
+/** Items a paged list read asks for at a time (groups, people, rooms, shares). */
+export const LIST_PAGE = 100;
+
 export interface CallOptions {
   /** The attempts this operation makes are added here (the report counts them per move). */
   readonly tally?: { attempts: number };
@@ -175,6 +178,8 @@ export interface Portal {
   findGroups(text: string, call?: CallOptions): Promise<GroupSummary[]>;
   /** Every user group, every page. */
   listGroups(call?: CallOptions): Promise<GroupSummary[]>;
+  /** How many user groups there are (one small read), or null when the portal does not say. */
+  groupCount(call?: CallOptions): Promise<number | null>;
   /** One group with its members; fails `notFound` when it does not exist. */
   group(id: string, call?: CallOptions): Promise<GroupSnapshot>;
   /** The group's disabled members, whom the group read does not show. */

@@ -60,6 +60,29 @@ describe("requests exactly as designed, from the sandbox's request log", () => {
     expect(r.report?.summary.requests).toBe(3 + 4 * N);
   });
 
+  it("by name, past 20 names: the groups counted and listed once (one page per 100), not searched one by one", async () => {
+    const { seed } = disjoint(N);
+    const byName = manifest(
+      ...Array.from(
+        { length: N },
+        (_, i) => `{ id: m${i}, from: { name: "Group ${2 * i + 1}" }, to: { name: "Group ${2 * i + 2}" } }`,
+      ),
+    );
+    await h.start(seed, FAST);
+    const r = await h.run(byName, { dryRun: true, rate: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.report?.summary).toMatchObject({ total: N, planned: N });
+    expect(counted(h.calls())).toEqual({
+      "GET /api/2.0/settings/version/build": 1,
+      "GET /api/2.0/keys/@self": 1,
+      "GET /api/2.0/people/@self": 1,
+      // the count (one item), then the listing: 50 groups, one page
+      "GET /api/2.0/group": 2,
+      "GET /api/2.0/group/{id}": 2 * N,
+      "GET /api/2.0/people/filter": N,
+    });
+  });
+
   it("a run on 3.6.2 (copy-only): the same, and one DELETE per move to complete it", async () => {
     const { seed, text } = disjoint(N);
     await h.start(seed, { ...FAST, version: "3.6.2" });

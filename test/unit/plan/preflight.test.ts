@@ -119,6 +119,75 @@ describe("the preflight over the in-memory portal", () => {
     ).rejects.toMatchObject({ kind: "interrupted" });
   });
 
+  describe("many names: one listing instead of a search each, when it takes fewer reads", () => {
+    // 26 names to find: 13 moves between 26 of 30 groups, one name missing, one shared by two groups.
+    const teams = (): MemoryPortal => {
+      const seed = smallSeed();
+      const extra = Array.from({ length: 30 }, (_, i) => ({
+        id: `7e4a1c2b-0000-4000-8000-${String(i).padStart(12, "0")}`,
+        name: i === 29 ? "Team 28" : `Team ${i}`,
+        managerId: null,
+        memberIds: [],
+      }));
+      return new MemoryPortal(
+        new PortalModel({ ...seed, groups: [...seed.groups, ...extra] }, { version: "3.7.2" }),
+      );
+    };
+    const plan = movesOf(
+      manifest(
+        ...Array.from(
+          { length: 13 },
+          (_, i) =>
+            `{ id: m${i}, from: { name: "Team ${i}" }, to: { name: "${i === 0 ? "Team 99" : `Team ${i + 13}`}" } }`,
+        ),
+        `{ id: twin, from: { name: "Team 28" }, to: { name: "Team 27" } }`,
+      ),
+    );
+    const counted = (memory: MemoryPortal): Record<string, number> => {
+      const calls = { findGroups: 0, listGroups: 0, groupCount: 0 };
+      for (const name of Object.keys(calls) as (keyof typeof calls)[]) {
+        const real = (memory[name] as (...a: unknown[]) => unknown).bind(memory);
+        (memory as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+          // (the memory portal lists by searching for "": that is not a search)
+          if (!(name === "findGroups" && args[0] === "")) calls[name]++;
+          return real(...args);
+        };
+      }
+      return calls;
+    };
+
+    it("lists the groups once and finds every name there, with the same answers as searching", async () => {
+      const listed = teams();
+      const listCalls = counted(listed);
+      const byListing = await preflight(listed, plan);
+      expect(listCalls).toEqual({ findGroups: 0, listGroups: 1, groupCount: 1 });
+
+      const searched = teams();
+      searched.groupCount = () => Promise.resolve(null); // a portal that does not say: a search each
+      const searchCalls = counted(searched);
+      const bySearching = await preflight(searched, plan);
+      expect(searchCalls.findGroups).toBe(28);
+      expect(searchCalls.listGroups).toBe(1); // "did you mean" for the missing name
+
+      expect(byListing.moves).toEqual(bySearching.moves);
+      expect(byListing.problems).toEqual(bySearching.problems);
+      expect(byListing.problems.map((p) => p.moveId)).toEqual(["m0", "twin"]);
+      expect(byListing.problems.map((p) => p.message)).toEqual([
+        expect.stringContaining('no group is named "Team 99"'),
+        expect.stringContaining('2 groups are named "Team 28"'),
+      ]);
+    });
+
+    it("searches for each name when the listing would take more reads", async () => {
+      const big = teams();
+      big.groupCount = () => Promise.resolve(1_000_000); // 10,000 pages for 28 names
+      const calls = counted(big);
+      const pre = await preflight(big, plan);
+      expect(calls.findGroups).toBe(28);
+      expect(pre.moves[1]).toMatchObject({ from: { name: "Team 1" }, to: { name: "Team 14" } });
+    });
+  });
+
   it("lists every blocking problem at once: unknown and ambiguous names, a missing group, a system group, from == to", async () => {
     const pre = await preflight(
       portal(),
