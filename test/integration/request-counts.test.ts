@@ -33,6 +33,12 @@ function counted(calls: readonly string[]): Record<string, number> {
 }
 
 const N = 25;
+/** The preflight's three checks, once each. */
+const CHECKS = {
+  "GET /api/2.0/settings/version/build": 1,
+  "GET /api/2.0/keys/@self": 1,
+  "GET /api/2.0/people/@self": 1,
+};
 /** Limits are not what this is about. */
 const FAST = { limits: { ratePerMinute: 0 } };
 
@@ -51,9 +57,7 @@ describe("requests exactly as designed, from the sandbox's request log", () => {
     const r = await h.run(text, { rate: 60_000 });
     expect(r.code).toBe(0);
     expect(counted(h.calls())).toEqual({
-      "GET /api/2.0/settings/version/build": 1,
-      "GET /api/2.0/keys/@self": 1,
-      "GET /api/2.0/people/@self": 1,
+      ...CHECKS,
       "GET /api/2.0/group/{id}": 2 * N + N,
       "PUT /api/2.0/group/{id}/members/{id}": N,
     });
@@ -73,9 +77,7 @@ describe("requests exactly as designed, from the sandbox's request log", () => {
     expect(r.code).toBe(0);
     expect(r.report?.summary).toMatchObject({ total: N, planned: N });
     expect(counted(h.calls())).toEqual({
-      "GET /api/2.0/settings/version/build": 1,
-      "GET /api/2.0/keys/@self": 1,
-      "GET /api/2.0/people/@self": 1,
+      ...CHECKS,
       // the count (one item), then the listing: 50 groups, one page
       "GET /api/2.0/group": 2,
       "GET /api/2.0/group/{id}": 2 * N,
@@ -89,9 +91,7 @@ describe("requests exactly as designed, from the sandbox's request log", () => {
     const r = await h.run(text, { rate: 60_000 });
     expect(r.code).toBe(0);
     expect(counted(h.calls())).toEqual({
-      "GET /api/2.0/settings/version/build": 1,
-      "GET /api/2.0/keys/@self": 1,
-      "GET /api/2.0/people/@self": 1,
+      ...CHECKS,
       "GET /api/2.0/group/{id}": 2 * N + N,
       "PUT /api/2.0/group/{id}/members/{id}": N,
       "DELETE /api/2.0/group/{id}/members": N,
@@ -105,9 +105,7 @@ describe("requests exactly as designed, from the sandbox's request log", () => {
     const dry = await h.run(text, { dryRun: true, rate: 60_000 });
     expect(dry.code).toBe(0);
     expect(counted(h.calls())).toEqual({
-      "GET /api/2.0/settings/version/build": 1,
-      "GET /api/2.0/keys/@self": 1,
-      "GET /api/2.0/people/@self": 1,
+      ...CHECKS,
       "GET /api/2.0/group/{id}": 2 * N,
       "GET /api/2.0/people/filter": N,
     });
@@ -115,9 +113,7 @@ describe("requests exactly as designed, from the sandbox's request log", () => {
     const r = await h.run(text, { verify: false, rate: 60_000 });
     expect(r.code).toBe(0);
     expect(counted(h.calls().slice(sent))).toEqual({
-      "GET /api/2.0/settings/version/build": 1,
-      "GET /api/2.0/keys/@self": 1,
-      "GET /api/2.0/people/@self": 1,
+      ...CHECKS,
       "GET /api/2.0/group/{id}": 2 * N,
       "PUT /api/2.0/group/{id}/members/{id}": N,
     });
