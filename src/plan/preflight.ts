@@ -83,7 +83,7 @@ export async function preflight(
   const creatable = new Set(
     moves.flatMap((m) => (m.to.kind === "name" && m.to.create === true ? [m.to.name] : [])),
   );
-  // Every group's name, read once and only when a name is missing: for "did you mean".
+  // Every group's name, read once: for "did you mean" when a name is missing, or to find many names.
   let listing: Promise<GroupSummary[]> | null = null;
   const everyGroup = (): Promise<GroupSummary[]> =>
     (listing ??= portal.listGroups().catch((err: unknown) => {
