@@ -18,14 +18,14 @@ const KEY = `sk-${"c".repeat(64)}`;
 
 const id = (prefix, n) => `${prefix}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
-function writeFixtures(dir, count = MOVES, members_ = MEMBERS, prefix = "") {
+function writeFixtures(dir, count = MOVES, membersEach = MEMBERS, prefix = "") {
   const users = [];
   const groups = [];
   const moves = [];
   for (let i = 0; i < count; i++) {
     const members = [];
-    for (let m = 0; m < members_; m++) {
-      const uid = id("11111111", i * members_ + m);
+    for (let m = 0; m < membersEach; m++) {
+      const uid = id("11111111", i * membersEach + m);
       users.push({
         id: uid,
         displayName: `User ${i}.${m}`,

@@ -1,9 +1,6 @@
 // Throughput of `docspace-migrate sandbox` with faults, latency and limits off, under load from this
 // (second) process: keep-alive fetch, fixed concurrency, a fixed duration per case, bounded by time.
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { join } from "node:path";
-import { LIMITS_OFF, ROOT } from "./lib/measure.mjs";
+import { LIMITS_OFF, startSandboxProcess } from "./lib/measure.mjs";
 
 const KEY = `sk-${"b".repeat(64)}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -11,17 +8,6 @@ const CONCURRENCY = 32;
 const SALES_EMEA = "4893776e-c6be-41e3-982b-c53af79194a3";
 const SUPPORT = "ee13561f-52e0-4706-9a59-dbfe28927d51";
 const USER = "3994693e-a3ae-4e68-9323-451b4a95902a"; // in Sales EMEA; added to Customer Support again and again (an idempotent add)
-
-async function startSandbox() {
-  const child = spawn(process.execPath, [join(ROOT, "bundle/main.js"), "sandbox", ...LIMITS_OFF], {
-    env: { PATH: process.env.PATH, DOCSPACE_API_KEY: KEY },
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  const first = await new Promise((resolve) =>
-    createInterface({ input: child.stdout }).once("line", resolve),
-  );
-  return { child, url: first.replace("listening on ", "") };
-}
 
 async function load(url, request) {
   const deadline = Date.now() + SECONDS * 1000;
@@ -56,7 +42,7 @@ async function load(url, request) {
 }
 
 export async function benchSandboxThroughput() {
-  const { child, url } = await startSandbox();
+  const { url, stop } = await startSandboxProcess(LIMITS_OFF, { DOCSPACE_API_KEY: KEY });
   try {
     let n = 0;
     const rows = [];
@@ -78,7 +64,7 @@ export async function benchSandboxThroughput() {
     });
     return rows;
   } finally {
-    child.kill("SIGTERM");
+    await stop();
   }
 }
 

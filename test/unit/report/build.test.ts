@@ -27,6 +27,13 @@ describe("a move's result copied into one shape", () => {
     ["without the optional manager keys", withoutManagerKeys],
   ];
 
+  it("puts the keys of a result built in another order into the one order notRun writes", () => {
+    const { id, warnings, ...rest } = base;
+    const reordered = { warnings, ...rest, id } as MoveResult;
+    expect(Object.keys(shaped(reordered))).toEqual(Object.keys(base));
+    expect(shaped(reordered)).toStrictEqual(base);
+  });
+
   it.each(cases)("%s: the same keys, in the same order, with the same values", (_name, result) => {
     const copy = shaped(result);
     expect(copy).toStrictEqual(result);
