@@ -613,21 +613,24 @@ const tooDeep = (): ParseProblem => ({
  * nesting needs indentation, which the size cap bounds; flow nesting costs two bytes a level.
  */
 function flowDepth(text: string): number {
+  // Character codes, not one-character strings: this reads every character of up to 5 MiB.
+  const [QUOTE, APOSTROPHE, BACKSLASH, HASH, NEWLINE] = [34, 39, 92, 35, 10];
   let depth = 0;
   let deepest = 0;
-  let quote: string | null = null;
+  let quote = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote !== null) {
-      if (c === "\\" && quote === '"') i++;
-      else if (c === quote) quote = null;
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === BACKSLASH && quote === QUOTE) i++;
+      else if (c === quote) quote = 0;
       continue;
     }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1] ?? ""))) {
-      while (i < text.length && text[i] !== "\n") i++;
-    } else if (c === "[" || c === "{") deepest = Math.max(deepest, ++depth);
-    else if ((c === "]" || c === "}") && depth > 0) depth--;
+    if (c === QUOTE || c === APOSTROPHE) quote = c;
+    else if (c === HASH && (i === 0 || /\s/.test(text[i - 1] ?? ""))) {
+      while (i < text.length && text.charCodeAt(i) !== NEWLINE) i++;
+    } else if (c === 91 || c === 123)
+      deepest = Math.max(deepest, ++depth); // [ {
+    else if ((c === 93 || c === 125) && depth > 0) depth--; // ] }
   }
   return deepest;
 }

@@ -62,20 +62,47 @@ export function groupNumbers(moves: readonly MoveSpec[]): GroupNumbers {
 const movePath = (move: MoveSpec, key?: string): PathSegment[] =>
   key === undefined ? ["moves", move.index] : ["moves", move.index, key];
 
+/** n when `id` reads `move-<n>` (n ≥ 1, no leading zero), else -1; no string is built. */
+function defaultNumber(id: string): number {
+  if (id.length < 6 || id.length > 15 || !id.startsWith("move-") || id.charCodeAt(5) === 48) return -1;
+  let n = 0;
+  for (let i = 5; i < id.length; i++) {
+    const digit = id.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * Each id once. Most moves carry their default id `move-<position + 1>`, unique among themselves, so only
+ * the other ids go through a map; one of those that reads `move-<n>` may take move n - 1's default id.
+ */
 export const uniqueIds: Rule = ({ moves, explicitIds }) => {
-  const first = new Map<string, MoveSpec>();
+  const isDefault = new Uint8Array(moves.length);
+  const first = new Map<string, number>(); // other ids → position of their first move
+  for (let i = 0; i < moves.length; i++) {
+    const id = (moves[i] as MoveSpec).id;
+    if (defaultNumber(id) === i + 1) isDefault[i] = 1;
+    else if (!first.has(id)) first.set(id, i);
+  }
+  const takenDefault = new Map<number, number>(); // position of a default id → first position of its id
+  for (const [id, at] of first) {
+    const k = defaultNumber(id) - 1;
+    if (k < 0 || k >= moves.length || isDefault[k] !== 1) continue;
+    if (at < k) takenDefault.set(k, at);
+    else first.set(id, k);
+  }
   const problems: RuleProblem[] = [];
-  for (const move of moves) {
-    const earlier = first.get(move.id);
-    if (earlier === undefined) {
-      first.set(move.id, move);
-      continue;
-    }
+  for (let i = 0; i < moves.length; i++) {
+    const move = moves[i] as MoveSpec;
+    const earliest = isDefault[i] === 1 ? takenDefault.get(i) : first.get(move.id);
+    if (earliest === undefined || earliest >= i) continue;
     problems.push({
       severity: Severity.Error,
       rule: "duplicate-id",
       path: movePath(move, explicitIds.has(move.index) ? "id" : undefined),
-      message: `id "${move.id}" is already used by moves[${earlier.index}]; give each move its own id`,
+      message: `id "${move.id}" is already used by moves[${(moves[earliest] as MoveSpec).index}]; give each move its own id`,
     });
   }
   return problems;
@@ -93,12 +120,27 @@ export const fromDiffersFromTo: Rule = ({ moves }) => {
     }));
 };
 
+/** Position of each group's first move out of it (`wholeOnly`: first whole-group move), else -1. */
+function firstBySource(g: GroupNumbers, wholeOnly: boolean): Int32Array {
+  const first = new Int32Array(g.count).fill(-1);
+  for (let i = 0; i < g.from.length; i++) {
+    const from = g.from[i] as number;
+    if (first[from] === -1 && (!wholeOnly || g.whole[i] === 1)) first[from] = i;
+  }
+  return first;
+}
+
 export const noRepeatedPair: Rule = ({ moves }) => {
   const g = groupNumbers(moves);
-  const first = new Map<number, MoveSpec>();
+  // A pair can repeat only where a source does; only those moves go through a map.
+  const perSource = new Int32Array(g.count);
+  for (let i = 0; i < g.from.length; i++) (perSource[g.from[i] as number] as number)++;
+  const first = new Map<string, MoveSpec>();
   const problems: RuleProblem[] = [];
-  for (const [i, move] of moves.entries()) {
-    const key = (g.from[i] as number) * g.count + (g.to[i] as number);
+  for (let i = 0; i < moves.length; i++) {
+    if ((perSource[g.from[i] as number] as number) < 2) continue;
+    const move = moves[i] as MoveSpec;
+    const key = `${g.from[i] as number}:${g.to[i] as number}`;
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, move);
     else
@@ -114,20 +156,16 @@ export const noRepeatedPair: Rule = ({ moves }) => {
 
 export const noSharedSource: Rule = ({ moves }) => {
   const g = groupNumbers(moves);
-  const first = new Map<number, number>(); // source group → position of its first move
+  // Partial moves take only the people they name: several may split one source.
+  const bySource = firstBySource(g, true);
   const problems: RuleProblem[] = [];
-  for (const [i, move] of moves.entries()) {
-    // Partial moves take only the people they name: several may split one source.
-    if (move.members !== undefined || move.membersFrom !== undefined) continue;
-    const key = g.from[i] as number;
-    const at = first.get(key);
-    if (at === undefined) {
-      first.set(key, i);
-      continue;
-    }
-    const earlier = moves[at] as MoveSpec;
+  for (let i = 0; i < moves.length; i++) {
+    const at = bySource[g.from[i] as number] as number;
+    if (g.whole[i] !== 1 || at === i) continue;
     // The same pair twice is reported by noRepeatedPair; saying it twice would only add noise.
     if (g.to[at] === g.to[i]) continue;
+    const move = moves[i] as MoveSpec;
+    const earlier = moves[at] as MoveSpec;
     problems.push({
       severity: Severity.Error,
       rule: "shared-source",
@@ -168,43 +206,55 @@ function stronglyConnected(g: GroupNumbers): number[][] {
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
   const next = new Int32Array(n);
-  const stack: number[] = [];
+  // Both stacks hold each group at most once: typed arrays of n, with their heights.
+  const stack = new Int32Array(n);
+  let height = 0;
+  const work = new Int32Array(n);
+  let depth = 0;
   const components: number[][] = [];
   let counter = 0;
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1 || start[root] === start[root + 1]) continue;
-    const work: number[] = [root];
     index[root] = low[root] = counter++;
     next[root] = start[root] as number;
-    stack.push(root);
+    stack[height++] = root;
     onStack[root] = 1;
-    while (work.length > 0) {
-      const v = work[work.length - 1] as number;
+    work[depth++] = root;
+    while (depth > 0) {
+      const v = work[depth - 1] as number;
       if ((next[v] as number) < (start[v + 1] as number)) {
         const w = targets[(next[v] as number)++] as number;
         if (index[w] === -1) {
           index[w] = low[w] = counter++;
           next[w] = start[w] as number;
-          stack.push(w);
+          stack[height++] = w;
           onStack[w] = 1;
-          work.push(w);
+          work[depth++] = w;
         } else if (onStack[w] === 1) {
           low[v] = Math.min(low[v] as number, index[w] as number);
         }
         continue;
       }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent !== undefined) low[parent] = Math.min(low[parent] as number, low[v] as number);
-      if (low[v] === index[v]) {
-        const component: number[] = [];
-        for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
-          onStack[member] = 0;
-          component.push(member);
-          if (member === v) break;
-        }
-        if (component.length > 1) components.push(component);
+      depth--;
+      if (depth > 0) {
+        const parent = work[depth - 1] as number;
+        low[parent] = Math.min(low[parent] as number, low[v] as number);
       }
+      if (low[v] !== index[v]) continue;
+      if (stack[height - 1] === v) {
+        // A group on no cycle: its own component, which nothing needs.
+        onStack[v] = 0;
+        height--;
+        continue;
+      }
+      const component: number[] = [];
+      for (;;) {
+        const member = stack[--height] as number;
+        onStack[member] = 0;
+        component.push(member);
+        if (member === v) break;
+      }
+      components.push(component);
     }
   }
   return components;
@@ -234,17 +284,18 @@ export const noCycles: Rule = ({ moves }) => {
  */
 export const chainsInOrder: Rule = ({ moves }) => {
   const g = groupNumbers(moves);
-  const cyclic = new Set(cyclicComponents(moves).flat());
-  const bySource = new Map<number, MoveSpec>();
-  for (const [i, m] of moves.entries())
-    if (!bySource.has(g.from[i] as number)) bySource.set(g.from[i] as number, m);
+  const cyclic = new Uint8Array(g.count);
+  for (const component of cyclicComponents(moves)) for (const group of component) cyclic[group] = 1;
+  const bySource = firstBySource(g, false);
   const problems: RuleProblem[] = [];
-  for (const [i, into] of moves.entries()) {
+  for (let i = 0; i < moves.length; i++) {
     const via = g.to[i] as number;
-    const onward = bySource.get(via);
-    if (onward === undefined || cyclic.has(via) || g.from[i] === via) continue;
+    const at = bySource[via] as number;
+    if (at === -1 || cyclic[via] === 1 || g.from[i] === via) continue;
     // A partial move takes only the people it names: nobody else "moves on" through it.
-    if (onward.members !== undefined || onward.membersFrom !== undefined) continue;
+    if (g.whole[at] !== 1) continue;
+    const into = moves[i] as MoveSpec;
+    const onward = moves[at] as MoveSpec;
     const group = describeRef(into.to);
     const order =
       into.index < onward.index
