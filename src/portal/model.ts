@@ -64,6 +64,8 @@ export class PortalModel {
   readonly behaviour: MoveBehaviour;
   readonly #users = new Map<string, User>();
   readonly #groups = new Map<string, GroupState>();
+  /** The groups not removed, by name; dropped whenever a group is added, renamed or removed. */
+  #byName: GroupState[] | null = null;
   /** Rooms and their access rows (§10.8): member edits never touch these; deleting a group deletes its rows. */
   readonly #rooms = new Map<number, { title: string; shares: SeedRoomShare[] }>();
 
@@ -136,27 +138,36 @@ export class PortalModel {
   /** DocSpace's group list: user groups only, never system or removed ones; paged after sorting. */
   listGroups(query: GroupQuery = {}): { items: GroupView[]; total: number } {
     const text = query.filterValue?.trim().toLowerCase() ?? "";
-    let groups = [...this.#groups.values()].filter((g) => !g.removed && g.name.toLowerCase().includes(text));
-    if (query.userId !== undefined) {
-      const userId = lower(query.userId);
-      groups = groups.filter((g) =>
-        query.manager === true ? g.managerId === userId : g.members.has(userId),
-      );
-    }
     const sortBy = query.sortBy?.toLowerCase();
-    const views = groups.map((g) => this.#view(g));
-    views.sort((a, b) => {
-      if (sortBy === "memberscount") return a.memberIds.length - b.memberIds.length;
-      if (sortBy === "manager") {
-        const name = (g: GroupView): string =>
-          g.managerId === null ? "" : (this.user(g.managerId)?.displayName ?? "");
-        return name(a).localeCompare(name(b));
+    let groups: GroupState[];
+    if (text === "" && query.userId === undefined && sortBy !== "memberscount" && sortBy !== "manager") {
+      // Every group by name, the listing a client pages through: sorted once, not once a page.
+      groups = this.#byName ??= [...this.#groups.values()]
+        .filter((g) => !g.removed)
+        .sort((a, b) => a.name.localeCompare(b.name));
+    } else {
+      groups = [...this.#groups.values()].filter((g) => !g.removed && g.name.toLowerCase().includes(text));
+      if (query.userId !== undefined) {
+        const userId = lower(query.userId);
+        groups = groups.filter((g) =>
+          query.manager === true ? g.managerId === userId : g.members.has(userId),
+        );
       }
-      return a.name.localeCompare(b.name);
-    });
-    if (query.descending === true) views.reverse();
+      const counts =
+        sortBy === "memberscount" ? new Map(groups.map((g) => [g, this.#view(g).memberIds.length])) : null;
+      const count = (g: GroupState): number => counts?.get(g) ?? 0;
+      const manager = (g: GroupState): string =>
+        g.managerId === null ? "" : (this.user(g.managerId)?.displayName ?? "");
+      groups.sort((a, b) => {
+        if (sortBy === "memberscount") return count(a) - count(b);
+        if (sortBy === "manager") return manager(a).localeCompare(manager(b));
+        return a.name.localeCompare(b.name);
+      });
+    }
+    if (query.descending === true) groups = groups.toReversed();
     const start = Math.max(0, query.startIndex ?? 0);
-    return { items: views.slice(start, start + (query.count ?? 100)), total: views.length };
+    const page = groups.slice(start, start + (query.count ?? 100));
+    return { items: page.map((g) => this.#view(g)), total: groups.length };
   }
 
   /**
@@ -241,8 +252,10 @@ export class PortalModel {
   ): Lookup<GroupView> {
     const group = this.#userGroup(id);
     if (group === null) return { found: false, which: "group" };
-    if (change.groupName !== undefined && change.groupName.trim() !== "")
+    if (change.groupName !== undefined && change.groupName.trim() !== "") {
       group.name = change.groupName.trim();
+      this.#byName = null;
+    }
     this.addMembers(id, change.membersToAdd ?? []);
     this.removeMembers(id, change.membersToRemove ?? []);
     if (change.groupManager !== undefined) {
@@ -269,6 +282,7 @@ export class PortalModel {
       removed: false,
     };
     this.#groups.set(state.id, state);
+    this.#byName = null;
     return { found: true, value: this.#view(state) };
   }
 
@@ -277,6 +291,7 @@ export class PortalModel {
     const group = this.#groups.get(lower(id));
     if (group === undefined || group.removed) return false;
     group.removed = true;
+    this.#byName = null;
     // §10.7: the group's share rows are hard-deleted with it.
     for (const room of this.#rooms.values())
       room.shares = room.shares.filter((share) => share.subject !== "group" || share.id !== group.id);

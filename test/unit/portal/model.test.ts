@@ -77,6 +77,28 @@ describe("the move on DocSpace 3.7.2 (moves)", () => {
     expect(model.listGroups().items.map((x) => x.name)).toEqual(["Empty", "Sales", "Sales EMEA"]);
   });
 
+  it("lists every group by name, page by page, as groups are created, renamed and removed", () => {
+    const model = portal("3.7.2");
+    const names = (): string[] =>
+      [0, 2].flatMap((startIndex) => model.listGroups({ startIndex, count: 2 }).items.map((x) => x.name));
+    expect(names()).toEqual(["Empty", "Sales", "Sales EMEA", "Support"]);
+    model.createGroup("99999999-0000-4000-8000-000000000001", "Accounts", null);
+    expect(model.listGroups().items.map((x) => x.name)).toEqual([
+      "Accounts",
+      "Empty",
+      "Sales",
+      "Sales EMEA",
+      "Support",
+    ]);
+    model.updateGroup("99999999-0000-4000-8000-000000000001", { groupName: "Zeta" });
+    expect(model.listGroups({ startIndex: 4, count: 2 }).items.map((x) => x.name)).toEqual(["Zeta"]);
+    expect(model.removeGroup("99999999-0000-4000-8000-000000000001")).toBe(true);
+    expect(names()).toEqual(["Empty", "Sales", "Sales EMEA", "Support"]);
+    expect(model.listGroups({ descending: true, count: 1 }).items.map((x) => x.name)).toEqual(["Support"]);
+    // Listing in reverse leaves the order kept for the next listing as it was.
+    expect(names()).toEqual(["Empty", "Sales", "Sales EMEA", "Support"]);
+  });
+
   it("finds system groups by id but never lists them", () => {
     const model = portal("3.7.2");
     expect(model.group(SYSTEM_GROUPS.everyone.id.toUpperCase())).toMatchObject({
