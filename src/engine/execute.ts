@@ -179,6 +179,8 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   const slots = semaphore(input.concurrency);
   let finished = 0;
   const results: Promise<MoveResult>[] = [];
+  // Each move's result once it has one: a move whose earlier moves have all finished reads them here.
+  const outcomes: (MoveResult | undefined)[] = new Array<MoveResult | undefined>(total);
   const stopReason = (): Reason =>
     stopped?.kind === StopKind.Deferred
       ? Reason.Deferred
@@ -238,150 +240,187 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       return { ...base, status: MoveStatus.Failed, reason, httpStatus: err.httpStatus, error: errorOf(err) };
     };
 
-  try {
-    moves.forEach((move, index) => {
-      results[index] = (async (): Promise<MoveResult> => {
-        const resolved = preflight.moves[index] as ResolvedMove;
-        const earlier = await Promise.all((graph[index] ?? []).map((d) => results[d] as Promise<MoveResult>));
-        const finish = (result: MoveResult): MoveResult => {
-          const kept = shaped(result);
-          deps.onProgress?.(++finished, total, kept);
-          return kept;
-        };
-        if (!input.selected(move.id))
-          return finish(notRun(move, resolved, MoveStatus.Skipped, Reason.Excluded));
-        if (input.alreadyDone?.(resolved) === true) {
-          return finish({
-            ...notRun(
-              move,
-              resolved,
-              MoveStatus.Skipped,
-              undoing ? Reason.AlreadyUndone : Reason.AlreadyDone,
-            ),
-            warnings: [
-              undoing
-                ? "already undone on this portal by an earlier undo (see the state directory)"
-                : "already done on this portal by an earlier run (see the state directory); --force runs it again",
-            ],
-          });
-        }
-        const changed = input.stale?.get(move.id);
-        if (changed !== undefined) {
-          return finish({
-            ...notRun(move, resolved, MoveStatus.Skipped, Reason.StalePlan),
-            warnings: [
-              `not run: the members of ${changed.map((n) => `"${n}"`).join(" and ")} changed since the plan was made`,
-            ],
-          });
-        }
-        // A run that stopped leaves the rest for later: that is not a failure of the moves waited on.
-        if (stopped !== null) return finish(notRun(move, resolved, MoveStatus.NotAttempted, stopReason()));
-        const blocker = earlier.find((r) => !wentAsPlanned(r));
-        if (blocker !== undefined) {
-          return finish({
-            ...notRun(move, resolved, MoveStatus.Skipped, Reason.DependencyFailed),
-            warnings: [`skipped: move "${blocker.id}" shares a group with this one and did not complete`],
-          });
-        }
-        // Two limits: up to 2× `concurrency` moves prepare and write their "started" record (the journal
-        // commits those of a window in one fsync), and `concurrency` of them hold a slot while their
-        // requests are sent. The slot is taken right after the record, and released before the
-        // "finished" record is written, so no fsync keeps a request from going out.
-        const ran = await window(async () => {
-          if (stopped !== null)
-            return { result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()), record: null };
-          const log = deps.logger.child({ move: move.id });
-          const call: OperationContext["call"] = {
-            tally: { attempts: 0 },
-            onRetry: (notice) => {
-              log.warn(
-                {
-                  event: "move.retry",
-                  attempt: notice.attempt,
-                  retriesLeft: notice.retriesLeft,
-                  httpStatus: notice.httpStatus,
-                  kind: notice.kind,
-                },
-                notice.message,
-              );
+  // Moves are started in manifest order, a few at a time: at most LOOKAHEAD × concurrency of them past
+  // their earlier moves and not finished (a move waiting for an earlier one does not count). Starting all
+  // of them at once held a pending function, its promises and a queue entry per move (1.2 KB a move).
+  const lookahead = LOOKAHEAD * input.concurrency;
+  let started = 0;
+  let waiting = 0;
+  let starting = false;
+  let settle: { resolve: () => void; reject: (err: unknown) => void } | null = null;
+  const allDone = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const startMore = (): void => {
+    if (starting) return; // the loop below is running: it looks again after each start
+    starting = true;
+    try {
+      while (started < total && started - finished - waiting < lookahead) {
+        const index = started++;
+        results[index] = runOne(index);
+        results[index].catch((err: unknown) => settle?.reject(err));
+      }
+    } finally {
+      starting = false;
+    }
+    if (finished === total) settle?.resolve();
+  };
+  const runOne = async (index: number): Promise<MoveResult> => {
+    const move = moves[index] as MoveSpec;
+    const resolved = preflight.moves[index] as ResolvedMove;
+    const before = graph[index] ?? [];
+    if (before.some((d) => outcomes[d] === undefined)) {
+      waiting++;
+      startMore();
+      try {
+        await Promise.all(before.map((d) => results[d] as Promise<MoveResult>));
+      } finally {
+        waiting--;
+      }
+    }
+    const earlier = before.map((d) => outcomes[d] as MoveResult);
+    const finish = (result: MoveResult): MoveResult => {
+      const kept = shaped(result);
+      outcomes[index] = kept;
+      finished++; // (not in the optional call's arguments: they are not evaluated without a callback)
+      deps.onProgress?.(finished, total, kept);
+      // The next moves start once this one's dependents have seen it finish.
+      queueMicrotask(startMore);
+      return kept;
+    };
+    if (!input.selected(move.id)) return finish(notRun(move, resolved, MoveStatus.Skipped, Reason.Excluded));
+    if (input.alreadyDone?.(resolved) === true) {
+      return finish({
+        ...notRun(move, resolved, MoveStatus.Skipped, undoing ? Reason.AlreadyUndone : Reason.AlreadyDone),
+        warnings: [
+          undoing
+            ? "already undone on this portal by an earlier undo (see the state directory)"
+            : "already done on this portal by an earlier run (see the state directory); --force runs it again",
+        ],
+      });
+    }
+    const changed = input.stale?.get(move.id);
+    if (changed !== undefined) {
+      return finish({
+        ...notRun(move, resolved, MoveStatus.Skipped, Reason.StalePlan),
+        warnings: [
+          `not run: the members of ${changed.map((n) => `"${n}"`).join(" and ")} changed since the plan was made`,
+        ],
+      });
+    }
+    // A run that stopped leaves the rest for later: that is not a failure of the moves waited on.
+    if (stopped !== null) return finish(notRun(move, resolved, MoveStatus.NotAttempted, stopReason()));
+    const blocker = earlier.find((r) => !wentAsPlanned(r));
+    if (blocker !== undefined) {
+      return finish({
+        ...notRun(move, resolved, MoveStatus.Skipped, Reason.DependencyFailed),
+        warnings: [`skipped: move "${blocker.id}" shares a group with this one and did not complete`],
+      });
+    }
+    // Two limits: up to 2× `concurrency` moves prepare and write their "started" record (the journal
+    // commits those of a window in one fsync), and `concurrency` of them hold a slot while their
+    // requests are sent. The slot is taken right after the record, and released before the
+    // "finished" record is written, so no fsync keeps a request from going out.
+    const ran = await window(async () => {
+      if (stopped !== null)
+        return { result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()), record: null };
+      const log = deps.logger.child({ move: move.id });
+      const call: OperationContext["call"] = {
+        tally: { attempts: 0 },
+        onRetry: (notice) => {
+          log.warn(
+            {
+              event: "move.retry",
+              attempt: notice.attempt,
+              retriesLeft: notice.retriesLeft,
+              httpStatus: notice.httpStatus,
+              kind: notice.kind,
             },
-          };
-          const slot = { held: false }; // set inside `take`, read after the operation
-          /** The slot, before the first request; a stop that came while waiting for it sends nothing. */
-          const take = async (): Promise<void> => {
-            if (!slot.held) {
-              await slots.acquire();
-              slot.held = true;
-            }
-            if (stopped !== null) throw new NotSent();
-          };
-          try {
-            // A group still to create is created now, right before its first move, and used by its id.
-            let target = resolved;
-            let creates = false;
-            try {
-              for (const side of ["from", "to"] as const) {
-                const group = target[side];
-                if (!isPlannedGroup(group.id)) continue;
-                if (!creations.has(group.id)) await take();
-                const made = await created(group, resolved, call);
-                creates ||= creations.get(group.id)?.by === move.id;
-                target = { ...target, [side]: { id: made.id, name: made.name } };
-              }
-            } catch (err) {
-              if (err instanceof NotSent)
-                return {
-                  result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()),
-                  record: null,
-                };
-              const base = notRun(move, resolved, MoveStatus.Failed, Reason.HttpError);
-              return {
-                result: failure(move.id)(err, Reason.HttpError, { ...base, attempts: call.tally.attempts }),
-                record: null,
-              };
-            }
-            const { outcome, record } = await journaled(
-              target,
-              deps,
-              take,
-              () => notRun(move, resolved, MoveStatus.NotAttempted, stopReason()),
-              input.resumed?.(resolved) !== undefined,
-              (beforeSend) => {
-                const ctx: OperationContext = {
-                  resolved: target,
-                  portal: deps.portal,
-                  state,
-                  verify: input.verify || preflight.behaviour !== MoveBehaviour.Move,
-                  version: preflight.portalVersion,
-                  resumed: input.resumed?.(resolved) ?? null,
-                  log,
-                  now: deps.now,
-                  call,
-                  beforeSend,
-                  failure: failure(move.id),
-                };
-                const step = input.undo?.[index];
-                if (step !== undefined) return runUndoStep(ctx, step);
-                return target.members === undefined ? runMove(ctx) : runPartialMove(ctx);
-              },
-            );
-            if (outcome.after !== null) after.set(index, outcome.after);
-            const result = creates ? { ...outcome.result, created: true as const } : outcome.result;
-            return { result, record: record === null ? null : () => record(result) };
-          } finally {
-            if (slot.held) slots.release();
+            notice.message,
+          );
+        },
+      };
+      const slot = { held: false }; // set inside `take`, read after the operation
+      /** The slot, before the first request; a stop that came while waiting for it sends nothing. */
+      const take = async (): Promise<void> => {
+        if (!slot.held) {
+          await slots.acquire();
+          slot.held = true;
+        }
+        if (stopped !== null) throw new NotSent();
+      };
+      try {
+        // A group still to create is created now, right before its first move, and used by its id.
+        let target = resolved;
+        let creates = false;
+        try {
+          for (const side of ["from", "to"] as const) {
+            const group = target[side];
+            if (!isPlannedGroup(group.id)) continue;
+            if (!creations.has(group.id)) await take();
+            const made = await created(group, resolved, call);
+            creates ||= creations.get(group.id)?.by === move.id;
+            target = { ...target, [side]: { id: made.id, name: made.name } };
           }
-        });
-        await ran.record?.();
-        return finish(ran.result);
-      })();
+        } catch (err) {
+          if (err instanceof NotSent)
+            return {
+              result: notRun(move, resolved, MoveStatus.NotAttempted, stopReason()),
+              record: null,
+            };
+          const base = notRun(move, resolved, MoveStatus.Failed, Reason.HttpError);
+          return {
+            result: failure(move.id)(err, Reason.HttpError, { ...base, attempts: call.tally.attempts }),
+            record: null,
+          };
+        }
+        const { outcome, record } = await journaled(
+          target,
+          deps,
+          take,
+          () => notRun(move, resolved, MoveStatus.NotAttempted, stopReason()),
+          input.resumed?.(resolved) !== undefined,
+          (beforeSend) => {
+            const ctx: OperationContext = {
+              resolved: target,
+              portal: deps.portal,
+              state,
+              verify: input.verify || preflight.behaviour !== MoveBehaviour.Move,
+              version: preflight.portalVersion,
+              resumed: input.resumed?.(resolved) ?? null,
+              log,
+              now: deps.now,
+              call,
+              beforeSend,
+              failure: failure(move.id),
+            };
+            const step = input.undo?.[index];
+            if (step !== undefined) return runUndoStep(ctx, step);
+            return target.members === undefined ? runMove(ctx) : runPartialMove(ctx);
+          },
+        );
+        if (outcome.after !== null) after.set(index, outcome.after);
+        const result = creates ? { ...outcome.result, created: true as const } : outcome.result;
+        return { result, record: record === null ? null : () => record(result) };
+      } finally {
+        if (slot.held) slots.release();
+      }
     });
-    const settled = await Promise.all(results);
-    return { moves: settled, stopped, after };
+    await ran.record?.();
+    return finish(ran.result);
+  };
+
+  try {
+    startMore();
+    await allDone;
+    return { moves: outcomes as MoveResult[], stopped, after };
   } finally {
     deps.stop?.removeEventListener("abort", onStop);
   }
 }
+
+/** How many moves per unit of `concurrency` are under way at once (see `startMore`). */
+const LOOKAHEAD = 4;
 
 const wentAsPlanned = (r: MoveResult): boolean =>
   r.status === MoveStatus.Succeeded ||

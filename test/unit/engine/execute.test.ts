@@ -3,10 +3,10 @@ import { execute, stopBeforeWrites } from "../../../src/engine/execute.js";
 import { preflight } from "../../../src/plan/preflight.js";
 import { MemoryPortal } from "../../../src/portal/memory.js";
 import { PortalModel } from "../../../src/portal/model.js";
-import { PortalError } from "../../../src/portal/port.js";
+import { PortalError, type GroupSnapshot } from "../../../src/portal/port.js";
 import { nthMatching } from "../../../src/sandbox/faults.js";
 import { engineRig, movesOf, preflightAndExecute, silent } from "../../helpers/engine.js";
-import { g, smallSeed, u } from "../../helpers/portal.js";
+import { g, group, smallSeed, u, user } from "../../helpers/portal.js";
 import { manifest } from "../../helpers/run.js";
 
 const sorted = (list: readonly string[] | undefined): string[] => [...(list ?? [])].sort();
@@ -258,5 +258,87 @@ describe("undo is the engine on inverse steps (in-memory portal)", () => {
         })),
       );
     expect(sortGroups(JSON.stringify(model.toSeed().groups))).toEqual(sortGroups(before));
+  });
+});
+
+describe("how many moves are under way at once", () => {
+  /** An in-memory portal whose moves wait at a gate, so that the test sees what was started meanwhile. */
+  class GatedPortal extends MemoryPortal {
+    held = 0;
+    readonly #gate: Promise<void>;
+    readonly open: () => void;
+    constructor(model: PortalModel) {
+      super(model);
+      let open = (): void => undefined;
+      this.#gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      this.open = open;
+    }
+    override async move(fromId: string, toId: string): Promise<GroupSnapshot> {
+      this.held++;
+      await this.#gate;
+      return super.move(fromId, toId);
+    }
+  }
+  /** Sources g1…gN (one member each), destinations g1001…; `into` names each move's destination. */
+  const rig = (count: number, into: (i: number) => number) => {
+    const seed = {
+      users: Array.from({ length: count }, (_, i) => user(i + 1)),
+      groups: [
+        ...Array.from({ length: count }, (_, i) => group(i + 1, [i + 1])),
+        ...[...new Set(Array.from({ length: count }, (_, i) => into(i)))].map((n) => group(n, [])),
+      ],
+    };
+    const portal = new GatedPortal(new PortalModel(seed, { version: "3.7.2" }));
+    const moves = movesOf(
+      manifest(
+        ...Array.from({ length: count }, (_, i) => `{ id: m${i}, from: ${g(i + 1)}, to: ${g(into(i))} }`),
+      ),
+    );
+    return { portal, moves };
+  };
+  const whileHeld = async (portal: GatedPortal, requests: number): Promise<void> => {
+    while (portal.held < requests) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it("takes the moves up a few at a time (4 × concurrency), not all at once", async () => {
+    const { portal, moves } = rig(200, (i) => 1001 + i);
+    const pre = await preflight(portal, moves);
+    const started: string[] = [];
+    const running = execute(
+      {
+        moves,
+        preflight: pre,
+        selected: (id) => started.push(id) > 0,
+        verify: false,
+        concurrency: 2,
+      },
+      { portal, logger: silent, now: Date.now },
+    );
+    await whileHeld(portal, 2);
+    expect(started).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"]);
+    portal.open();
+    const { moves: results } = await running;
+    expect(started).toHaveLength(200);
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 200 }, () => "succeeded"));
+  });
+
+  it("does not count the moves waiting for an earlier one: later moves still start", async () => {
+    // m0…m29 all fill g1001, so each waits for the one before; m30…m39 share nothing.
+    const { portal, moves } = rig(40, (i) => (i < 30 ? 1001 : 1001 + i));
+    const pre = await preflight(portal, moves);
+    const started: string[] = [];
+    const running = execute(
+      { moves, preflight: pre, selected: (id) => started.push(id) > 0, verify: false, concurrency: 1 },
+      { portal, logger: silent, now: Date.now },
+    );
+    await whileHeld(portal, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(["m0", "m30", "m31", "m32"]);
+    portal.open();
+    const { moves: results } = await running;
+    expect(results.map((r) => r.id)).toEqual(moves.map((m) => m.id));
+    expect(results.every((r) => r.status === "succeeded")).toBe(true);
   });
 });
