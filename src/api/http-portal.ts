@@ -17,6 +17,7 @@ import {
 import type { ApiRequest, ApiResponse } from "./client.js";
 import type { ApiKeyDto, EmployeeDto, VersionDto } from "./dto.js";
 import { send, type Transport } from "./transport.js";
+import { SamePeople } from "../portal/same-people.js";
 
 /** DocSpace's largest page (`count` is 1..100). */
 const PAGE = LIST_PAGE;
@@ -29,6 +30,8 @@ const GROUP = "/api/2.0/group";
 export class HttpPortal implements Portal {
   readonly url: string;
   readonly #t: Transport;
+  readonly #people = new SamePeople();
+  readonly #snapshot = (value: unknown): GroupSnapshot => snapshotOf(value, this.#people);
 
   constructor(transport: Transport) {
     this.#t = transport;
@@ -153,7 +156,7 @@ export class HttpPortal implements Portal {
   }
 
   async group(id: string, call?: CallOptions): Promise<GroupSnapshot> {
-    return (await this.#send({ method: "GET", path: `${GROUP}/${id}` }, call, snapshotOf)).response;
+    return (await this.#send({ method: "GET", path: `${GROUP}/${id}` }, call, this.#snapshot)).response;
   }
 
   disabledMembers(groupId: string, call?: CallOptions): Promise<MemberInfo[]> {
@@ -163,8 +166,9 @@ export class HttpPortal implements Portal {
   }
 
   async move(fromId: string, toId: string, call?: CallOptions): Promise<GroupSnapshot> {
-    return (await this.#send({ method: "PUT", path: `${GROUP}/${fromId}/members/${toId}` }, call, snapshotOf))
-      .response;
+    return (
+      await this.#send({ method: "PUT", path: `${GROUP}/${fromId}/members/${toId}` }, call, this.#snapshot)
+    ).response;
   }
 
   async addMembers(groupId: string, userIds: readonly string[], call?: CallOptions): Promise<GroupSnapshot> {
@@ -173,7 +177,7 @@ export class HttpPortal implements Portal {
       path: `${GROUP}/${groupId}/members`,
       body: { members: userIds },
     } as const;
-    return (await this.#send(request, call, snapshotOf)).response;
+    return (await this.#send(request, call, this.#snapshot)).response;
   }
 
   async removeMembers(
@@ -186,17 +190,17 @@ export class HttpPortal implements Portal {
       path: `${GROUP}/${groupId}/members`,
       body: { members: userIds },
     } as const;
-    return (await this.#send(request, call, snapshotOf)).response;
+    return (await this.#send(request, call, this.#snapshot)).response;
   }
 
   async setManager(groupId: string, userId: string, call?: CallOptions): Promise<GroupSnapshot> {
     const request = { method: "PUT", path: `${GROUP}/${groupId}/manager`, body: { userId } } as const;
-    return (await this.#send(request, call, snapshotOf)).response;
+    return (await this.#send(request, call, this.#snapshot)).response;
   }
 
   async createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot> {
     const body = { groupName: name, ...(managerId === null ? {} : { groupManager: managerId }), members: [] };
-    return (await this.#send({ method: "POST", path: GROUP, body }, call, snapshotOf)).response;
+    return (await this.#send({ method: "POST", path: GROUP, body }, call, this.#snapshot)).response;
   }
 
   async person(ref: PersonRef, call?: CallOptions): Promise<MemberInfo | null> {
@@ -314,7 +318,8 @@ export const memberOf = (m: EmployeeDto): MemberInfo => ({
   ...(typeof m.email === "string" ? { email: m.email } : {}),
 });
 
-export function snapshotOf(value: unknown): GroupSnapshot {
+/** A group from an answer; `people` gives one object per person across answers (see SamePeople). */
+export function snapshotOf(value: unknown, people?: SamePeople): GroupSnapshot {
   // Read as untrusted JSON: DocSpace omits null properties, a hostile answer may send anything.
   const dto = object(value);
   const summary = summaryOf(dto);
@@ -326,9 +331,9 @@ export function snapshotOf(value: unknown): GroupSnapshot {
     id: summary.id,
     name: summary.name,
     managerId: manager === null ? null : manager.id.toLowerCase(),
-    members: members.map(memberOf),
+    members: members.map((m) => people?.of(memberOf(m)) ?? memberOf(m)),
     isSystem: dto.isSystem === true,
   };
-  if (manager !== null) snapshot.manager = memberOf(manager);
+  if (manager !== null) snapshot.manager = people?.of(memberOf(manager)) ?? memberOf(manager);
   return snapshot;
 }

@@ -16,6 +16,7 @@ import {
   type SelfInfo,
 } from "./port.js";
 import { UserStatus, type Seed, type User } from "./types.js";
+import { SamePeople } from "./same-people.js";
 
 /** The model's users as group members. */
 const memberOf = (user: User): MemberInfo => ({
@@ -38,6 +39,7 @@ export class MemoryPortal implements Portal {
   readonly #key: KeyInfo | null;
   readonly #newId: () => string;
   #requests = 0;
+  readonly #people = new SamePeople();
 
   constructor(
     model: PortalModel,
@@ -94,7 +96,7 @@ export class MemoryPortal implements Portal {
       managerId: view.managerId,
       members: view.memberIds.flatMap((id) => {
         const user = this.model.user(id);
-        return user === undefined ? [] : [memberOf(user)];
+        return user === undefined ? [] : [this.#people.of(memberOf(user))];
       }),
       isSystem: view.isSystem,
     };

@@ -1,0 +1,45 @@
+import { MemoryPortal } from "../../../src/portal/memory.js";
+import { PortalModel } from "../../../src/portal/model.js";
+import { SamePeople } from "../../../src/portal/same-people.js";
+import { engineRig } from "../../helpers/engine.js";
+import { g, smallSeed, u } from "../../helpers/portal.js";
+
+const anna = { id: u(1), displayName: "Anna", status: 1, isVisitor: false, email: "anna@example.com" };
+
+describe("one object per person", () => {
+  it("gives back the person first seen while every field reads the same, and the new one once one changes", () => {
+    const people = new SamePeople();
+    expect(people.of(anna)).toBe(anna);
+    expect(people.of({ ...anna })).toBe(anna);
+    for (const change of [
+      { displayName: "Anna B." },
+      { status: 2 },
+      { isVisitor: true },
+      { email: "a@example.com" },
+    ]) {
+      const changed = { ...anna, ...change };
+      expect(people.of(changed)).toBe(changed);
+      expect(people.of({ ...changed })).toBe(changed);
+      people.of(anna);
+    }
+    const { email: _, ...noEmail } = anna;
+    expect(people.of(noEmail)).toBe(noEmail);
+  });
+
+  it("shares a person between the groups the HTTP portal reads, and between reads and answers", async () => {
+    const { portal } = engineRig(smallSeed());
+    // u6 is in g1 and g2.
+    const [first, second] = [await portal.group(g(1)), await portal.group(g(2))];
+    const inFirst = first.members.find((m) => m.id === u(6));
+    expect(inFirst).toBeDefined();
+    expect(second.members.find((m) => m.id === u(6))).toBe(inFirst);
+    const answer = await portal.move(g(1), g(2));
+    expect(answer.members.find((m) => m.id === u(6))).toBe(inFirst);
+  });
+
+  it("shares them in the in-memory portal too", async () => {
+    const portal = new MemoryPortal(new PortalModel(smallSeed(), { version: "3.7.2" }));
+    const [first, second] = [await portal.group(g(1)), await portal.group(g(2))];
+    expect(second.members.find((m) => m.id === u(6))).toBe(first.members.find((m) => m.id === u(6)));
+  });
+});
