@@ -63,6 +63,8 @@ export interface ExecuteInput {
   readonly undo?: readonly UndoStep[];
   /** The preview: a key that cannot write blocks nothing (a read-only key is the right key for it). */
   readonly ignoreKey?: boolean;
+  /** The preview: keep the groups after each move (`ExecuteResult.after`); a run does not need them. */
+  readonly keepAfter?: boolean;
 }
 
 /** Where each move is recorded before its first write is sent and after its result. */
@@ -91,7 +93,7 @@ export interface ExecuteResult {
   readonly moves: MoveResult[];
   /** Set when the run stopped early, with why. */
   readonly stopped: { readonly kind: StopKind; readonly message: string } | null;
-  /** By move index: the groups after each move that ran to the end. */
+  /** By move index: the groups after each move that ran to the end (with `keepAfter` only). */
   readonly after: ReadonlyMap<number, After>;
 }
 
@@ -137,6 +139,12 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   }
 
   const state = new Map<string, GroupSnapshot>(preflight.groups);
+  // The last move to touch each group: once it has finished, nothing reads that group's state again.
+  const lastMove = new Map<string, number>();
+  moves.forEach((_m, i) => {
+    const r = preflight.moves[i];
+    if (r !== null && r !== undefined) for (const id of [r.from.id, r.to.id]) lastMove.set(id, i);
+  });
   // Groups to create (`create: true`), by planned id: created once, by the first move that reaches one
   // (moves that share a group run in order, so that is the first in the manifest).
   const creations = new Map<string, { readonly group: Promise<GroupSnapshot>; readonly by: string }>();
@@ -282,6 +290,9 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     const finish = (result: MoveResult): MoveResult => {
       const kept = shaped(result);
       outcomes[index] = kept;
+      const touched = preflight.moves[index] ?? null; // (null for a move the preview leaves out)
+      if (touched !== null)
+        for (const id of [touched.from.id, touched.to.id]) if (lastMove.get(id) === index) state.delete(id);
       finished++; // (not in the optional call's arguments: they are not evaluated without a callback)
       deps.onProgress?.(finished, total, kept);
       // The next moves start once this one's dependents have seen it finish.
@@ -399,7 +410,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
             return target.members === undefined ? runMove(ctx) : runPartialMove(ctx);
           },
         );
-        if (outcome.after !== null) after.set(index, outcome.after);
+        if (outcome.after !== null && input.keepAfter === true) after.set(index, outcome.after);
         const result = creates ? { ...outcome.result, created: true as const } : outcome.result;
         return { result, record: record === null ? null : () => record(result) };
       } finally {

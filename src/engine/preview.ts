@@ -50,6 +50,7 @@ export async function preview(
       selected: (id) => input.selected(id) && !problems.has(id),
       verify: true,
       ignoreKey: true,
+      keepAfter: true,
     },
     {
       portal: memory,
