@@ -161,7 +161,7 @@ export class HttpPortal implements Portal {
 
   disabledMembers(groupId: string, call?: CallOptions): Promise<MemberInfo[]> {
     return this.#pages("/api/2.0/people/filter", { groupId, employeeStatus: 2 }, call, (v) =>
-      memberOf(employee(v)),
+      this.#people.of(memberOf(employee(v))),
     );
   }
 
@@ -209,7 +209,7 @@ export class HttpPortal implements Portal {
         ? ({ method: "GET", path: `/api/2.0/people/${ref.id}` } as const)
         : ({ method: "GET", path: "/api/2.0/people/email", query: { email: ref.email } } as const);
     try {
-      return (await this.#send(request, call, (v) => memberOf(employee(v)))).response;
+      return (await this.#send(request, call, (v) => this.#people.of(memberOf(employee(v))))).response;
     } catch (err) {
       if (err instanceof PortalError && err.notFound) return null;
       throw err;
@@ -325,15 +325,17 @@ export function snapshotOf(value: unknown, people?: SamePeople): GroupSnapshot {
   const summary = summaryOf(dto);
   const manager = dto.manager === undefined || dto.manager === null ? null : employee(dto.manager);
   const members = dto.members === undefined || dto.members === null ? [] : list(dto.members).map(employee);
+  const person = (m: EmployeeDto): MemberInfo =>
+    people === undefined ? memberOf(m) : people.of(memberOf(m));
   // Written out key by key (no spreads): every snapshot then shares one shape in V8, where spreads gave
   // most of them a shape of their own, a few hundred bytes each (15 MB at 10,000 moves).
   const snapshot: { -readonly [K in keyof GroupSnapshot]: GroupSnapshot[K] } = {
     id: summary.id,
     name: summary.name,
     managerId: manager === null ? null : manager.id.toLowerCase(),
-    members: members.map((m) => people?.of(memberOf(m)) ?? memberOf(m)),
+    members: members.map(person),
     isSystem: dto.isSystem === true,
   };
-  if (manager !== null) snapshot.manager = people?.of(memberOf(manager)) ?? memberOf(manager);
+  if (manager !== null) snapshot.manager = person(manager);
   return snapshot;
 }
