@@ -19,6 +19,26 @@ describe("reads issued a bounded number at a time", () => {
     expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 
+  it("takes each item only as a read can start, not all of them up front", async () => {
+    let drawn = 0;
+    function* items(): Generator<number> {
+      for (let i = 0; i < 500; i++) {
+        drawn++;
+        yield i;
+      }
+    }
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const running = eachBounded(items(), () => gate);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drawn).toBe(READ_AHEAD);
+    release();
+    await running;
+    expect(drawn).toBe(500);
+  });
+
   it("after the first failure, the rest of the queue is dropped", async () => {
     const started: number[] = [];
     await expect(
