@@ -254,24 +254,22 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   const lookahead = LOOKAHEAD * input.concurrency;
   let started = 0;
   let waiting = 0;
-  let starting = false;
-  let settle: { resolve: () => void; reject: (err: unknown) => void } | null = null;
+  let settle!: { resolve: () => void; reject: (err: unknown) => void };
   const allDone = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
   });
+  // Called once to begin and then after each move finishes (in a microtask, never from inside itself).
+  // A move started here that must wait for an earlier one counts itself as waiting before its first
+  // `await`, so this loop goes on past it.
   const startMore = (): void => {
-    if (starting) return; // the loop below is running: it looks again after each start
-    starting = true;
-    try {
-      while (started < total && started - finished - waiting < lookahead) {
-        const index = started++;
-        results[index] = runOne(index);
-        results[index].catch((err: unknown) => settle?.reject(err));
-      }
-    } finally {
-      starting = false;
+    while (started < total && started - finished - waiting < lookahead) {
+      const index = started++;
+      results[index] = runOne(index);
+      results[index].catch((err: unknown) => {
+        settle.reject(err);
+      });
     }
-    if (finished === total) settle?.resolve();
+    if (finished === total) settle.resolve();
   };
   const runOne = async (index: number): Promise<MoveResult> => {
     const move = moves[index] as MoveSpec;
@@ -279,7 +277,6 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     const before = graph[index] ?? [];
     if (before.some((d) => outcomes[d] === undefined)) {
       waiting++;
-      startMore();
       try {
         await Promise.all(before.map((d) => results[d] as Promise<MoveResult>));
       } finally {

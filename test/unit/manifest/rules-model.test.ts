@@ -63,17 +63,19 @@ function model(moves: readonly MoveSpec[]): string[] {
     const onward = moves.find((e) => key(e.from) === via);
     if (onward === undefined || onCycle(via) || key(into.from) === via || !whole(onward)) return;
     const later = Math.max(into.index, onward.index);
-    chains.push([later, `chain ${later}`]);
+    chains.push([later, `chain ${later} ${into.index < onward.index ? "fills first" : "empties first"}`]);
   });
   found.push(...chains.sort((a, b) => a[0] - b[0]).map(([, text]) => text));
   return found;
 }
 
-/** Each problem as "rule index [earlier index]", cycles as a set (their order is the search's). */
+/** Each problem as "rule index [earlier index]" (a chain: which way round it runs). */
 function actual(moves: readonly MoveSpec[]): string[] {
   return RULES.flatMap((rule) => rule({ moves, explicitIds: new Set() })).map((p) => {
     const at = p.path[1] as number;
     const earlier = /moves\[(\d+)\]/.exec(p.message)?.[1];
+    if (p.rule === "chain")
+      return `chain ${at} ${p.message.includes("runs first, so") ? "fills first" : "empties first"}`;
     return ["duplicate-id", "duplicate-pair", "shared-source"].includes(p.rule)
       ? `${p.rule} ${at} ${earlier}`
       : `${p.rule} ${at}`;
