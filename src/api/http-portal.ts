@@ -31,7 +31,9 @@ export class HttpPortal implements Portal {
   readonly url: string;
   readonly #t: Transport;
   readonly #people = new SamePeople();
-  readonly #snapshot = (value: unknown): GroupSnapshot => snapshotOf(value, this.#people);
+  /** A person from an answer, as one object however many answers name them (SamePeople). */
+  readonly #person = (dto: EmployeeDto): MemberInfo => this.#people.of(memberOf(dto));
+  readonly #snapshot = (value: unknown): GroupSnapshot => snapshotOf(value, this.#person);
 
   constructor(transport: Transport) {
     this.#t = transport;
@@ -161,7 +163,7 @@ export class HttpPortal implements Portal {
 
   disabledMembers(groupId: string, call?: CallOptions): Promise<MemberInfo[]> {
     return this.#pages("/api/2.0/people/filter", { groupId, employeeStatus: 2 }, call, (v) =>
-      this.#people.of(memberOf(employee(v))),
+      this.#person(employee(v)),
     );
   }
 
@@ -209,7 +211,7 @@ export class HttpPortal implements Portal {
         ? ({ method: "GET", path: `/api/2.0/people/${ref.id}` } as const)
         : ({ method: "GET", path: "/api/2.0/people/email", query: { email: ref.email } } as const);
     try {
-      return (await this.#send(request, call, (v) => this.#people.of(memberOf(employee(v))))).response;
+      return (await this.#send(request, call, (v) => this.#person(employee(v)))).response;
     } catch (err) {
       if (err instanceof PortalError && err.notFound) return null;
       throw err;
@@ -318,15 +320,16 @@ export const memberOf = (m: EmployeeDto): MemberInfo => ({
   ...(typeof m.email === "string" ? { email: m.email } : {}),
 });
 
-/** A group from an answer; `people` gives one object per person across answers (see SamePeople). */
-export function snapshotOf(value: unknown, people?: SamePeople): GroupSnapshot {
+/** A group from an answer, its members and manager made by `person`. */
+export function snapshotOf(
+  value: unknown,
+  person: (dto: EmployeeDto) => MemberInfo = memberOf,
+): GroupSnapshot {
   // Read as untrusted JSON: DocSpace omits null properties, a hostile answer may send anything.
   const dto = object(value);
   const summary = summaryOf(dto);
   const manager = dto.manager === undefined || dto.manager === null ? null : employee(dto.manager);
   const members = dto.members === undefined || dto.members === null ? [] : list(dto.members).map(employee);
-  const person = (m: EmployeeDto): MemberInfo =>
-    people === undefined ? memberOf(m) : people.of(memberOf(m));
   // Written out key by key (no spreads): every snapshot then shares one shape in V8, where spreads gave
   // most of them a shape of their own, a few hundred bytes each (15 MB at 10,000 moves).
   const snapshot: { -readonly [K in keyof GroupSnapshot]: GroupSnapshot[K] } = {

@@ -615,6 +615,7 @@ const tooDeep = (): ParseProblem => ({
 function flowDepth(text: string): number {
   // Character codes, not one-character strings: this reads every character of up to 5 MiB.
   const [QUOTE, APOSTROPHE, BACKSLASH, HASH, NEWLINE] = [34, 39, 92, 35, 10];
+  const [OPEN_LIST, OPEN_MAP, CLOSE_LIST, CLOSE_MAP] = [91, 123, 93, 125];
   let depth = 0;
   let deepest = 0;
   let quote = 0;
@@ -628,9 +629,8 @@ function flowDepth(text: string): number {
     if (c === QUOTE || c === APOSTROPHE) quote = c;
     else if (c === HASH && (i === 0 || /\s/.test(text[i - 1] ?? ""))) {
       while (i < text.length && text.charCodeAt(i) !== NEWLINE) i++;
-    } else if (c === 91 || c === 123)
-      deepest = Math.max(deepest, ++depth); // [ {
-    else if ((c === 93 || c === 125) && depth > 0) depth--; // ] }
+    } else if (c === OPEN_LIST || c === OPEN_MAP) deepest = Math.max(deepest, ++depth);
+    else if ((c === CLOSE_LIST || c === CLOSE_MAP) && depth > 0) depth--;
   }
   return deepest;
 }

@@ -139,30 +139,27 @@ export class PortalModel {
   listGroups(query: GroupQuery = {}): { items: GroupView[]; total: number } {
     const text = query.filterValue?.trim().toLowerCase() ?? "";
     const sortBy = query.sortBy?.toLowerCase();
-    let groups: GroupState[];
-    if (text === "" && query.userId === undefined && sortBy !== "memberscount" && sortBy !== "manager") {
-      // Every group by name, the listing a client pages through: sorted once, not once a page.
-      groups = this.#byName ??= [...this.#groups.values()]
-        .filter((g) => !g.removed)
-        .sort((a, b) => a.name.localeCompare(b.name));
-    } else {
-      groups = [...this.#groups.values()].filter((g) => !g.removed && g.name.toLowerCase().includes(text));
-      if (query.userId !== undefined) {
-        const userId = lower(query.userId);
-        groups = groups.filter((g) =>
-          query.manager === true ? g.managerId === userId : g.members.has(userId),
-        );
-      }
-      const counts =
-        sortBy === "memberscount" ? new Map(groups.map((g) => [g, this.#view(g).memberIds.length])) : null;
-      const count = (g: GroupState): number => counts?.get(g) ?? 0;
+    const byName = sortBy !== "memberscount" && sortBy !== "manager";
+    // By name, the groups are sorted once (not once a page or a search) and filtered in that order.
+    let groups = byName
+      ? (this.#byName ??= [...this.#groups.values()]
+          .filter((g) => !g.removed)
+          .sort((a, b) => a.name.localeCompare(b.name)))
+      : [...this.#groups.values()].filter((g) => !g.removed);
+    if (text !== "") groups = groups.filter((g) => g.name.toLowerCase().includes(text));
+    if (query.userId !== undefined) {
+      const userId = lower(query.userId);
+      groups = groups.filter((g) =>
+        query.manager === true ? g.managerId === userId : g.members.has(userId),
+      );
+    }
+    if (sortBy === "memberscount") {
+      const counts = new Map(groups.map((g) => [g, this.#view(g).memberIds.length]));
+      groups.sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0));
+    } else if (sortBy === "manager") {
       const manager = (g: GroupState): string =>
         g.managerId === null ? "" : (this.user(g.managerId)?.displayName ?? "");
-      groups.sort((a, b) => {
-        if (sortBy === "memberscount") return count(a) - count(b);
-        if (sortBy === "manager") return manager(a).localeCompare(manager(b));
-        return a.name.localeCompare(b.name);
-      });
+      groups.sort((a, b) => manager(a).localeCompare(manager(b)));
     }
     if (query.descending === true) groups = groups.toReversed();
     const start = Math.max(0, query.startIndex ?? 0);

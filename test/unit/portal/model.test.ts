@@ -192,6 +192,17 @@ describe("group list and people filter (§2)", () => {
     expect(model.listGroups({ sortBy: "membersCount", descending: true }).items[0]?.name).toBe("Sales EMEA");
     expect(model.listGroups({ userId: u(6) }).items.map((x) => x.name)).toEqual(["Sales", "Sales EMEA"]);
     expect(model.listGroups({ userId: u(7), manager: true }).items.map((x) => x.name)).toEqual(["Sales"]);
+    // By the manager's name: none first, in the order the groups were made; then Olaf, then User 7.
+    expect(model.listGroups({ sortBy: "manager" }).items.map((x) => x.name)).toEqual([
+      "Support",
+      "Empty",
+      "Sales EMEA",
+      "Sales",
+    ]);
+    expect(model.listGroups({ filterValue: "s", userId: u(6) }).items.map((x) => x.name)).toEqual([
+      "Sales",
+      "Sales EMEA",
+    ]);
   });
 
   it("lists a group's people by status; terminated only when asked or unfiltered", () => {
