@@ -10,7 +10,7 @@ import { identity, progressHooks, session, type Output } from "../engine/session
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { formatPath } from "../manifest/validate.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
-import { Severity, type Manifest, type MoveSpec } from "../manifest/types.js";
+import { Severity, type Issue, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import { readRooms, roomImpact } from "../plan/rooms.js";
 import { PortalError, type Portal } from "../portal/port.js";
@@ -94,7 +94,7 @@ export interface RunDeps {
 }
 
 /** Flags override the manifest's settings, which override the defaults. */
-export function resolveSettings(manifest: Manifest, flags: RunFlags): RunSettings {
+export function resolveSettings(manifest: Pick<Manifest, "settings">, flags: RunFlags): RunSettings {
   const pick = (name: keyof typeof DEFAULT_SETTINGS): number =>
     flags[name] ?? manifest.settings[name] ?? DEFAULT_SETTINGS[name];
   return {
@@ -110,9 +110,11 @@ export function resolveSettings(manifest: Manifest, flags: RunFlags): RunSetting
 /** `docspace-migrate run <manifest>`: executes the moves and writes the report. */
 export async function runCommand(manifestPath: string, flags: RunFlags, deps: RunDeps): Promise<ExitCode> {
   const { output, logger, clock } = deps;
-  const loaded = await loadManifest(deps.manifestFile ?? manifestPath, deps.env);
-  const issues = loaded.issues;
-  const manifest = loaded.manifest === null ? null : { ...loaded.manifest, path: manifestPath };
+  const { manifest, issues, locator } = await loadForRun(
+    deps.manifestFile ?? manifestPath,
+    manifestPath,
+    deps.env,
+  );
   if (manifest === null) {
     for (const issue of issues) output.err(formatIssue(issue));
     output.err(`${manifestPath}: invalid manifest; nothing was sent`);
@@ -233,7 +235,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     async ({ portal, history, journal, records, moveJournal, warnings, problems }) => {
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
-      const pre = located(await runPreflight(portal, moveSpecs, deps.stop), manifest);
+      const pre = located(await runPreflight(portal, moveSpecs, deps.stop), manifest.path, locator.take());
       warnings.push(...preflightWarnings(pre, settings, dryRun));
       problems.push(...pre.problems.map((p) => p.message));
       // A move started but never recorded as finished (a crash) is judged from the groups just read.
@@ -442,9 +444,38 @@ async function roomsOf(
 const shellWord = (text: string): string =>
   /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 
+type Locate = NonNullable<Manifest["locate"]>;
+
+/**
+ * The manifest as a run uses it, and apart from it the way back to lines and columns, which holds the
+ * whole parse (the text and the data as read: about 250 bytes a move). The run takes that once, to
+ * place the preflight's problems, and it is then let go for the rest of the run.
+ */
+async function loadForRun(
+  file: string,
+  shownPath: string,
+  env: Env,
+): Promise<{
+  manifest: Omit<Manifest, "locate"> | null;
+  issues: readonly Issue[];
+  locator: { take(): Locate | undefined };
+}> {
+  const loaded = await loadManifest(file, env);
+  let locate = loaded.manifest?.locate;
+  const locator = {
+    take: (): Locate | undefined => {
+      const taken = locate;
+      locate = undefined;
+      return taken;
+    },
+  };
+  if (loaded.manifest === null) return { manifest: null, issues: loaded.issues, locator };
+  const { locate: _kept, ...manifest } = loaded.manifest;
+  return { manifest: { ...manifest, path: shownPath }, issues: loaded.issues, locator };
+}
+
 /** The preflight's problems with the manifest's `file:line:col path:` before them, as validate shows. */
-function located(pre: Preflight, manifest: Manifest): Preflight {
-  const { locate } = manifest;
+function located(pre: Preflight, path: string, locate: Locate | undefined): Preflight {
   if (locate === undefined || pre.problems.length === 0) return pre;
   return {
     ...pre,
@@ -455,7 +486,7 @@ function located(pre: Preflight, manifest: Manifest): Preflight {
       const message = p.message.replace(/^move "[^"]*"(?: (?:from|to))?: /, "");
       return {
         ...p,
-        message: `${at.file ?? manifest.path}:${at.line}:${at.column} ${formatPath(p.path)}: ${message}`,
+        message: `${at.file ?? path}:${at.line}:${at.column} ${formatPath(p.path)}: ${message}`,
       };
     }),
   };
