@@ -63,8 +63,11 @@ export interface ExecuteInput {
   readonly undo?: readonly UndoStep[];
   /** The preview: a key that cannot write blocks nothing (a read-only key is the right key for it). */
   readonly ignoreKey?: boolean;
-  /** The preview: keep the groups after each move (`ExecuteResult.after`); a run does not need them. */
-  readonly keepAfter?: boolean;
+  /**
+   * The preview: told, by move index, the groups right after each move that ran to the end, to keep what
+   * it needs of them; a run does not need them.
+   */
+  readonly onAfter?: (index: number, after: After) => void;
 }
 
 /** Where each move is recorded before its first write is sent and after its result. */
@@ -93,8 +96,6 @@ export interface ExecuteResult {
   readonly moves: MoveResult[];
   /** Set when the run stopped early, with why. */
   readonly stopped: { readonly kind: StopKind; readonly message: string } | null;
-  /** By move index: the groups after each move that ran to the end (with `keepAfter` only). */
-  readonly after: ReadonlyMap<number, After>;
 }
 
 /**
@@ -105,7 +106,6 @@ export interface ExecuteResult {
 export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<ExecuteResult> {
   const { moves, preflight } = input;
   const total = moves.length;
-  const after = new Map<number, After>();
   let stopped: ExecuteResult["stopped"] = null;
 
   if (preflight.problems.length > 0) {
@@ -124,7 +124,6 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
         );
       }),
       stopped: null,
-      after,
     };
   }
   if (preflight.key.canWrite === false && input.ignoreKey !== true) {
@@ -134,7 +133,6 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
         notRun(m, preflight.moves[i] ?? null, MoveStatus.NotAttempted, Reason.Aborted),
       ),
       stopped: { kind: StopKind.Aborted, message },
-      after,
     };
   }
 
@@ -407,7 +405,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
             return target.members === undefined ? runMove(ctx) : runPartialMove(ctx);
           },
         );
-        if (outcome.after !== null && input.keepAfter === true) after.set(index, outcome.after);
+        if (outcome.after !== null) input.onAfter?.(index, outcome.after);
         const result = creates ? { ...outcome.result, created: true as const } : outcome.result;
         return { result, record: record === null ? null : () => record(result) };
       } finally {
@@ -421,7 +419,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   try {
     startMore();
     await allDone;
-    return { moves: outcomes as MoveResult[], stopped, after };
+    return { moves: outcomes as MoveResult[], stopped };
   } finally {
     deps.stop?.removeEventListener("abort", onStop);
   }

@@ -9,7 +9,18 @@ import { eachBounded } from "../plan/bounded.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
 import { execute, type ExecuteInput, type ExecuteResult } from "./execute.js";
 
+/** What the preview keeps of a move's groups right after it: who is in them, by id (not the groups). */
+export interface MembersAfter {
+  readonly sourceId: string;
+  readonly source: readonly string[];
+  readonly destination: readonly string[];
+  readonly sourceManager: string | null;
+  readonly destinationManager: string | null;
+}
+
 export interface Preview extends ExecuteResult {
+  /** By move index: the members of its groups right after each move that ran to the end. */
+  readonly after: ReadonlyMap<number, MembersAfter>;
   /** Everyone the preview knows, for names. */
   readonly people: ReadonlyMap<string, MemberInfo>;
   /** The portal model after the whole plan, as far as the groups involved go. */
@@ -43,6 +54,7 @@ export async function preview(
 
   // Moves with a blocking problem are shown as such; the others are still previewed.
   const problems = new Map(preflight.problems.map((p) => [p.moveId, p]));
+  const after = new Map<number, MembersAfter>();
   const result = await execute(
     {
       ...input,
@@ -50,7 +62,15 @@ export async function preview(
       selected: (id) => input.selected(id) && !problems.has(id),
       verify: true,
       ignoreKey: true,
-      keepAfter: true,
+      onAfter: (index, groups) => {
+        after.set(index, {
+          sourceId: groups.source.id,
+          source: groups.source.members.map((m) => m.id),
+          destination: groups.destination.members.map((m) => m.id),
+          sourceManager: groups.source.managerId,
+          destinationManager: groups.destination.managerId,
+        });
+      },
     },
     {
       portal: memory,
@@ -71,7 +91,7 @@ export async function preview(
       ? { ...m, status: MoveStatus.Planned, attempts: 0, durationMs: 0, httpStatus: null, verified: false }
       : m;
   });
-  return { ...result, moves, people, portal: memory };
+  return { ...result, moves, after, people, portal: memory };
 }
 
 /**
@@ -86,9 +106,9 @@ export function describePreview(preview: Preview): MoveResult[] {
     const after = preview.after.get(index);
     if (m.status !== MoveStatus.Planned || after === undefined || m.before === null) return m;
     const from = m.from.name ?? m.from.id ?? "";
-    const sourceAfter = after.source.members.map((x) => x.id);
+    const sourceAfter = after.source;
     const disabledLeftBehind = preview.portal.model
-      .people({ groupId: after.source.id, employeeStatus: 2 })
+      .people({ groupId: after.sourceId, employeeStatus: 2 })
       .map((u) => u.id);
     const warnings: string[] = [];
     if (m.created === true)
@@ -117,11 +137,11 @@ export function describePreview(preview: Preview): MoveResult[] {
         sourceBefore: m.before.source.length,
         sourceAfter: sourceAfter.length,
         destinationBefore: m.before.destination.length,
-        destinationAfter: after.destination.members.length,
+        destinationAfter: after.destination.length,
         sourceMembersAfter: sourceAfter,
-        destinationMembersAfter: after.destination.members.map((x) => x.id),
-        sourceManagerAfter: after.source.managerId,
-        destinationManagerAfter: after.destination.managerId,
+        destinationMembersAfter: after.destination,
+        sourceManagerAfter: after.sourceManager,
+        destinationManagerAfter: after.destinationManager,
         disabledLeftBehind,
         emptiesSource: empties,
       },

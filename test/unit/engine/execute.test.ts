@@ -29,19 +29,20 @@ describe("execute over the HTTP portal, without a socket (the sandbox answers in
     ]);
   });
 
-  it("keeps the groups after each move only when asked (the preview), not through a run", async () => {
+  it("hands the groups after each move to the preview's hook, by move index, and keeps none itself", async () => {
     const moves = movesOf(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
     const run = await preflightAndExecute(engineRig(smallSeed()).portal, moves);
-    expect(run.result.after.size).toBe(0);
-    const kept = await preflightAndExecute(engineRig(smallSeed()).portal, moves, {
-      input: { keepAfter: true },
+    expect(Object.keys(run.result)).toEqual(["moves", "stopped"]);
+    const seen = new Map<number, GroupSnapshot>();
+    await preflightAndExecute(engineRig(smallSeed()).portal, moves, {
+      input: {
+        onAfter: (index, after) => {
+          seen.set(index, after.destination);
+        },
+      },
     });
-    expect(
-      kept.result.after
-        .get(0)
-        ?.destination.members.map((m) => m.id)
-        .sort(),
-    ).toEqual(sorted([u(1), u(2), u(5), u(6), u(7)]));
+    expect([...seen.keys()]).toEqual([0]);
+    expect(sorted(seen.get(0)?.members.map((m) => m.id))).toEqual(sorted([u(1), u(2), u(5), u(6), u(7)]));
   });
 
   it("holds every request for a 429's Retry-After, then retries (injected clock)", async () => {
