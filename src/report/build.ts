@@ -7,6 +7,7 @@ import {
   type Report,
   type Summary,
 } from "./types.js";
+import { flat } from "../text.js";
 
 /** The run's outcome from its move results and how it ended. Pure. */
 export function outcomeOf(
@@ -88,10 +89,15 @@ export function notRun(
   };
 }
 
+/** One empty list for every result with nothing in one (most results have several). */
+const NONE: readonly never[] = Object.freeze([]);
+const list = <T>(items: readonly T[]): readonly T[] => (items.length === 0 ? NONE : items);
+
 /**
  * A move's result with its keys written out in one order. Results are built by spreading one into the
  * next, which left most of them with a V8 shape of their own (a few hundred bytes each, 10 MB at 10,000
- * moves); copied through here, they all share a few.
+ * moves); copied through here, they all share a few. Empty lists are one shared list, and warnings are
+ * stored flat: results are kept until the report is written.
  */
 export function shaped(r: MoveResult): MoveResult {
   const out: Partial<{ -readonly [K in keyof MoveResult]: MoveResult[K] }> = {
@@ -105,11 +111,18 @@ export function shaped(r: MoveResult): MoveResult {
     durationMs: r.durationMs,
     httpStatus: r.httpStatus,
     error: r.error,
-    before: r.before,
-    moved: r.moved,
-    alreadyInDestination: r.alreadyInDestination,
-    droppedGuests: r.droppedGuests,
-    guestsLeftInSource: r.guestsLeftInSource,
+    before:
+      r.before === null
+        ? null
+        : {
+            source: list(r.before.source),
+            destination: list(r.before.destination),
+            sourceManager: r.before.sourceManager,
+          },
+    moved: list(r.moved),
+    alreadyInDestination: list(r.alreadyInDestination),
+    droppedGuests: list(r.droppedGuests),
+    guestsLeftInSource: list(r.guestsLeftInSource),
     managerRemoved: r.managerRemoved,
   };
   // The same order as a result written whole (notRun): the report reads the same.
@@ -117,7 +130,7 @@ export function shaped(r: MoveResult): MoveResult {
   if (r.managerBefore !== undefined) out.managerBefore = r.managerBefore;
   out.completion = r.completion;
   out.verified = r.verified;
-  out.warnings = r.warnings;
+  out.warnings = r.warnings.length === 0 ? NONE : r.warnings.map(flat);
   if (r.created !== undefined) out.created = r.created;
   if (r.preview !== undefined) out.preview = r.preview;
   return out as MoveResult;

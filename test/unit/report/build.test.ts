@@ -39,4 +39,21 @@ describe("a move's result copied into one shape", () => {
     expect(copy).toStrictEqual(result);
     expect(JSON.stringify(copy)).toBe(JSON.stringify(result));
   });
+
+  it("gives every result with an empty list the same one (nothing can add to it) and keeps warnings as written", () => {
+    const built = ["User ", "u1", " is no longer the manager of ", '"Sales"'].reduce((a, b) => a + b, "");
+    const ran = shaped({
+      ...base,
+      before: { source: ["u1"], destination: [], sourceManager: "u1" },
+      moved: ["u1"],
+      warnings: [built],
+    });
+    const other = shaped(base);
+    expect(ran.droppedGuests).toBe(other.droppedGuests);
+    expect(ran.before?.destination).toBe(other.alreadyInDestination);
+    expect(other.warnings).toBe(other.moved);
+    expect(Object.isFrozen(other.moved)).toBe(true);
+    expect(ran.moved).toEqual(["u1"]);
+    expect(ran.warnings).toEqual(['User u1 is no longer the manager of "Sales"']);
+  });
 });
