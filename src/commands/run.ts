@@ -278,7 +278,10 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       };
       if (dryRun) {
         const planned = await preview(input, { portal, logger, stop: deps.stop });
-        names = (id) => planned.people.get(id)?.displayName ?? id;
+        // Only the people: the rest of the preview (its model of every group, its results) goes once
+        // the report is made, not when the summary has been printed.
+        const { people } = planned;
+        names = (id) => people.get(id)?.displayName ?? id;
         const stopped = planned.stopped?.kind ?? null;
         if (planned.stopped !== null) problems.push(planned.stopped.message);
         const moves = describePreview(planned);
