@@ -137,12 +137,24 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   }
 
   const state = new Map<string, GroupSnapshot>(preflight.groups);
-  // The last move to touch each group: once it has finished, nothing reads that group's state again.
-  const lastMove = new Map<string, number>();
-  moves.forEach((_m, i) => {
-    const r = preflight.moves[i];
-    if (r !== null && r !== undefined) for (const id of [r.from.id, r.to.id]) lastMove.set(id, i);
-  });
+  // Which of its groups each move is the last to touch (LAST_FROM, LAST_TO): once it has finished, nothing
+  // reads that group's state again. One byte a move, rather than a map of every group kept to the end.
+  const lastTouch = new Uint8Array(total);
+  {
+    const seen = new Set<string>();
+    for (let i = total - 1; i >= 0; i--) {
+      const r = preflight.moves[i];
+      if (r === null || r === undefined) continue;
+      for (const [id, bit] of [
+        [r.from.id, LAST_FROM],
+        [r.to.id, LAST_TO],
+      ] as const) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        lastTouch[i] = (lastTouch[i] as number) | bit;
+      }
+    }
+  }
   // Groups to create (`create: true`), by planned id: created once, by the first move that reaches one
   // (moves that share a group run in order, so that is the first in the manifest).
   const creations = new Map<string, { readonly group: Promise<GroupSnapshot>; readonly by: string }>();
@@ -184,7 +196,8 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   const window = pLimit(2 * input.concurrency);
   const slots = semaphore(input.concurrency);
   let finished = 0;
-  const results: Promise<MoveResult>[] = [];
+  // Each move's promise while it runs (a later move may wait on it); dropped once it has its outcome.
+  const results: (Promise<MoveResult> | undefined)[] = [];
   // Each move's result once it has one: a move whose earlier moves have all finished reads them here.
   const outcomes: (MoveResult | undefined)[] = new Array<MoveResult | undefined>(total);
   const stopReason = (): Reason =>
@@ -262,10 +275,16 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   const startMore = (): void => {
     while (started < total && started - finished - waiting < lookahead) {
       const index = started++;
-      results[index] = runOne(index);
-      results[index].catch((err: unknown) => {
-        settle.reject(err);
-      });
+      const running = runOne(index);
+      results[index] = running;
+      running.then(
+        () => {
+          results[index] = undefined; // its outcome is in `outcomes`, where later moves look first
+        },
+        (err: unknown) => {
+          settle.reject(err);
+        },
+      );
     }
     if (finished === total) settle.resolve();
   };
@@ -276,7 +295,8 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     if (before.some((d) => outcomes[d] === undefined)) {
       waiting++;
       try {
-        await Promise.all(before.map((d) => results[d] as Promise<MoveResult>));
+        // (a move that has finished since has no promise left: its outcome is there)
+        await Promise.all(before.flatMap((d) => results[d] ?? []));
       } finally {
         waiting--;
       }
@@ -286,8 +306,11 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       const kept = shaped(result);
       outcomes[index] = kept;
       const touched = preflight.moves[index] ?? null; // (null for a move the preview leaves out)
-      if (touched !== null)
-        for (const id of [touched.from.id, touched.to.id]) if (lastMove.get(id) === index) state.delete(id);
+      if (touched !== null) {
+        const last = lastTouch[index] as number;
+        if ((last & LAST_FROM) !== 0) state.delete(touched.from.id);
+        if ((last & LAST_TO) !== 0) state.delete(touched.to.id);
+      }
       finished++; // (not in the optional call's arguments: they are not evaluated without a callback)
       deps.onProgress?.(finished, total, kept);
       // The next moves start once this one's dependents have seen it finish.
@@ -427,6 +450,9 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
 
 /** How many moves per unit of `concurrency` are under way at once (see `startMore`). */
 const LOOKAHEAD = 4;
+/** A move is the last to touch its source (1), its destination (2). */
+const LAST_FROM = 1;
+const LAST_TO = 2;
 
 const wentAsPlanned = (r: MoveResult): boolean =>
   r.status === MoveStatus.Succeeded ||

@@ -3,7 +3,9 @@
  * the earlier moves it must wait for: the last earlier move to touch each of its groups (a chain per
  * group, so waiting on it waits on all before it). Pure.
  */
-export function dependencies(moves: readonly { readonly groups: readonly string[] }[]): number[][] {
+export function dependencies(
+  moves: readonly { readonly groups: readonly string[] }[],
+): (readonly number[])[] {
   const lastTouch = new Map<string, number>();
   return moves.map((move, index) => {
     const deps = new Set<number>();
@@ -12,6 +14,9 @@ export function dependencies(moves: readonly { readonly groups: readonly string[
       if (previous !== undefined) deps.add(previous);
       lastTouch.set(group, index);
     }
-    return [...deps].sort((a, b) => a - b);
+    // Most moves wait for none: they share one empty list (a plan of 100,000 moves keeps the lists).
+    return deps.size === 0 ? NONE : [...deps].sort((a, b) => a - b);
   });
 }
+
+const NONE: readonly number[] = Object.freeze([]);

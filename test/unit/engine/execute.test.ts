@@ -357,4 +357,23 @@ describe("how many moves are under way at once", () => {
     expect(results.map((r) => r.id)).toEqual(moves.map((m) => m.id));
     expect(results.every((r) => r.status === "succeeded")).toBe(true);
   });
+
+  it("a move that shares a group with one long finished sees the group as that move left it", async () => {
+    // m0 and m150 both fill g1001: m0 has long finished when m150 starts (its promise is gone), but the
+    // state of g1001 is kept for m150, as m0 left it; only a group's last move lets its state go.
+    const { portal, moves } = rig(200, (i) => (i === 0 || i === 150 ? 1001 : 1001 + i));
+    portal.open();
+    const { moves: results } = await execute(
+      {
+        moves,
+        preflight: await preflight(portal, moves),
+        selected: () => true,
+        verify: false,
+        concurrency: 2,
+      },
+      { portal, logger: silent, now: Date.now },
+    );
+    expect(results.every((r) => r.status === "succeeded")).toBe(true);
+    expect(results[150]?.before).toEqual({ source: [u(151)], destination: [u(1)], sourceManager: null });
+  });
 });
