@@ -247,7 +247,8 @@ export async function preflight(
     if (group?.isSystem === true) {
       return `${describeRef(ref)} is the system group ${JSON.stringify(group.name)}; DocSpace sets its members by user type, so it cannot take part in a move`;
     }
-    return { id: entry.id, name: group?.name ?? entry.name };
+    // The group's own strings when they are the same: one copy of each id kept through the run, not two.
+    return { id: group?.id === entry.id ? group.id : entry.id, name: group?.name ?? entry.name };
   };
 
   const resolvedMoves = moves.map((move) => {
