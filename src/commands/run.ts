@@ -293,7 +293,12 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
           moves,
           preflight: pre,
           stopped,
-          people: peopleMap(planned.people),
+          people: {
+            get: (id) => {
+              const info = people.get(id);
+              return info === undefined ? undefined : personOf(info);
+            },
+          },
           ...(rooms === undefined ? {} : { rooms }),
         };
       }

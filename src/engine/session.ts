@@ -8,10 +8,10 @@ import type { AttemptLog } from "../api/transport.js";
 import type { Clock } from "../api/clock.js";
 import type { MoveSpec } from "../manifest/types.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
-import type { Portal } from "../portal/port.js";
+import type { MemberInfo, Portal, SelfInfo } from "../portal/port.js";
 import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
-import { peopleOf, personOf } from "../report/people.js";
+import { peopleOf, personOf, type PeopleLookup } from "../report/people.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import {
   MoveStatus,
@@ -101,8 +101,11 @@ export interface SessionBody {
   readonly behaviour?: MoveBehaviour | null;
   /** The operator declined at the confirmation: nothing was sent, no report is written. */
   readonly cancelled?: boolean;
-  /** People the body knows beyond the preflight's reads (disabled members, an undone report's people). */
-  readonly people?: ReadonlyMap<string, Person>;
+  /**
+   * People the body knows beyond the preflight's reads (disabled members, an undone report's people),
+   * looked up by id as the report names them.
+   */
+  readonly people?: PeopleLookup;
   /** `--rooms`: room access as the preview computed it. */
   readonly rooms?: RoomsReport;
 }
@@ -297,16 +300,25 @@ export function progressHooks(
   };
 }
 
-/** Everyone the session's reads described, for the report's `people`. */
-function directoryOf(result: SessionBody): Map<string, Person> {
-  const directory = new Map<string, Person>(result.people ?? []);
+/**
+ * Everyone the session's reads described, for the report's `people`: the preflight's reads first (the
+ * last read of a person wins), then what the body knows. Each is made into the report's Person only when
+ * the report names them, so no second copy of everyone is held beside the reads.
+ */
+function directoryOf(result: SessionBody): PeopleLookup {
+  const read = new Map<string, MemberInfo | SelfInfo>();
   const self = result.preflight?.self ?? null;
-  if (self !== null) directory.set(self.id, personOf(self));
+  if (self !== null) read.set(self.id, self);
   for (const group of result.preflight?.groups.values() ?? []) {
-    if (group.manager !== undefined) directory.set(group.manager.id, personOf(group.manager));
-    for (const member of group.members) directory.set(member.id, personOf(member));
+    if (group.manager !== undefined) read.set(group.manager.id, group.manager);
+    for (const member of group.members) read.set(member.id, member);
   }
-  return directory;
+  return {
+    get: (id) => {
+      const info = read.get(id);
+      return info === undefined ? result.people?.get(id) : personOf(info);
+    },
+  };
 }
 
 /** The account and machine the tool ran as, and the key's user. */

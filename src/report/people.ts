@@ -39,13 +39,18 @@ export function idsOf(move: MoveResult): string[] {
   return ids;
 }
 
+/** Who a user id is, as far as a command knows (a Map is one). */
+export interface PeopleLookup {
+  get(id: string): Person | undefined;
+}
+
 /**
  * The report's `people`: everyone it names (and the key's user), as the portal described them. Someone
  * the reads did not describe (a guest the move dropped, known only by id) is listed without a name.
  */
 export function peopleOf(
   moves: readonly MoveResult[],
-  directory: ReadonlyMap<string, Person>,
+  directory: PeopleLookup,
   keyUser: string | null,
   more: readonly string[] = [],
 ): Record<string, Person> {

@@ -122,6 +122,8 @@ describe("the audit trail: people, ranBy, the CSV", () => {
     expect(rows.filter((x) => x.move_id === "b")).toEqual([
       expect.objectContaining({ action: "not-moved", status: "excluded" }),
     ]);
+    // Known from the preview's own read of the source's disabled members, not from the group reads.
+    expect(r.report?.people[u(4)]).toMatchObject({ displayName: expect.any(String), status: "disabled" });
   });
 
   it("--max-changes refuses a live run that changes more people than allowed: exit 1, no write, the preview shown", async () => {
