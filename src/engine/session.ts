@@ -16,7 +16,6 @@ import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import {
   MoveStatus,
   type MoveResult,
-  type Person,
   type RoomsReport,
   type RanBy,
   type Report,
