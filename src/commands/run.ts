@@ -19,7 +19,7 @@ import { isPlannedGroup, type MemberInfo, type Preflight, type ResolvedMove } fr
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
-import { personOf } from "../report/people.js";
+import { personOf, type PeopleLookup } from "../report/people.js";
 import { notRun } from "../report/build.js";
 import {
   MoveStatus,
@@ -27,7 +27,6 @@ import {
   RunMode,
   type BeforeState,
   type MoveResult,
-  type Person,
   type RoomsReport,
   type RunSettings,
 } from "../report/types.js";
@@ -293,12 +292,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
           moves,
           preflight: pre,
           stopped,
-          people: {
-            get: (id) => {
-              const info = people.get(id);
-              return info === undefined ? undefined : personOf(info);
-            },
-          },
+          people: peopleLookup(people),
           ...(rooms === undefined ? {} : { rooms }),
         };
       }
@@ -317,7 +311,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         }
         const described = describePreview(planned);
         if (flags.rooms === true) rooms = await roomsOf(portal, pre, planned, described, warnings);
-        const known = peopleMap(planned.people);
+        const known = peopleLookup(planned.people);
         const name = (id: string): string => known.get(id)?.displayName ?? id;
         const changes = changedPeople(described);
         const members = described.reduce(
@@ -513,8 +507,13 @@ export function changedPeople(moves: readonly MoveResult[]): number {
   }, 0);
 }
 
-const peopleMap = (known: ReadonlyMap<string, MemberInfo>): Map<string, Person> =>
-  new Map([...known].map(([id, info]) => [id, personOf(info)]));
+/** The preview's people as the report's, each made when asked for. */
+const peopleLookup = (known: ReadonlyMap<string, MemberInfo>): PeopleLookup => ({
+  get: (id) => {
+    const info = known.get(id);
+    return info === undefined ? undefined : personOf(info);
+  },
+});
 
 /** Notes from the preflight that belong in the report's warnings. */
 function preflightWarnings(pre: Preflight, settings: RunSettings, dryRun: boolean): string[] {
