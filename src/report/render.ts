@@ -87,15 +87,18 @@ export function renderRunSummary(
   }
   if (report.moves.length > listed.length)
     lines.push(`  … and ${report.moves.length - listed.length} more moves (every one is in the report)`);
-  const warnings = [
-    ...report.warnings,
-    ...report.moves.flatMap((m) => m.warnings.map((w) => `${m.id}: ${w}`)),
-  ];
-  if (warnings.length > 0) {
+  // The run's warnings, then each move's: the first GROUP_ITEMS written out, the rest only counted (a
+  // long run has a warning a move or more).
+  const shown = [...report.warnings.slice(0, GROUP_ITEMS)];
+  let count = report.warnings.length;
+  for (const m of report.moves) {
+    for (const w of m.warnings) if (shown.length < GROUP_ITEMS) shown.push(`${m.id}: ${w}`);
+    count += m.warnings.length;
+  }
+  if (count > 0) {
     lines.push("Warnings:");
-    for (const w of warnings.slice(0, GROUP_ITEMS)) lines.push(`  - ${w}`);
-    if (warnings.length > GROUP_ITEMS)
-      lines.push(`  … and ${warnings.length - GROUP_ITEMS} more (see the report)`);
+    for (const w of shown) lines.push(`  - ${w}`);
+    if (count > GROUP_ITEMS) lines.push(`  … and ${count - GROUP_ITEMS} more (see the report)`);
   }
   if (report.problems.length > 0) {
     lines.push(report.outcome === "failed" ? "Blocking problems (nothing was changed):" : "Stopped:");

@@ -97,6 +97,32 @@ describe("a large run or preview stays short on screen", () => {
     expect(lines).toContain("  … and 9950 more (see the report)");
   });
 
+  it("lists the run's warnings first, then the moves' in order, up to 50, and counts the rest", () => {
+    const moves = Array.from({ length: 30 }, (_, i) => ({
+      ...move(i, "succeeded"),
+      warnings: [`first of ${i}`, `second of ${i}`],
+    }));
+    const report = {
+      mode: "run",
+      portal: "https://p.example",
+      moves,
+      warnings: ["the key expires soon"],
+      problems: [],
+      summary: {},
+    } as unknown as Report;
+    const lines = renderRunSummary(report, "r.json");
+    const listed = lines.slice(lines.indexOf("Warnings:") + 1).filter((l) => l.startsWith("  - "));
+    expect(listed).toHaveLength(50);
+    expect(listed.slice(0, 4)).toEqual([
+      "  - the key expires soon",
+      "  - m0: first of 0",
+      "  - m0: second of 0",
+      "  - m1: first of 1",
+    ]);
+    expect(listed[49]).toBe("  - m24: first of 24");
+    expect(lines).toContain("  … and 11 more (see the report)");
+  });
+
   it("a preview of 10,000 moves: 100 table rows, 20 moves person by person, 50 items per surprise", () => {
     const moves = Array.from({ length: 10_000 }, (_, i) => ({
       ...move(i, "planned"),
