@@ -28,7 +28,14 @@ export function summarize(
   moves: readonly MoveResult[],
   counters: { requests: number; retries: number; rateLimited: number },
 ): Summary {
-  const count = (status: MoveStatus): number => moves.filter((m) => m.status === status).length;
+  // One pass, counting: no list of the moves per status.
+  const by = new Map<MoveStatus, number>();
+  let membersMoved = 0;
+  for (const m of moves) {
+    by.set(m.status, (by.get(m.status) ?? 0) + 1);
+    membersMoved += m.moved.length;
+  }
+  const count = (status: MoveStatus): number => by.get(status) ?? 0;
   return {
     total: moves.length,
     succeeded: count(MoveStatus.Succeeded),
@@ -36,7 +43,7 @@ export function summarize(
     skipped: count(MoveStatus.Skipped),
     planned: count(MoveStatus.Planned),
     notAttempted: count(MoveStatus.NotAttempted),
-    membersMoved: moves.reduce((sum, m) => sum + m.moved.length, 0),
+    membersMoved,
     requests: counters.requests,
     retries: counters.retries,
     rateLimited: counters.rateLimited,

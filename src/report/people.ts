@@ -55,12 +55,13 @@ export function peopleOf(
   more: readonly string[] = [],
 ): Record<string, Person> {
   const people: Record<string, Person> = {};
-  const ids = moves.flatMap(idsOf);
-  ids.push(...more);
-  if (keyUser !== null) ids.push(keyUser);
-  for (const id of ids) {
-    if (Object.hasOwn(people, id)) continue;
+  // Move by move, not one list of every id first (six or more a move in a long run).
+  const add = (id: string): void => {
+    if (Object.hasOwn(people, id)) return;
     people[id] = directory.get(id) ?? { displayName: null, email: null, type: null, status: null };
-  }
+  };
+  for (const move of moves) idsOf(move).forEach(add);
+  more.forEach(add);
+  if (keyUser !== null) add(keyUser);
   return people;
 }

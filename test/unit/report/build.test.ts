@@ -1,4 +1,5 @@
-import { notRun, shaped } from "../../../src/report/build.js";
+import { notRun, shaped, summarize } from "../../../src/report/build.js";
+import { peopleOf } from "../../../src/report/people.js";
 import { MoveStatus, Reason, type MoveResult } from "../../../src/report/types.js";
 
 describe("a move's result copied into one shape", () => {
@@ -55,5 +56,49 @@ describe("a move's result copied into one shape", () => {
     expect(Object.isFrozen(other.moved)).toBe(true);
     expect(ran.moved).toEqual(["u1"]);
     expect(ran.warnings).toEqual(['User u1 is no longer the manager of "Sales"']);
+  });
+});
+
+describe("the report's summary and people, from the results", () => {
+  const result = (id: string, status: MoveStatus, moved: string[]): MoveResult => ({
+    ...notRun(
+      { id, note: null, from: { kind: "id", id: "g1" }, to: { kind: "id", id: "g2" } },
+      null,
+      status,
+      Reason.Excluded,
+    ),
+    moved,
+  });
+  const moves = [
+    result("a", MoveStatus.Succeeded, ["u2", "u1"]),
+    result("b", MoveStatus.Failed, []),
+    result("c", MoveStatus.Succeeded, ["u3"]),
+    result("d", MoveStatus.Skipped, []),
+    result("e", MoveStatus.NotAttempted, []),
+  ];
+
+  it("counts each status and the members moved", () => {
+    expect(summarize(moves, { requests: 9, retries: 1, rateLimited: 0 })).toEqual({
+      total: 5,
+      succeeded: 2,
+      failed: 1,
+      skipped: 1,
+      planned: 0,
+      notAttempted: 1,
+      membersMoved: 3,
+      requests: 9,
+      retries: 1,
+      rateLimited: 0,
+    });
+  });
+
+  it("names each person once, in the order the moves first name them, then the others, then the key's user", () => {
+    const known = new Map([
+      ["u1", { displayName: "One", email: null, type: "user" as const, status: "active" as const }],
+    ]);
+    const people = peopleOf(moves, known, "k", ["u9", "u1"]);
+    expect(Object.keys(people)).toEqual(["u2", "u1", "u3", "u9", "k"]);
+    expect(people.u1?.displayName).toBe("One");
+    expect(people.u2).toEqual({ displayName: null, email: null, type: null, status: null });
   });
 });
