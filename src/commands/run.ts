@@ -15,11 +15,11 @@ import { preflight as runPreflight } from "../plan/preflight.js";
 import { readRooms, roomImpact } from "../plan/rooms.js";
 import { PortalError, type Portal } from "../portal/port.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
-import { isPlannedGroup, type MemberInfo, type Preflight, type ResolvedMove } from "../plan/types.js";
+import { isPlannedGroup, type Preflight, type ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
-import { personOf, type PeopleLookup } from "../report/people.js";
+import { peopleLookup } from "../report/people.js";
 import { notRun } from "../report/build.js";
 import {
   MoveStatus,
@@ -506,14 +506,6 @@ export function changedPeople(moves: readonly MoveResult[]): number {
     return total + touched.size;
   }, 0);
 }
-
-/** The preview's people as the report's, each made when asked for. */
-const peopleLookup = (known: ReadonlyMap<string, MemberInfo>): PeopleLookup => ({
-  get: (id) => {
-    const info = known.get(id);
-    return info === undefined ? undefined : personOf(info);
-  },
-});
 
 /** Notes from the preflight that belong in the report's warnings. */
 function preflightWarnings(pre: Preflight, settings: RunSettings, dryRun: boolean): string[] {

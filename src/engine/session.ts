@@ -11,7 +11,7 @@ import type { Preflight, ResolvedMove } from "../plan/types.js";
 import type { MemberInfo, Portal, SelfInfo } from "../portal/port.js";
 import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
-import { peopleOf, personOf, type PeopleLookup } from "../report/people.js";
+import { peopleLookup, peopleOf, type PeopleLookup } from "../report/people.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import {
   MoveStatus,
@@ -301,8 +301,7 @@ export function progressHooks(
 
 /**
  * Everyone the session's reads described, for the report's `people`: the preflight's reads first (the
- * last read of a person wins), then what the body knows. Each is made into the report's Person only when
- * the report names them, so no second copy of everyone is held beside the reads.
+ * last read of a person wins), then what the body knows.
  */
 function directoryOf(result: SessionBody): PeopleLookup {
   const read = new Map<string, MemberInfo | SelfInfo>();
@@ -312,12 +311,7 @@ function directoryOf(result: SessionBody): PeopleLookup {
     if (group.manager !== undefined) read.set(group.manager.id, group.manager);
     for (const member of group.members) read.set(member.id, member);
   }
-  return {
-    get: (id) => {
-      const info = read.get(id);
-      return info === undefined ? result.people?.get(id) : personOf(info);
-    },
-  };
+  return peopleLookup(read, result.people);
 }
 
 /** The account and machine the tool ran as, and the key's user. */

@@ -45,6 +45,22 @@ export interface PeopleLookup {
 }
 
 /**
+ * People as the portal described them, each made into the report's Person only when asked for (no
+ * second copy of everyone); whoever `known` does not describe is looked up in `otherwise`.
+ */
+export function peopleLookup(
+  known: ReadonlyMap<string, MemberInfo | SelfInfo>,
+  otherwise?: PeopleLookup,
+): PeopleLookup {
+  return {
+    get: (id) => {
+      const info = known.get(id);
+      return info === undefined ? otherwise?.get(id) : personOf(info);
+    },
+  };
+}
+
+/**
  * The report's `people`: everyone it names (and the key's user), as the portal described them. Someone
  * the reads did not describe (a guest the move dropped, known only by id) is listed without a name.
  */
