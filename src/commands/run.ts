@@ -21,6 +21,7 @@ import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
 import { peopleLookup } from "../report/people.js";
 import { notRun } from "../report/build.js";
+import { mapResults } from "../report/spool.js";
 import {
   MoveStatus,
   Reason,
@@ -326,7 +327,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
             `the preview changes the groups of ${changes} people, more than the ${maxChanges} that --max-changes (settings.maxChanges) allows; nothing was sent`,
           );
           return {
-            moves: described.map((m, i) =>
+            moves: mapResults(described, (m, i) =>
               m.status === MoveStatus.Planned
                 ? {
                     ...notRun(moveSpecs[i] as MoveSpec, m, MoveStatus.NotAttempted, Reason.Preflight),

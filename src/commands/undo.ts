@@ -11,6 +11,7 @@ import { preflight as runPreflight } from "../plan/preflight.js";
 import type { ResolvedMove } from "../plan/types.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { renderRunSummary } from "../report/render.js";
+import { mapResults } from "../report/spool.js";
 import {
   MoveStatus,
   RunMode,
@@ -148,7 +149,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
         const planned = await preview(input, { portal, logger: deps.logger, stop: deps.stop });
         if (planned.stopped !== null) problems.push(planned.stopped.message);
         return {
-          moves: planned.moves.map((m, i) =>
+          moves: mapResults(planned.moves, (m, i) =>
             describeUndo(m, source.steps[i] as UndoStep, (id) => planned.people.get(id)?.displayName ?? id),
           ),
           preflight: pre,

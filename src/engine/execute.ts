@@ -15,6 +15,7 @@ import {
 import { PortalError, PortalErrorKind, type Portal } from "../portal/port.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { notRun, shaped } from "../report/build.js";
+import { ResultSpool } from "../report/spool.js";
 import { MoveStatus, Reason, type BeforeState, type MoveResult } from "../report/types.js";
 import { runMove } from "./move.js";
 import { runPartialMove } from "./partial.js";
@@ -93,7 +94,7 @@ export interface ExecuteDeps {
 }
 
 export interface ExecuteResult {
-  readonly moves: MoveResult[];
+  readonly moves: readonly MoveResult[];
   /** Set when the run stopped early, with why. */
   readonly stopped: { readonly kind: StopKind; readonly message: string } | null;
 }
@@ -198,8 +199,10 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   let finished = 0;
   // Each move's promise while it runs (a later move may wait on it); dropped once it has its outcome.
   const results: (Promise<MoveResult> | undefined)[] = [];
-  // Each move's result once it has one: a move whose earlier moves have all finished reads them here.
-  const outcomes: (MoveResult | undefined)[] = new Array<MoveResult | undefined>(total);
+  // Each move's result once it has one, on disk (a long run's results are most of what it would hold),
+  // and whether it went as planned, which is all a later move sharing a group needs of it.
+  const spool = new ResultSpool(total);
+  const fate = new Uint8Array(total);
   const stopReason = (): Reason =>
     stopped?.kind === StopKind.Deferred
       ? Reason.Deferred
@@ -279,7 +282,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       results[index] = running;
       running.then(
         () => {
-          results[index] = undefined; // its outcome is in `outcomes`, where later moves look first
+          results[index] = undefined; // its fate is in `fate`, where later moves look first
         },
         (err: unknown) => {
           settle.reject(err);
@@ -292,7 +295,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     const move = moves[index] as MoveSpec;
     const resolved = preflight.moves[index] as ResolvedMove;
     const before = graph[index] ?? [];
-    if (before.some((d) => outcomes[d] === undefined)) {
+    if (before.some((d) => fate[d] === PENDING)) {
       waiting++;
       try {
         // (a move that has finished since has no promise left: its outcome is there)
@@ -301,10 +304,10 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
         waiting--;
       }
     }
-    const earlier = before.map((d) => outcomes[d] as MoveResult);
     const finish = (result: MoveResult): MoveResult => {
       const kept = shaped(result);
-      outcomes[index] = kept;
+      spool.set(index, kept);
+      fate[index] = wentAsPlanned(kept) ? AS_PLANNED : NOT_AS_PLANNED;
       const touched = preflight.moves[index] ?? null; // (null for a move the preview leaves out)
       if (touched !== null) {
         const last = lastTouch[index] as number;
@@ -339,11 +342,13 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     }
     // A run that stopped leaves the rest for later: that is not a failure of the moves waited on.
     if (stopped !== null) return finish(notRun(move, resolved, MoveStatus.NotAttempted, stopReason()));
-    const blocker = earlier.find((r) => !wentAsPlanned(r));
+    const blocker = before.find((d) => fate[d] !== AS_PLANNED);
     if (blocker !== undefined) {
       return finish({
         ...notRun(move, resolved, MoveStatus.Skipped, Reason.DependencyFailed),
-        warnings: [`skipped: move "${blocker.id}" shares a group with this one and did not complete`],
+        warnings: [
+          `skipped: move "${(moves[blocker] as MoveSpec).id}" shares a group with this one and did not complete`,
+        ],
       });
     }
     // Two limits: up to 2× `concurrency` moves prepare and write their "started" record (the journal
@@ -442,7 +447,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
   try {
     startMore();
     await allDone;
-    return { moves: outcomes as MoveResult[], stopped };
+    return { moves: spool.list(), stopped };
   } finally {
     deps.stop?.removeEventListener("abort", onStop);
   }
@@ -450,6 +455,10 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
 
 /** How many moves per unit of `concurrency` are under way at once (see `startMore`). */
 const LOOKAHEAD = 4;
+/** A move's fate, as later moves sharing a group see it. */
+const PENDING = 0;
+const AS_PLANNED = 1;
+const NOT_AS_PLANNED = 2;
 /** A move is the last to touch its source (1), its destination (2). */
 const LAST_FROM = 1;
 const LAST_TO = 2;

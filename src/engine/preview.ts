@@ -5,6 +5,7 @@ import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import type { MoveSpec } from "../manifest/types.js";
 import { isPlannedGroup, ProblemReason } from "../plan/types.js";
 import { notRun, shaped } from "../report/build.js";
+import { mapResults } from "../report/spool.js";
 import { eachBounded } from "../plan/bounded.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
 import { execute, type ExecuteInput, type ExecuteResult } from "./execute.js";
@@ -80,7 +81,7 @@ export async function preview(
       ...(deps.stop === undefined ? {} : { stop: deps.stop }),
     },
   );
-  const moves = result.moves.map((m, i): MoveResult => {
+  const moves = mapResults(result.moves, (m, i): MoveResult => {
     const problem = problems.get(m.id);
     if (problem !== undefined) {
       const reason = problem.reason === ProblemReason.GroupNotFound ? Reason.GroupNotFound : Reason.Preflight;
@@ -98,11 +99,11 @@ export async function preview(
  * The preview's own words for each planned move: what DocSpace will do that surprises people, and the
  * groups before and after (the `preview` block of the report), from what the engine did on the model.
  */
-export function describePreview(preview: Preview): MoveResult[] {
+export function describePreview(preview: Preview): readonly MoveResult[] {
   const name = (id: string | null): string =>
     id === null ? "" : (preview.people.get(id)?.displayName ?? id);
   const names = (ids: readonly string[]): string => ids.map(name).join(", ");
-  return preview.moves.map((m, index): MoveResult => {
+  return mapResults(preview.moves, (m, index): MoveResult => {
     const after = preview.after.get(index);
     if (m.status !== MoveStatus.Planned || after === undefined || m.before === null) return m;
     const from = m.from.name ?? m.from.id ?? "";

@@ -92,7 +92,7 @@ export interface SessionContext {
 }
 
 export interface SessionBody {
-  readonly moves: MoveResult[];
+  readonly moves: readonly MoveResult[];
   readonly preflight: Preflight | null;
   readonly stopped: StopKind | null;
   /** The report's portal version and behaviour, when not the preflight's. */

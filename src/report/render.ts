@@ -74,9 +74,14 @@ export function renderRunSummary(
     `${report.mode} on ${report.portal} (DocSpace ${report.portalVersion ?? "version unknown"}: ${behaviour})`,
   );
   // A long run stays readable: the first rows, then every move that did not go well, up to a cap each.
-  const rest = report.moves.slice(TABLE_ROWS);
-  const troubled = rest.filter((m) => m.status === MoveStatus.Failed || m.status === MoveStatus.NotAttempted);
-  const listed = [...report.moves.slice(0, TABLE_ROWS), ...troubled.slice(0, TABLE_ROWS)];
+  // (Read one at a time: a long run's results may be on disk.)
+  const listed = report.moves.slice(0, TABLE_ROWS);
+  for (let i = TABLE_ROWS, troubled = 0; i < report.moves.length && troubled < TABLE_ROWS; i++) {
+    const m = report.moves[i] as MoveResult;
+    if (m.status !== MoveStatus.Failed && m.status !== MoveStatus.NotAttempted) continue;
+    listed.push(m);
+    troubled++;
+  }
   const width = Math.min(40, Math.max(...listed.map((m) => stringWidth(m.id)), 4));
   for (const move of listed) {
     const from = move.from.name ?? move.from.id ?? "?";
@@ -179,8 +184,51 @@ export function previewBody(
       ? `${shown}, … and ${ids.length - NAMES_SHOWN} more (see the report)`
       : shown;
   };
-  const withPreview = report.moves.filter((m) => m.preview !== undefined);
-  const detailed = withPreview.slice(0, DETAILED_MOVES);
+  // One pass over the planned moves (a large plan's results may be on disk): the first few in detail,
+  // and for each kind of surprise its first items and how many there are.
+  const surprises: readonly { readonly title: string; readonly of: (m: MoveResult) => string[] }[] = [
+    {
+      title: "Guests DocSpace will remove from the source and add to no group:",
+      of: (m) => m.droppedGuests.map((id) => `${m.id}: ${name(id)} (leaves "${m.from.name ?? ""}")`),
+    },
+    {
+      title: "Guests who stay in the source (this portal copies, and guests cannot join groups):",
+      of: (m) => m.guestsLeftInSource.map((id) => `${m.id}: ${name(id)} (stays in "${m.from.name ?? ""}")`),
+    },
+    {
+      title: "Managers who lose the manager role (they become plain members of the destination):",
+      of: (m) =>
+        m.managerRemoved === null
+          ? []
+          : [`${m.id}: ${name(m.managerRemoved)} (manager of "${m.from.name ?? ""}")`],
+    },
+    {
+      title: "Disabled users left behind in the source:",
+      of: (m) =>
+        (m.preview?.disabledLeftBehind ?? []).map(
+          (id) => `${m.id}: ${name(id)} (stays in "${m.from.name ?? ""}")`,
+        ),
+    },
+    {
+      title: "Sources left empty (the groups themselves are kept):",
+      of: (m) => (m.preview?.emptiesSource === true ? [`${m.id}: "${m.from.name ?? ""}"`] : []),
+    },
+  ];
+  const found = surprises.map(() => ({ items: [] as string[], count: 0 }));
+  const detailed: MoveResult[] = [];
+  let withPreview = 0;
+  for (const m of report.moves) {
+    if (m.preview === undefined) continue;
+    withPreview++;
+    if (detailed.length < DETAILED_MOVES) detailed.push(m);
+    surprises.forEach((kind, i) => {
+      const into = found[i] as { items: string[]; count: number };
+      for (const item of kind.of(m)) {
+        if (into.items.length < GROUP_ITEMS) into.items.push(item);
+        into.count++;
+      }
+    });
+  }
   if (detailed.length > 0) lines.push("", "Per move:");
   for (const m of detailed) {
     lines.push(
@@ -194,47 +242,19 @@ export function previewBody(
     }
   }
 
-  if (withPreview.length > detailed.length)
-    lines.push(`  … and ${withPreview.length - detailed.length} more moves (see the report)`);
-  const group = (title: string, items: string[]): void => {
-    if (items.length === 0) return;
+  if (withPreview > detailed.length)
+    lines.push(`  … and ${withPreview - detailed.length} more moves (see the report)`);
+  /** A titled list: its first GROUP_ITEMS items, then how many more (`count`: all of them). */
+  const group = (title: string, items: readonly string[], count = items.length): void => {
+    if (count === 0) return;
     lines.push("", title);
     for (const item of items.slice(0, GROUP_ITEMS)) lines.push(`  - ${item}`);
-    if (items.length > GROUP_ITEMS) lines.push(`  … and ${items.length - GROUP_ITEMS} more (see the report)`);
+    if (count > GROUP_ITEMS) lines.push(`  … and ${count - GROUP_ITEMS} more (see the report)`);
   };
-  const planned = report.moves.filter((m) => m.preview !== undefined);
-  group(
-    "Guests DocSpace will remove from the source and add to no group:",
-    planned.flatMap((m) =>
-      m.droppedGuests.map((id) => `${m.id}: ${name(id)} (leaves "${m.from.name ?? ""}")`),
-    ),
-  );
-  group(
-    "Guests who stay in the source (this portal copies, and guests cannot join groups):",
-    planned.flatMap((m) =>
-      m.guestsLeftInSource.map((id) => `${m.id}: ${name(id)} (stays in "${m.from.name ?? ""}")`),
-    ),
-  );
-  group(
-    "Managers who lose the manager role (they become plain members of the destination):",
-    planned.flatMap((m) =>
-      m.managerRemoved === null
-        ? []
-        : [`${m.id}: ${name(m.managerRemoved)} (manager of "${m.from.name ?? ""}")`],
-    ),
-  );
-  group(
-    "Disabled users left behind in the source:",
-    planned.flatMap((m) =>
-      (m.preview?.disabledLeftBehind ?? []).map(
-        (id) => `${m.id}: ${name(id)} (stays in "${m.from.name ?? ""}")`,
-      ),
-    ),
-  );
-  group(
-    "Sources left empty (the groups themselves are kept):",
-    planned.flatMap((m) => (m.preview?.emptiesSource === true ? [`${m.id}: "${m.from.name ?? ""}"`] : [])),
-  );
+  surprises.forEach((kind, i) => {
+    const { items, count } = found[i] as { items: string[]; count: number };
+    group(kind.title, items, count);
+  });
   if (report.rooms !== undefined) roomLines(report.rooms, name, lines, group);
   group("Chains and other notes:", report.warnings.slice());
   group("Blocking problems (a run would send nothing and exit 1):", report.problems.slice());

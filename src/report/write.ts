@@ -66,19 +66,33 @@ export function* jsonPieces(value: unknown, depth = 0, pad = ""): Generator<stri
     return;
   }
   const inner = `${pad}  `;
-  const entries: [string | null, unknown][] = Array.isArray(json)
-    ? Array.from(json, (item): [null, unknown] => [null, isSkipped(toJsonValue(item)) ? null : item])
-    : Object.entries(json).filter(([, v]) => !isSkipped(toJsonValue(v)));
-  if (entries.length === 0) {
-    yield Array.isArray(json) ? "[]" : "{}";
+  if (Array.isArray(json)) {
+    // Item by item, each read when it is written (a list of results may be read from disk).
+    const list = json as readonly unknown[];
+    if (list.length === 0) {
+      yield "[]";
+      return;
+    }
+    yield "[";
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      yield `${i === 0 ? "" : ","}\n${inner}`;
+      yield* jsonPieces(isSkipped(toJsonValue(item)) ? null : item, depth + 1, inner);
+    }
+    yield `\n${pad}]`;
     return;
   }
-  yield Array.isArray(json) ? "[" : "{";
+  const entries = Object.entries(json).filter(([, v]) => !isSkipped(toJsonValue(v)));
+  if (entries.length === 0) {
+    yield "{}";
+    return;
+  }
+  yield "{";
   for (const [i, [key, item]] of entries.entries()) {
-    yield `${i === 0 ? "" : ","}\n${inner}${key === null ? "" : `${JSON.stringify(key)}: `}`;
+    yield `${i === 0 ? "" : ","}\n${inner}${JSON.stringify(key)}: `;
     yield* jsonPieces(item, depth + 1, inner);
   }
-  yield `\n${pad}${Array.isArray(json) ? "]" : "}"}`;
+  yield `\n${pad}}`;
 }
 
 const toJsonValue = (value: unknown): unknown =>
