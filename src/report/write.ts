@@ -82,17 +82,17 @@ export function* jsonPieces(value: unknown, depth = 0, pad = ""): Generator<stri
     yield `\n${pad}]`;
     return;
   }
-  const entries = Object.entries(json).filter(([, v]) => !isSkipped(toJsonValue(v)));
-  if (entries.length === 0) {
-    yield "{}";
-    return;
-  }
-  yield "{";
-  for (const [i, [key, item]] of entries.entries()) {
-    yield `${i === 0 ? "" : ","}\n${inner}${JSON.stringify(key)}: `;
+  // Key by key (the report's people have one per person: no list of key and value pairs first).
+  const record = json as Record<string, unknown>;
+  let first = true;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    if (isSkipped(toJsonValue(item))) continue;
+    yield `${first ? "{" : ","}\n${inner}${JSON.stringify(key)}: `;
+    first = false;
     yield* jsonPieces(item, depth + 1, inner);
   }
-  yield `\n${pad}}`;
+  yield first ? "{}" : `\n${pad}}`;
 }
 
 const toJsonValue = (value: unknown): unknown =>
