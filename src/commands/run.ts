@@ -19,7 +19,7 @@ import { isPlannedGroup, type Preflight, type ResolvedMove } from "../plan/types
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
-import { peopleLookup } from "../report/people.js";
+import { peopleLookup, peopleRead } from "../report/people.js";
 import { notRun } from "../report/build.js";
 import { mapResults } from "../report/spool.js";
 import {
@@ -235,7 +235,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     async ({ portal, history, journal, records, moveJournal, warnings, problems }) => {
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
-      const pre = located(await runPreflight(portal, moveSpecs, deps.stop), manifest.path, locator.take());
+      let pre = located(await runPreflight(portal, moveSpecs, deps.stop), manifest.path, locator.take());
       warnings.push(...preflightWarnings(pre, settings, dryRun));
       problems.push(...pre.problems.map((p) => p.message));
       // A move started but never recorded as finished (a crash) is judged from the groups just read.
@@ -267,7 +267,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       const alreadyDone = (m: ResolvedMove): boolean =>
         flags.force !== true && (history.done.has(keyOf(m)) || recovered.has(keyOf(m)));
       const stale = savedPlan === null ? new Map<string, string[]>() : staleGroups(savedPlan, pre.groups);
-      const input = {
+      let input = {
         moves: moveSpecs,
         preflight: pre,
         selected,
@@ -349,8 +349,14 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
           if (!yes) return { moves: [], preflight: pre, stopped: null, cancelled: true };
         }
       }
+      // The groups go to the engine, which lets each go once its last move has finished: nothing here
+      // reads them again, and the report's people are taken from them first.
+      const read = peopleRead(pre);
+      const groups = new Map(pre.groups);
+      pre = { ...pre, groups: new Map() };
+      input = { ...input, preflight: pre };
       const result = await execute(
-        { ...input, verify: settings.verify },
+        { ...input, groups, verify: settings.verify },
         {
           portal,
           logger,
@@ -365,6 +371,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         moves: result.moves,
         preflight: pre,
         stopped: result.stopped?.kind ?? null,
+        read,
         ...(rooms === undefined ? {} : { rooms }),
       };
     },

@@ -69,6 +69,12 @@ export interface ExecuteInput {
    * it needs of them; a run does not need them.
    */
   readonly onAfter?: (index: number, after: After) => void;
+  /**
+   * The groups as the preflight read them, handed to the engine, which lets each go once the last move
+   * that touches it has finished (a long run then holds fewer as it goes); without it, the engine works
+   * on a copy of `preflight.groups`.
+   */
+  readonly groups?: Map<string, GroupSnapshot>;
 }
 
 /** Where each move is recorded before its first write is sent and after its result. */
@@ -137,7 +143,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     };
   }
 
-  const state = new Map<string, GroupSnapshot>(preflight.groups);
+  const state = input.groups ?? new Map<string, GroupSnapshot>(preflight.groups);
   // Which of its groups each move is the last to touch (LAST_FROM, LAST_TO): once it has finished, nothing
   // reads that group's state again. One byte a move, rather than a map of every group kept to the end.
   const lastTouch = new Uint8Array(total);

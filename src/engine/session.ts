@@ -11,7 +11,7 @@ import type { Preflight, ResolvedMove } from "../plan/types.js";
 import type { MemberInfo, Portal, SelfInfo } from "../portal/port.js";
 import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
-import { peopleLookup, peopleOf, type PeopleLookup } from "../report/people.js";
+import { peopleLookup, peopleOf, peopleRead, type PeopleLookup } from "../report/people.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import {
   MoveStatus,
@@ -105,6 +105,11 @@ export interface SessionBody {
    * looked up by id as the report names them.
    */
   readonly people?: PeopleLookup;
+  /**
+   * Who the preflight's reads described (`peopleRead`), when the body handed the groups on and the
+   * preflight it returns has none.
+   */
+  readonly read?: ReadonlyMap<string, MemberInfo | SelfInfo>;
   /** `--rooms`: room access as the preview computed it. */
   readonly rooms?: RoomsReport;
 }
@@ -304,13 +309,7 @@ export function progressHooks(
  * last read of a person wins), then what the body knows.
  */
 function directoryOf(result: SessionBody): PeopleLookup {
-  const read = new Map<string, MemberInfo | SelfInfo>();
-  const self = result.preflight?.self ?? null;
-  if (self !== null) read.set(self.id, self);
-  for (const group of result.preflight?.groups.values() ?? []) {
-    if (group.manager !== undefined) read.set(group.manager.id, group.manager);
-    for (const member of group.members) read.set(member.id, member);
-  }
+  const read = result.read ?? (result.preflight === null ? new Map() : peopleRead(result.preflight));
   return peopleLookup(read, result.people);
 }
 

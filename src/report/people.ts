@@ -1,4 +1,4 @@
-import type { MemberInfo, SelfInfo } from "../portal/port.js";
+import type { GroupSnapshot, MemberInfo, SelfInfo } from "../portal/port.js";
 import type { MoveResult, Person } from "./types.js";
 
 /** DocSpace's status numbers in the report's words (1 active, 2 disabled, 4 pending). */
@@ -80,4 +80,21 @@ export function peopleOf(
   more.forEach(add);
   if (keyUser !== null) add(keyUser);
   return people;
+}
+
+/**
+ * Everyone a preflight's reads described, by id: the key's user, then each group's manager and members
+ * (the last read of a person wins).
+ */
+export function peopleRead(preflight: {
+  readonly self: SelfInfo | null;
+  readonly groups: ReadonlyMap<string, GroupSnapshot>;
+}): Map<string, MemberInfo | SelfInfo> {
+  const read = new Map<string, MemberInfo | SelfInfo>();
+  if (preflight.self !== null) read.set(preflight.self.id, preflight.self);
+  for (const group of preflight.groups.values()) {
+    if (group.manager !== undefined) read.set(group.manager.id, group.manager);
+    for (const member of group.members) read.set(member.id, member);
+  }
+  return read;
 }

@@ -376,4 +376,30 @@ describe("how many moves are under way at once", () => {
     expect(results.every((r) => r.status === "succeeded")).toBe(true);
     expect(results[150]?.before).toEqual({ source: [u(151)], destination: [u(1)], sourceManager: null });
   });
+
+  it("given the groups, lets each go once its last move has finished, and not before", async () => {
+    // m0 and m150 share g1001: it stays until m150 has finished; m1's groups go when m1 has.
+    const { portal, moves } = rig(200, (i) => (i === 0 || i === 150 ? 1001 : 1001 + i));
+    portal.open();
+    const pre = await preflight(portal, moves);
+    const groups = new Map(pre.groups);
+    const held: Record<number, boolean[]> = {};
+    const { moves: results } = await execute(
+      { moves, preflight: pre, groups, selected: () => true, verify: false, concurrency: 2 },
+      {
+        portal,
+        logger: silent,
+        now: Date.now,
+        onProgress: (_done, _total, result) => {
+          const index = Number(result.id.slice(1));
+          if (index === 0 || index === 1 || index === 150)
+            held[index] = [result.from.id, result.to.id].map((id) => groups.has(id as string));
+        },
+      },
+    );
+    expect(results.every((r) => r.status === "succeeded")).toBe(true);
+    expect(held).toEqual({ 0: [false, true], 1: [false, false], 150: [false, false] });
+    expect(groups.size).toBe(0);
+    expect(pre.groups.size).toBe(399); // the preflight's own map is not the engine's to change
+  });
 });
