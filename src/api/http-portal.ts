@@ -332,13 +332,16 @@ export function snapshotOf(
   const members = dto.members === undefined || dto.members === null ? [] : list(dto.members).map(employee);
   // Written out key by key (no spreads): every snapshot then shares one shape in V8, where spreads gave
   // most of them a shape of their own, a few hundred bytes each (15 MB at 10,000 moves).
+  const people = members.map(person);
+  const managerInfo = manager === null ? null : person(manager);
   const snapshot: { -readonly [K in keyof GroupSnapshot]: GroupSnapshot[K] } = {
     id: summary.id,
     name: summary.name,
-    managerId: manager === null ? null : manager.id.toLowerCase(),
-    members: members.map(person),
+    // (the manager's own id string, not a second copy of it: `person` lowercases ids as this did)
+    managerId: managerInfo === null ? null : managerInfo.id,
+    members: people,
     isSystem: dto.isSystem === true,
   };
-  if (manager !== null) snapshot.manager = person(manager);
+  if (managerInfo !== null) snapshot.manager = managerInfo;
   return snapshot;
 }

@@ -166,7 +166,9 @@ export async function preflight(
   const readGroup = async (id: string): Promise<void> => {
     try {
       await inTurn();
-      groups.set(id, await portal.group(id));
+      const group = await portal.group(id);
+      // Keyed by the group's own id string when it is the same id: one copy of it, not two.
+      groups.set(group.id === id ? group.id : id, group);
     } catch (err) {
       const end = ending(err);
       if (end !== null) throw end;
