@@ -182,11 +182,21 @@ function checkParsed(file: string, parsed: ParsedYaml, env: Env): CheckResult {
       apiKeyEnv: raw.portal?.apiKeyEnv ?? DEFAULT_API_KEY_ENV,
       settings,
       moves,
-      locate: (path) => parsed.locate(path),
+      locate: placing(parsed.locate),
     },
     issues: sorted,
   };
 }
+
+/**
+ * The manifest's way back to lines and columns: made outside `checkParsed`, whose closures hold the whole
+ * parse in their scope; this one holds only the parse's `locate`, which lets the data go once the moves
+ * are made from it (see `parseYaml`).
+ */
+const placing =
+  (locate: ParsedYaml["locate"]): NonNullable<Manifest["locate"]> =>
+  (path) =>
+    locate(path);
 
 /** Problems reported with their positions; past this many, the rest are counted (finding positions costs). */
 export const MAX_REPORTED = 100;

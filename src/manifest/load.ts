@@ -134,6 +134,10 @@ export function parseYaml(
       ok = false;
     }
     if (ok) {
+      // The data, for placing a problem, held weakly: a run lets go of it once its moves are made from it
+      // (it is a second copy of them, about 250 bytes a move), and a position asked for after that
+      // parses the text again, the same way, to the same data. Checking holds it, so validate does not.
+      const data = dataHeldWeakly(value, () => loadFast(text, { schema: CORE_SCHEMA }) ?? null);
       // Positions are recorded only when something is to be reported: a second fast parse that keeps them.
       let recorded: { positions: PositionRecorder; value: unknown } | null = null;
       let lastMove: number | null = null;
@@ -152,7 +156,7 @@ export function parseYaml(
                 ? path
                 : null;
         if (only !== null && inSlice !== null && slice !== null) {
-          slice ??= "move" in only ? oneMove(text, value, only.move) : oneKey(text, value, only.key);
+          slice ??= "move" in only ? oneMove(text, data(), only.move) : oneKey(text, data(), only.key);
           if (slice !== null) return slice.positions.locate(slice.value, inSlice, where);
         }
         if (recorded === null) {
@@ -188,6 +192,30 @@ export function parseYaml(
     }
   }
   return parseThoroughly(text, sha);
+}
+
+/**
+ * The data as parsed, while anything else holds it; after that, `again()` (made once). A scalar (an empty
+ * or scalar file) is simply kept.
+ */
+export function dataHeldWeakly(value: unknown, again: () => unknown): () => unknown {
+  return value === null || typeof value !== "object" ? kept(value) : weakly(new WeakRef(value), again);
+}
+
+// (Two helpers, so the closure that holds the data weakly cannot hold it in its scope as well.)
+const kept =
+  (value: unknown): (() => unknown) =>
+  () =>
+    value;
+
+function weakly(weak: WeakRef<object>, again: () => unknown): () => unknown {
+  let remade: { readonly value: unknown } | null = null;
+  return () => {
+    const held = weak.deref();
+    if (held !== undefined) return held;
+    remade ??= { value: again() };
+    return remade.value;
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
-import { parseThoroughly, parseYaml, sha256 } from "../../../src/manifest/load.js";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { dataHeldWeakly, parseThoroughly, parseYaml, sha256 } from "../../../src/manifest/load.js";
 import { A, B } from "../../helpers/manifest.js";
 
 // Text without anchors is read by the fast parser; the document API must agree with it on the data.
@@ -67,4 +69,51 @@ describe("parseYaml", () => {
       }
     },
   );
+});
+
+describe("the parsed data, held weakly for placing problems", () => {
+  // A collection on demand (the test's own: V8's flag, set at run time, gives `gc` to a new context).
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  /** After the job that made a WeakRef ends (it keeps its target until then), a full collection. */
+  const collect = async (): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+  };
+
+  it("is the data while something holds it, and parsed again, once, after it was let go", async () => {
+    let made = 0;
+    const again = (): unknown => {
+      made++;
+      return { moves: [1, 2] };
+    };
+    const held = { moves: [1, 2] };
+    const whileHeld = dataHeldWeakly(held, again);
+    expect(whileHeld()).toBe(held);
+    const letGo = ((): (() => unknown) => dataHeldWeakly({ moves: [1, 2] }, again))();
+    await collect();
+    expect(letGo()).toEqual({ moves: [1, 2] });
+    expect(letGo()).toBe(letGo());
+    expect(made).toBe(1);
+    expect(dataHeldWeakly(null, again)()).toBeNull();
+    expect(whileHeld()).toBe(held);
+  });
+
+  it("places a problem the same way once the data was let go as while it was held", async () => {
+    const text = `version: 1\nmoves:\n  - { from: ${A}, to: ${B} }\n  - { from: ${B},\n      to: { name: x } }\n`;
+    const placeOnce = (): unknown => {
+      const { parsed } = parseYaml(text, sha256(text));
+      return parsed?.locate(["moves", 1, "to", "name"]);
+    };
+    const whileHeld = placeOnce();
+    // Only `locate` is kept, as a run keeps it: nothing else holds the data.
+    const locate = ((): NonNullable<ReturnType<typeof parseYaml>["parsed"]>["locate"] | undefined => {
+      const { parsed } = parseYaml(text, sha256(text));
+      parsed?.expect?.([["moves", 1, "to", "name"]]);
+      return parsed?.locate;
+    })();
+    await collect();
+    expect(locate?.(["moves", 1, "to", "name"])).toEqual(whileHeld);
+    expect(whileHeld).toMatchObject({ line: 5, column: 19 });
+  });
 });
