@@ -22,7 +22,7 @@ import {
   type RunMode,
   type RunSettings,
 } from "../report/types.js";
-import { toCsv } from "../report/csv.js";
+import { csvPieces } from "../report/csv.js";
 import { htmlOf, redactedJson, STDOUT, writeJsonAtomic, writeView } from "../report/write.js";
 import { recorder } from "../state/history.js";
 import type { History } from "../state/history.js";
@@ -253,7 +253,7 @@ export async function session(
     });
     const reportPath = await writeReport(options, report, output);
     if (options.csvPath !== undefined)
-      await writeView(options.csvPath, "the CSV", () => toCsv(report), output.err);
+      await writeView(options.csvPath, "the CSV", () => csvPieces(report), output.err);
     const htmlPath =
       options.htmlPath !== undefined &&
       (await writeView(options.htmlPath, "the HTML report", () => htmlOf(report), output.err))

@@ -50,8 +50,10 @@ function actionsOf(move: MoveResult): [string, CsvAction][] {
 const RAN = new Set<string>([MoveStatus.Succeeded, MoveStatus.Planned]);
 
 /** The rows, in the report's move order. Pure: a function of the report alone. */
-export function csvRows(report: Report): CsvRow[] {
-  const rows: CsvRow[] = [];
+export const csvRows = (report: Report): CsvRow[] => [...csvRowsOf(report)];
+
+/** The rows one at a time, move by move (a long run's moves are read from disk one at a time). */
+export function* csvRowsOf(report: Report): Generator<CsvRow> {
   for (const move of report.moves) {
     let pairs = actionsOf(move);
     let status: string = move.status;
@@ -63,7 +65,7 @@ export function csvRows(report: Report): CsvRow[] {
     }
     for (const [userId, action] of pairs) {
       const person = userId === "" ? undefined : report.people[userId];
-      rows.push({
+      yield {
         run_id: report.runId,
         move_id: move.id,
         from_id: move.from.id ?? "",
@@ -75,22 +77,31 @@ export function csvRows(report: Report): CsvRow[] {
         email: person?.email ?? "",
         action,
         status,
-      });
+      };
     }
   }
-  return rows;
 }
+
+/** Rows stringified at once: the CSV is written in pieces this many rows long, never as one string. */
+export const CSV_BATCH = 2000;
 
 /**
  * RFC 4180 (CRLF, quotes where needed), header row, UTF-8. A cell that a spreadsheet would run as a
- * formula (`=`, `+`, `-`, `@` first) is prefixed with `'`: names come from people who set them.
+ * formula (`=`, `+`, `-`, `@` first) is prefixed with `'`: names come from people who set them. Made in
+ * pieces of whole rows, the header in the first.
  */
-export function toCsv(report: Report): string {
-  return stringify(csvRows(report).map(defuse), {
-    header: true,
-    columns: [...CSV_COLUMNS],
-    record_delimiter: "windows",
-  });
+export function* csvPieces(report: Report): Generator<string> {
+  const options = (header: boolean) =>
+    ({ header, columns: [...CSV_COLUMNS], record_delimiter: "windows" }) as const;
+  let batch: CsvRow[] = [];
+  let pieces = 0;
+  for (const row of csvRowsOf(report)) {
+    batch.push(defuse(row));
+    if (batch.length < CSV_BATCH) continue;
+    yield stringify(batch, options(pieces++ === 0));
+    batch = [];
+  }
+  if (pieces === 0 || batch.length > 0) yield stringify(batch, options(pieces === 0));
 }
 
 const defuse = (row: CsvRow): CsvRow =>

@@ -157,21 +157,27 @@ export function defaultReportPath(manifestPath: string, atMs: number, suffix = "
 
 /**
  * A view of the report (the CSV, the HTML page) written atomically, secrets redacted. One that cannot
- * be written is said on `err`, and false returned: the report stands.
+ * be written is said on `err`, and false returned: the report stands. A view made in pieces is written
+ * piece by piece; each piece is whole rows, so no key is split between two.
  */
 export async function writeView(
   path: string,
   what: string,
-  render: () => string | Promise<string>,
+  render: () => string | Iterable<string> | Promise<string>,
   err: (line: string) => void,
 ): Promise<boolean> {
   try {
-    await writeFileAtomic(path, redactSecrets(await render()));
+    const text = await render();
+    await writeFileAtomic(path, typeof text === "string" ? redactSecrets(text) : redactedPieces(text));
     return true;
   } catch (e) {
     err(`cannot write ${what} to ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     return false;
   }
+}
+
+function* redactedPieces(pieces: Iterable<string>): Generator<string> {
+  for (const piece of pieces) yield redactSecrets(piece);
 }
 
 /** The report as its HTML page; the page's module loads only when one is asked for. */
