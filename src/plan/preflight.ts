@@ -137,7 +137,8 @@ export async function preflight(
       const exact = found.filter((g) => g.name === name);
       if (exact.length === 1) {
         const only = exact[0] as GroupSummary;
-        resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name: only.name });
+        // (the manifest's string for the name, the same text: one copy of it kept, not two)
+        resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name });
       } else if (exact.length === 0 && creatable.has(name)) {
         resolved.set(`name:${name}`, { id: plannedGroupId(name), name });
       } else if (exact.length === 0) {
@@ -182,6 +183,9 @@ export async function preflight(
   };
   const readNamedGroups = async (): Promise<void> => {
     await resolveNames();
+    // Every name is settled: the listing (a summary of every group on the portal) is not asked for
+    // again, and is let go before the groups are read.
+    listing = null;
     for (const name of creatable) {
       const entry = resolved.get(`name:${name}`);
       if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));
