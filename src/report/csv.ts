@@ -49,10 +49,10 @@ function actionsOf(move: MoveResult): [string, CsvAction][] {
 
 const RAN = new Set<string>([MoveStatus.Succeeded, MoveStatus.Planned]);
 
-/** The rows, in the report's move order. Pure: a function of the report alone. */
-export const csvRows = (report: Report): CsvRow[] => [...csvRowsOf(report)];
-
-/** The rows one at a time, move by move (a long run's moves are read from disk one at a time). */
+/**
+ * The rows, in the report's move order, one at a time (a long run's moves are read from disk one at a
+ * time). Pure: a function of the report alone.
+ */
 export function* csvRowsOf(report: Report): Generator<CsvRow> {
   for (const move of report.moves) {
     let pairs = actionsOf(move);

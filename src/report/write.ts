@@ -104,9 +104,14 @@ const toJsonValue = (value: unknown): unknown =>
 const isSkipped = (value: unknown): boolean =>
   value === undefined || typeof value === "function" || typeof value === "symbol";
 
+/** Each piece with anything that looks like an API key removed (a piece must never split a key). */
+function* redactedPieces(pieces: Iterable<string>): Generator<string> {
+  for (const piece of pieces) yield redactSecrets(piece);
+}
+
 /** JSON in chunks of about a MiB, anything that looks like an API key removed (a key is never split). */
 export function* redactedJson(value: unknown): Generator<string> {
-  for (const chunk of chunked(jsonPieces(value))) yield redactSecrets(chunk);
+  yield* redactedPieces(chunked(jsonPieces(value)));
   yield "\n";
 }
 
@@ -174,10 +179,6 @@ export async function writeView(
     err(`cannot write ${what} to ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     return false;
   }
-}
-
-function* redactedPieces(pieces: Iterable<string>): Generator<string> {
-  for (const piece of pieces) yield redactSecrets(piece);
 }
 
 /** The report as its HTML page; the page's module loads only when one is asked for. */

@@ -1,6 +1,6 @@
 import { stringify } from "csv-stringify/sync";
 import { notRun } from "../../../src/report/build.js";
-import { CSV_BATCH, CSV_COLUMNS, csvPieces, csvRows } from "../../../src/report/csv.js";
+import { CSV_BATCH, CSV_COLUMNS, csvPieces, csvRowsOf } from "../../../src/report/csv.js";
 import { MoveStatus, Reason, type MoveResult, type Report } from "../../../src/report/types.js";
 
 /** A report with `count` moves of two members each, names that need quoting and defusing among them. */
@@ -26,7 +26,7 @@ function reportOf(count: number): Report {
 /** The CSV as it was made whole: every row, defused, stringified at once. */
 const whole = (report: Report): string =>
   stringify(
-    csvRows(report).map((row) =>
+    [...csvRowsOf(report)].map((row) =>
       Object.fromEntries(Object.entries(row).map(([k, v]) => [k, /^[=+\-@\t\r]/.test(v) ? `'${v}` : v])),
     ),
     { header: true, columns: [...CSV_COLUMNS], record_delimiter: "windows" },
