@@ -186,7 +186,7 @@ export function previewBody(
   };
   // One pass over the planned moves (a large plan's results may be on disk): the first few in detail,
   // and for each kind of surprise its first items and how many there are.
-  const surprises: readonly { readonly title: string; readonly of: (m: MoveResult) => string[] }[] = [
+  const kinds: readonly { readonly title: string; readonly of: (m: MoveResult) => string[] }[] = [
     {
       title: "Guests DocSpace will remove from the source and add to no group:",
       of: (m) => m.droppedGuests.map((id) => `${m.id}: ${name(id)} (leaves "${m.from.name ?? ""}")`),
@@ -214,20 +214,18 @@ export function previewBody(
       of: (m) => (m.preview?.emptiesSource === true ? [`${m.id}: "${m.from.name ?? ""}"`] : []),
     },
   ];
-  const found = surprises.map(() => ({ items: [] as string[], count: 0 }));
+  const surprises = kinds.map((kind) => ({ ...kind, items: [] as string[], count: 0 }));
   const detailed: MoveResult[] = [];
   let withPreview = 0;
   for (const m of report.moves) {
     if (m.preview === undefined) continue;
     withPreview++;
     if (detailed.length < DETAILED_MOVES) detailed.push(m);
-    surprises.forEach((kind, i) => {
-      const into = found[i] as { items: string[]; count: number };
+    for (const kind of surprises)
       for (const item of kind.of(m)) {
-        if (into.items.length < GROUP_ITEMS) into.items.push(item);
-        into.count++;
+        if (kind.items.length < GROUP_ITEMS) kind.items.push(item);
+        kind.count++;
       }
-    });
   }
   if (detailed.length > 0) lines.push("", "Per move:");
   for (const m of detailed) {
@@ -251,10 +249,7 @@ export function previewBody(
     for (const item of items.slice(0, GROUP_ITEMS)) lines.push(`  - ${item}`);
     if (count > GROUP_ITEMS) lines.push(`  … and ${count - GROUP_ITEMS} more (see the report)`);
   };
-  surprises.forEach((kind, i) => {
-    const { items, count } = found[i] as { items: string[]; count: number };
-    group(kind.title, items, count);
-  });
+  for (const kind of surprises) group(kind.title, kind.items, kind.count);
   if (report.rooms !== undefined) roomLines(report.rooms, name, lines, group);
   group("Chains and other notes:", report.warnings.slice());
   group("Blocking problems (a run would send nothing and exit 1):", report.problems.slice());

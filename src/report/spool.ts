@@ -78,6 +78,9 @@ export class ResultSpool {
         rmdirSync(dir);
       }
     } catch {
+      // (a file made but not cleared away is not used: closed, and the results kept in memory)
+      if (this.#fd !== null) closeSync(this.#fd);
+      this.#fd = null;
       this.#toMemory();
     }
   }
