@@ -17,7 +17,6 @@ import {
 import type { ApiRequest, ApiResponse } from "./client.js";
 import type { ApiKeyDto, EmployeeDto, VersionDto } from "./dto.js";
 import { send, type Transport } from "./transport.js";
-import { SamePeople } from "../portal/same-people.js";
 
 /** DocSpace's largest page (`count` is 1..100). */
 const PAGE = LIST_PAGE;
@@ -30,10 +29,10 @@ const GROUP = "/api/2.0/group";
 export class HttpPortal implements Portal {
   readonly url: string;
   readonly #t: Transport;
-  readonly #people = new SamePeople();
-  /** A person from an answer, as one object however many answers name them (SamePeople). */
-  readonly #person = (dto: EmployeeDto): MemberInfo => this.#people.of(memberOf(dto));
-  readonly #snapshot = (value: unknown): GroupSnapshot => snapshotOf(value, this.#person);
+  // (Each answer's people are its own: the groups read are kept on disk by the preflight, so one object
+  // per person across answers would be a map of everyone held for the whole run.)
+  readonly #person = (dto: EmployeeDto): MemberInfo => memberOf(dto);
+  readonly #snapshot = (value: unknown): GroupSnapshot => snapshotOf(value);
 
   constructor(transport: Transport) {
     this.#t = transport;

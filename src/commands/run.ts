@@ -11,6 +11,7 @@ import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { formatPath } from "../manifest/validate.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Issue, type Manifest, type MoveSpec } from "../manifest/types.js";
+import { handedOn, peopleRead } from "../plan/group-store.js";
 import { preflight as runPreflight } from "../plan/preflight.js";
 import { readRooms, roomImpact } from "../plan/rooms.js";
 import { PortalError, type Portal } from "../portal/port.js";
@@ -19,7 +20,7 @@ import { isPlannedGroup, type Preflight, type ResolvedMove } from "../plan/types
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
 import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
-import { peopleLookup, peopleRead } from "../report/people.js";
+import { peopleLookup } from "../report/people.js";
 import { notRun } from "../report/build.js";
 import { mapResults } from "../report/spool.js";
 import {
@@ -352,7 +353,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       // The groups go to the engine, which lets each go once its last move has finished: nothing here
       // reads them again, and the report's people are taken from them first.
       const read = peopleRead(pre);
-      const groups = new Map(pre.groups);
+      const groups = handedOn(pre.groups);
       pre = { ...pre, groups: new Map() };
       input = { ...input, preflight: pre };
       const result = await execute(

@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import type { Logger } from "pino";
 import type { MoveSpec } from "../manifest/types.js";
 import type { UndoStep } from "../plan/inverse.js";
+import { groupsToChange, type GroupState } from "../plan/group-store.js";
 import { dependencies } from "../plan/order.js";
 import { PreflightAbort } from "../plan/preflight.js";
 import {
@@ -72,9 +73,9 @@ export interface ExecuteInput {
   /**
    * The groups as the preflight read them, handed to the engine, which lets each go once the last move
    * that touches it has finished (a long run then holds fewer as it goes); without it, the engine works
-   * on a copy of `preflight.groups`.
+   * on a fork of `preflight.groups`.
    */
-  readonly groups?: Map<string, GroupSnapshot>;
+  readonly groups?: GroupState;
 }
 
 /** Where each move is recorded before its first write is sent and after its result. */
@@ -143,7 +144,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     };
   }
 
-  const state = input.groups ?? new Map<string, GroupSnapshot>(preflight.groups);
+  const state = input.groups ?? groupsToChange(preflight.groups);
   // Which of its groups each move is the last to touch (LAST_FROM, LAST_TO): once it has finished, nothing
   // reads that group's state again. One byte a move, rather than a map of every group kept to the end.
   const lastTouch = new Uint8Array(total);

@@ -1,3 +1,4 @@
+import type { GroupState } from "../plan/group-store.js";
 import type { Logger } from "pino";
 import type { ResolvedMove } from "../plan/types.js";
 import type { CallOptions, GroupSnapshot, Portal } from "../portal/port.js";
@@ -25,7 +26,7 @@ export interface OperationContext {
   readonly resolved: ResolvedMove;
   readonly portal: Portal;
   /** The groups as last seen (before-snapshots, then answers); operations update it. */
-  readonly state: Map<string, GroupSnapshot>;
+  readonly state: GroupState;
   readonly verify: boolean;
   readonly version: string | null;
   /** Set when this move was left in doubt and is sent again: the groups as its first attempt found them. */

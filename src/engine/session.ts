@@ -7,11 +7,12 @@ import { proxyFromEnv } from "../api/proxy.js";
 import type { AttemptLog } from "../api/transport.js";
 import type { Clock } from "../api/clock.js";
 import type { MoveSpec } from "../manifest/types.js";
+import { peopleRead } from "../plan/group-store.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
-import type { MemberInfo, Portal, SelfInfo } from "../portal/port.js";
+import type { Portal } from "../portal/port.js";
 import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
-import { peopleLookup, peopleOf, peopleRead, type PeopleLookup } from "../report/people.js";
+import { peopleLookup, peopleOf, type PeopleKnown, type PeopleLookup } from "../report/people.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import {
   MoveStatus,
@@ -109,7 +110,7 @@ export interface SessionBody {
    * Who the preflight's reads described (`peopleRead`), when the body handed the groups on and the
    * preflight it returns has none.
    */
-  readonly read?: ReadonlyMap<string, MemberInfo | SelfInfo>;
+  readonly read?: PeopleKnown;
   /** `--rooms`: room access as the preview computed it. */
   readonly rooms?: RoomsReport;
 }

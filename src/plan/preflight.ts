@@ -13,6 +13,7 @@ import {
   type SelfInfo,
 } from "../portal/port.js";
 import { RULES } from "../manifest/rules.js";
+import { GroupStore } from "./group-store.js";
 import { describePerson, describeRef, type GroupRef, type MoveSpec } from "../manifest/types.js";
 import { moveBehaviourOf, parseVersion } from "../portal/version.js";
 import {
@@ -162,14 +163,13 @@ export async function preflight(
   };
   const direct = new Set<string>();
   for (const move of moves) for (const ref of [move.from, move.to]) if (ref.kind === "id") direct.add(ref.id);
-  const groups = new Map<string, GroupSnapshot>();
+  // Kept on disk as they are read: each is read again when asked for.
+  const groups = new GroupStore();
   const unreadable = new Map<string, string>();
   const readGroup = async (id: string): Promise<void> => {
     try {
       await inTurn();
-      const group = await portal.group(id);
-      // Keyed by the group's own id string when it is the same id: one copy of it, not two.
-      groups.set(group.id === id ? group.id : id, group);
+      groups.set(id, await portal.group(id));
     } catch (err) {
       const end = ending(err);
       if (end !== null) throw end;
@@ -242,19 +242,17 @@ export async function preflight(
   const key = checkKey(keyInfo, self);
 
   const lookup = (ref: GroupRef): GroupName | string => {
-    const entry =
-      ref.kind === "name"
-        ? resolved.get(`name:${ref.name}`)
-        : { id: ref.id, name: groups.get(ref.id)?.name ?? ref.id };
+    const entry = ref.kind === "name" ? resolved.get(`name:${ref.name}`) : { id: ref.id, name: null };
     if (entry === undefined || typeof entry === "string") return entry ?? "not resolved";
     const why = unreadable.get(entry.id);
     if (why !== undefined) return `${describeRef(ref)}: ${why}`;
-    const group = groups.get(entry.id);
+    const group = groups.get(entry.id); // (read again: one read of it here)
     if (group?.isSystem === true) {
       return `${describeRef(ref)} is the system group ${JSON.stringify(group.name)}; DocSpace sets its members by user type, so it cannot take part in a move`;
     }
-    // The group's own strings when they are the same: one copy of each id kept through the run, not two.
-    return { id: group?.id === entry.id ? group.id : entry.id, name: group?.name ?? entry.name };
+    // The manifest's strings when they are the same: one copy of each kept through the run.
+    const name = group?.name ?? entry.name ?? entry.id;
+    return { id: entry.id, name: entry.name !== null && name === entry.name ? entry.name : name };
   };
 
   const resolvedMoves = moves.map((move) => {

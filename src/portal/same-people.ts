@@ -2,8 +2,8 @@ import type { MemberInfo } from "./port.js";
 
 /**
  * One object per person for as long as the portal describes them the same way. Every group read and
- * every move's answer lists its members afresh; a run of 100,000 moves reads each person two or three
- * times and kept every copy (its id, name and email strings included) until the report.
+ * every move's answer lists its members afresh: the in-memory portal, whose groups the dry run keeps in
+ * memory, would otherwise keep a copy of each person for every group and answer that names them.
  */
 export class SamePeople {
   readonly #known = new Map<string, MemberInfo>();

@@ -1,4 +1,4 @@
-import type { GroupSnapshot, MemberInfo, SelfInfo } from "../portal/port.js";
+import type { MemberInfo, SelfInfo } from "../portal/port.js";
 import type { MoveResult, Person } from "./types.js";
 
 /** DocSpace's status numbers in the report's words (1 active, 2 disabled, 4 pending). */
@@ -39,6 +39,11 @@ export function idsOf(move: MoveResult): string[] {
   return ids;
 }
 
+/** Who a user id is as the portal described them (a Map is one). */
+export interface PeopleKnown {
+  get(id: string): MemberInfo | SelfInfo | undefined;
+}
+
 /** Who a user id is, as far as a command knows (a Map is one). */
 export interface PeopleLookup {
   get(id: string): Person | undefined;
@@ -48,10 +53,7 @@ export interface PeopleLookup {
  * People as the portal described them, each made into the report's Person only when asked for (no
  * second copy of everyone); whoever `known` does not describe is looked up in `otherwise`.
  */
-export function peopleLookup(
-  known: ReadonlyMap<string, MemberInfo | SelfInfo>,
-  otherwise?: PeopleLookup,
-): PeopleLookup {
+export function peopleLookup(known: PeopleKnown, otherwise?: PeopleLookup): PeopleLookup {
   return {
     get: (id) => {
       const info = known.get(id);
@@ -80,21 +82,4 @@ export function peopleOf(
   more.forEach(add);
   if (keyUser !== null) add(keyUser);
   return people;
-}
-
-/**
- * Everyone a preflight's reads described, by id: the key's user, then each group's manager and members
- * (the last read of a person wins).
- */
-export function peopleRead(preflight: {
-  readonly self: SelfInfo | null;
-  readonly groups: ReadonlyMap<string, GroupSnapshot>;
-}): Map<string, MemberInfo | SelfInfo> {
-  const read = new Map<string, MemberInfo | SelfInfo>();
-  if (preflight.self !== null) read.set(preflight.self.id, preflight.self);
-  for (const group of preflight.groups.values()) {
-    if (group.manager !== undefined) read.set(group.manager.id, group.manager);
-    for (const member of group.members) read.set(member.id, member);
-  }
-  return read;
 }

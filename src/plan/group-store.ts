@@ -1,0 +1,153 @@
+import type { GroupSnapshot, MemberInfo, SelfInfo } from "../portal/port.js";
+import type { PeopleKnown } from "../report/people.js";
+import { RecordSpool, type SpoolOptions } from "../state/spool.js";
+
+/** What the engine does with the groups it is given: reads one, keeps a newer one, lets one go. */
+export interface GroupState {
+  get(id: string): GroupSnapshot | undefined;
+  set(id: string, group: GroupSnapshot): unknown;
+  delete(id: string): boolean;
+}
+
+/**
+ * The groups a preflight read, by id, kept in a `RecordSpool` (on disk) rather than in memory, and read
+ * again each time one is asked for: a plan of 100,000 moves reads 200,000 groups and everyone in them,
+ * which held in memory cost more than the rest of the run. Only each id's place in the spool, and each
+ * member's, stays in memory. A Map to its readers (each read is a fresh copy: change one by `set`).
+ */
+export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupState {
+  readonly #options: SpoolOptions;
+  /** Made when the first group is kept. */
+  #records: RecordSpool<GroupSnapshot> | null = null;
+  /** Each group's record, by id. */
+  #slots = new Map<string, number>();
+  /** The record of the last group read that names each person (as member, or else as manager), by id. */
+  #people = new Map<string, number>();
+  /** A fork shares its store's records and people and keeps its own ids; it adds nobody to the people. */
+  #indexesPeople = true;
+
+  constructor(groups: Iterable<readonly [string, GroupSnapshot]> = [], options: SpoolOptions = {}) {
+    this.#options = options;
+    for (const [id, group] of groups) this.set(id, group);
+  }
+
+  /**
+   * The groups, handed on to be changed (`set`, `delete`): this store is left with none, and still knows
+   * the people its groups named as they were read.
+   */
+  take(): GroupStore {
+    const taken = new GroupStore([], this.#options);
+    taken.#records = this.#records;
+    taken.#slots = this.#slots;
+    taken.#people = this.#people;
+    taken.#indexesPeople = false;
+    this.#slots = new Map();
+    return taken;
+  }
+
+  /** A store of the same groups to change (`set`, `delete`) without changing this one. */
+  fork(): GroupStore {
+    const fork = new GroupStore([], this.#options);
+    fork.#records = this.#records;
+    fork.#slots = new Map(this.#slots);
+    fork.#people = this.#people;
+    fork.#indexesPeople = false;
+    return fork;
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  get(id: string): GroupSnapshot | undefined {
+    const slot = this.#slots.get(id);
+    return slot === undefined ? undefined : this.#records?.get(slot);
+  }
+
+  has(id: string): boolean {
+    return this.#slots.has(id);
+  }
+
+  set(id: string, group: GroupSnapshot): this {
+    this.#records ??= new RecordSpool<GroupSnapshot>(this.#options);
+    const slot = this.#records.append(group);
+    this.#slots.set(id, slot);
+    if (this.#indexesPeople) {
+      if (group.manager !== undefined) this.#people.set(group.manager.id, slot);
+      for (const member of group.members) this.#people.set(member.id, slot);
+    }
+    return this;
+  }
+
+  delete(id: string): boolean {
+    return this.#slots.delete(id);
+  }
+
+  /** The person as the last group read that names them describes them (its member entry first). */
+  person(id: string): MemberInfo | undefined {
+    const slot = this.#people.get(id);
+    const group = slot === undefined ? undefined : this.#records?.get(slot);
+    if (group === undefined) return undefined;
+    return group.members.find((m) => m.id === id) ?? (group.manager?.id === id ? group.manager : undefined);
+  }
+
+  *keys(): MapIterator<string> {
+    yield* this.#slots.keys();
+  }
+
+  *entries(): MapIterator<[string, GroupSnapshot]> {
+    for (const [id, slot] of this.#slots) yield [id, this.#records?.get(slot) as GroupSnapshot];
+  }
+
+  *values(): MapIterator<GroupSnapshot> {
+    for (const slot of this.#slots.values()) yield this.#records?.get(slot) as GroupSnapshot;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, GroupSnapshot]> {
+    return this.entries();
+  }
+
+  forEach(
+    callback: (value: GroupSnapshot, key: string, map: ReadonlyMap<string, GroupSnapshot>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [id, group] of this.entries()) callback.call(thisArg, group, id, this);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "GroupStore";
+  }
+}
+
+/** The same groups, to change without changing these: a fork of a store, a copy of a Map. */
+export function groupsToChange(groups: ReadonlyMap<string, GroupSnapshot>): GroupState {
+  return groups instanceof GroupStore ? groups.fork() : new Map(groups);
+}
+
+/**
+ * The groups handed on to be changed: a store's own (it is left with none, and still knows their people);
+ * a copy of a Map.
+ */
+export function handedOn(groups: ReadonlyMap<string, GroupSnapshot>): GroupState {
+  return groups instanceof GroupStore ? groups.take() : new Map(groups);
+}
+
+/**
+ * Everyone a preflight's reads described, by id: the key's user, then each group's manager and members
+ * (the last read of a person wins). From a store, each is read again when asked for.
+ */
+export function peopleRead(preflight: {
+  readonly self: SelfInfo | null;
+  readonly groups: ReadonlyMap<string, GroupSnapshot>;
+}): PeopleKnown {
+  const { self, groups } = preflight;
+  if (groups instanceof GroupStore)
+    return { get: (id) => groups.person(id) ?? (self !== null && self.id === id ? self : undefined) };
+  const read = new Map<string, MemberInfo | SelfInfo>();
+  if (self !== null) read.set(self.id, self);
+  for (const group of groups.values()) {
+    if (group.manager !== undefined) read.set(group.manager.id, group.manager);
+    for (const member of group.members) read.set(member.id, member);
+  }
+  return read;
+}
