@@ -133,8 +133,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     output.err("--plan executes a saved plan and cannot be combined with --dry-run; nothing was sent");
     return ExitCode.Usage;
   }
-  const known = new Set(manifest.moves.map((m) => m.id));
-  const unknown = [...(flags.only ?? []), ...(flags.exclude ?? [])].filter((id) => !known.has(id));
+  const unknown = notIn(manifest.moves, [...(flags.only ?? []), ...(flags.exclude ?? [])]);
   if (unknown.length > 0) {
     output.err(
       `--only/--exclude name moves the manifest does not have: ${unknown.join(", ")}; nothing was sent`,
@@ -187,7 +186,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     const planned = await readPlan(flags.plan, {
       portal: portalUrl,
       manifestSha256: manifest.sha256,
-      moveIds: [...known],
+      moveIds: manifest.moves.map((m) => m.id),
     });
     if (!planned.ok) {
       output.err(`${flags.plan}: ${planned.message}; nothing was sent`);
@@ -552,4 +551,14 @@ async function readPlan(
     };
   }
   return checkPlan(value, expected);
+}
+
+/**
+ * The ids that no move has. (Its set of every move's id is made here, not in `run`: the run's closures
+ * would keep it to the end.)
+ */
+function notIn(moves: readonly MoveSpec[], ids: readonly string[]): string[] {
+  if (ids.length === 0) return [];
+  const known = new Set(moves.map((m) => m.id));
+  return ids.filter((id) => !known.has(id));
 }

@@ -21,8 +21,11 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
   #records: RecordSpool<GroupSnapshot> | null = null;
   /** Each group's record, by id. */
   #slots = new Map<string, number>();
-  /** The record of the last group read that names each person (as member, or else as manager), by id. */
-  #people = new Map<string, number>();
+  /**
+   * The records of the groups read that name each person (as member or manager), in the order read, by a
+   * hash of the person's id (a small number: no copy of each id kept); a record is checked when read.
+   */
+  #people = new Map<number, number | number[]>();
   /** A fork shares its store's records and people and keeps its own ids; it adds nobody to the people. */
   #indexesPeople = true;
 
@@ -73,8 +76,8 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
     const slot = this.#records.append(group);
     this.#slots.set(id, slot);
     if (this.#indexesPeople) {
-      if (group.manager !== undefined) this.#people.set(group.manager.id, slot);
-      for (const member of group.members) this.#people.set(member.id, slot);
+      if (group.manager !== undefined) this.#named(group.manager.id, slot);
+      for (const member of group.members) this.#named(member.id, slot);
     }
     return this;
   }
@@ -85,10 +88,24 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
 
   /** The person as the last group read that names them describes them (its member entry first). */
   person(id: string): MemberInfo | undefined {
-    const slot = this.#people.get(id);
-    const group = slot === undefined ? undefined : this.#records?.get(slot);
-    if (group === undefined) return undefined;
-    return group.members.find((m) => m.id === id) ?? (group.manager?.id === id ? group.manager : undefined);
+    const slots = this.#people.get(hashOf(id));
+    if (slots === undefined) return undefined;
+    // (the last read first; a record under the same hash may name someone else)
+    for (let i = typeof slots === "number" ? 0 : slots.length - 1; i >= 0; i--) {
+      const group = this.#records?.get(typeof slots === "number" ? slots : (slots[i] as number));
+      const found =
+        group?.members.find((m) => m.id === id) ?? (group?.manager?.id === id ? group.manager : undefined);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  #named(id: string, slot: number): void {
+    const key = hashOf(id);
+    const slots = this.#people.get(key);
+    if (slots === undefined || slots === slot) this.#people.set(key, slot);
+    else if (typeof slots === "number") this.#people.set(key, [slots, slot]);
+    else if (slots[slots.length - 1] !== slot) slots.push(slot);
   }
 
   *keys(): MapIterator<string> {
@@ -117,6 +134,13 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
   get [Symbol.toStringTag](): string {
     return "GroupStore";
   }
+}
+
+/** A person's id as a small number (FNV-1a, 30 bits: kept in a Map without a copy of the id). */
+export function hashOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash & 0x3fffffff;
 }
 
 /** The same groups, to change without changing these: a fork of a store, a copy of a Map. */

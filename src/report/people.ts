@@ -65,21 +65,59 @@ export function peopleLookup(known: PeopleKnown, otherwise?: PeopleLookup): Peop
 /**
  * The report's `people`: everyone it names (and the key's user), as the portal described them. Someone
  * the reads did not describe (a guest the move dropped, known only by id) is listed without a name.
+ * Only the ids are kept: each person is looked up in `directory` when the record is read (the JSON
+ * report, its views), so a long run's report does not hold everyone at once. The record is read-only and
+ * lists its keys as a plain object would (integer-like ids first, the rest in the order first named).
  */
 export function peopleOf(
   moves: readonly MoveResult[],
   directory: PeopleLookup,
   keyUser: string | null,
   more: readonly string[] = [],
-): Record<string, Person> {
-  const people: Record<string, Person> = {};
+): Readonly<Record<string, Person>> {
+  const ids = new Set<string>();
   // Move by move, not one list of every id first (six or more a move in a long run).
-  const add = (id: string): void => {
-    if (Object.hasOwn(people, id)) return;
-    people[id] = directory.get(id) ?? { displayName: null, email: null, type: null, status: null };
+  for (const move of moves) for (const id of idsOf(move)) ids.add(id);
+  for (const id of more) ids.add(id);
+  if (keyUser !== null) ids.add(keyUser);
+  return recordOf(
+    ids,
+    (id) => directory.get(id) ?? { displayName: null, email: null, type: null, status: null },
+  );
+}
+
+/** An id JavaScript lists first among an object's keys (an array index), in ascending order. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+/** A read-only record of `keys`, each value made by `value` when it is read. */
+function recordOf<V>(keys: ReadonlySet<string>, value: (key: string) => V): Readonly<Record<string, V>> {
+  const refuse = (): never => {
+    throw new TypeError("the report's people are read-only");
   };
-  for (const move of moves) idsOf(move).forEach(add);
-  more.forEach(add);
-  if (keyUser !== null) add(keyUser);
-  return people;
+  const ordered = (): string[] => {
+    const indexes = [...keys].filter((k) => ARRAY_INDEX.test(k) && Number(k) < 2 ** 32 - 1);
+    if (indexes.length === 0) return [...keys];
+    const first = new Set(indexes.sort((a, b) => Number(a) - Number(b)));
+    return [...first, ...[...keys].filter((k) => !first.has(k))];
+  };
+  // (the target stays empty: every own key is the proxy's; Object's prototype as a plain record has)
+  return new Proxy<Record<string, V>>(
+    {},
+    {
+      get: (target, key, receiver) =>
+        typeof key === "string" && keys.has(key)
+          ? value(key)
+          : (Reflect.get(target, key, receiver) as unknown),
+      has: (target, key) => (typeof key === "string" && keys.has(key)) || Reflect.has(target, key),
+      ownKeys: () => ordered(),
+      // (an accessor: listing the keys, which asks whether each is enumerable, looks no one up)
+      getOwnPropertyDescriptor: (target, key) =>
+        typeof key === "string" && keys.has(key)
+          ? { get: () => value(key), enumerable: true, configurable: true }
+          : Reflect.getOwnPropertyDescriptor(target, key),
+      set: refuse,
+      defineProperty: refuse,
+      deleteProperty: refuse,
+    },
+  );
 }

@@ -2,7 +2,7 @@ import { writeSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
-import { GroupStore, groupsToChange, handedOn, peopleRead } from "../../../src/plan/group-store.js";
+import { GroupStore, groupsToChange, handedOn, hashOf, peopleRead } from "../../../src/plan/group-store.js";
 import type { GroupSnapshot, MemberInfo, SelfInfo } from "../../../src/portal/port.js";
 import type { SpoolIo } from "../../../src/state/spool.js";
 
@@ -158,5 +158,36 @@ describe("the groups a preflight read, kept in a store", () => {
         for (let n = 0; n <= 13; n++) expect(fromStore.get(`user-${n}`)).toEqual(fromMap.get(`user-${n}`));
       }),
     );
+  });
+
+  it("tells apart two people whose ids share a hash, whichever group was read last", () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const id = `user-${i}`;
+      const other = seen.get(hashOf(id));
+      if (other !== undefined) pair = [other, id];
+      else seen.set(hashOf(id), id);
+    }
+    const [a, b] = pair;
+    const member = (id: string, name: string): MemberInfo => ({
+      id,
+      displayName: name,
+      status: 1,
+      isVisitor: false,
+    });
+    const store = new GroupStore([
+      [
+        "group-1",
+        { id: "group-1", name: "One", managerId: null, members: [member(a, "A")], isSystem: false },
+      ],
+      [
+        "group-2",
+        { id: "group-2", name: "Two", managerId: null, members: [member(b, "B")], isSystem: false },
+      ],
+    ]);
+    const read = peopleRead({ self: null, groups: store });
+    expect([read.get(a)?.displayName, read.get(b)?.displayName]).toEqual(["A", "B"]);
+    expect(read.get("user-x")).toBeUndefined();
   });
 });

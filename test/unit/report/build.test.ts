@@ -101,4 +101,37 @@ describe("the report's summary and people, from the results", () => {
     expect(people.u1?.displayName).toBe("One");
     expect(people.u2).toEqual({ displayName: null, email: null, type: null, status: null });
   });
+
+  it("keeps only the ids: each person is looked up when read, and the record reads as the plain object would", () => {
+    const person = (name: string) => ({
+      displayName: name,
+      email: null,
+      type: "user" as const,
+      status: "active" as const,
+    });
+    const asked: string[] = [];
+    const directory = {
+      get: (id: string) => {
+        asked.push(id);
+        return id === "u3" ? undefined : person(`Person ${id}`);
+      },
+    };
+    // (ids a hostile portal may send: array indexes, which a plain object lists first, and "__proto__")
+    const odd = ["10", "2", "__proto__", "toJSON", "4294967295"];
+    const people = peopleOf(moves, directory, "k", odd);
+    expect(asked).toEqual([]);
+    const plain: Record<string, unknown> = {};
+    for (const id of ["u2", "u1", "u3", ...odd, "k"])
+      Object.defineProperty(plain, id, { value: directory.get(id) ?? people[id], enumerable: true });
+    asked.length = 0;
+    expect(Object.keys(people)).toEqual(Object.keys(plain));
+    expect(asked).toEqual([]);
+    expect(JSON.stringify(people)).toBe(JSON.stringify(plain));
+    expect(people).toEqual(plain);
+    expect(people.u3).toEqual({ displayName: null, email: null, type: null, status: null });
+    expect("u1" in people && !("u7" in people)).toBe(true);
+    expect(() => {
+      (people as Record<string, unknown>).u1 = null;
+    }).toThrow(TypeError);
+  });
 });
