@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
-import type { MemberInfo, Portal } from "../portal/port.js";
+import type { GroupSnapshot, MemberInfo, Portal } from "../portal/port.js";
 import { MemoryPortal } from "../portal/memory.js";
 import { MODEL_VERSION, MoveBehaviour } from "../portal/version.js";
 import type { MoveSpec } from "../manifest/types.js";
+import { peopleRead } from "../plan/group-store.js";
 import { isPlannedGroup, ProblemReason } from "../plan/types.js";
 import { notRun, shaped } from "../report/build.js";
 import { mapResults } from "../report/spool.js";
@@ -23,7 +24,7 @@ export interface Preview extends ExecuteResult {
   /** By move index: the members of its groups right after each move that ran to the end. */
   readonly after: ReadonlyMap<number, MembersAfter>;
   /** Everyone the preview knows, for names. */
-  readonly people: ReadonlyMap<string, MemberInfo>;
+  readonly people: { get(id: string): MemberInfo | undefined };
   /** The portal model after the whole plan, as far as the groups involved go. */
   readonly portal: MemoryPortal;
 }
@@ -47,11 +48,16 @@ export async function preview(
     disabled.set(id, await deps.portal.disabledMembers(id));
   });
   const behaviour = preflight.behaviour ?? MoveBehaviour.Move;
-  const existing = [...preflight.groups.values()].filter((g) => !isPlannedGroup(g.id));
-  const memory = MemoryPortal.fromSnapshots(existing, disabled, MODEL_VERSION[behaviour]);
-  const people = new Map<string, MemberInfo>();
-  for (const group of preflight.groups.values()) for (const m of group.members) people.set(m.id, m);
-  for (const list of disabled.values()) for (const m of list) people.set(m.id, m);
+  // (each group read from the preflight's store as the model takes it: not all of them at once)
+  const memory = MemoryPortal.fromSnapshots(existing(preflight.groups), disabled, MODEL_VERSION[behaviour]);
+  // Everyone the groups named, then the disabled members read here (the last read wins): looked up, not
+  // copied into a map of everyone.
+  const named = peopleRead({ self: null, groups: preflight.groups });
+  const hidden = new Map<string, MemberInfo>();
+  for (const list of disabled.values()) for (const m of list) hidden.set(m.id, m);
+  const people: Preview["people"] = {
+    get: (id) => hidden.get(id) ?? (named.get(id) as MemberInfo | undefined),
+  };
 
   // Moves with a blocking problem are shown as such; the others are still previewed.
   const problems = new Map(preflight.problems.map((p) => [p.moveId, p]));
@@ -148,4 +154,9 @@ export function describePreview(preview: Preview): readonly MoveResult[] {
       },
     });
   });
+}
+
+/** The groups that exist (not those still to be created), one at a time. */
+function* existing(groups: ReadonlyMap<string, GroupSnapshot>): Generator<GroupSnapshot> {
+  for (const group of groups.values()) if (!isPlannedGroup(group.id)) yield group;
 }

@@ -63,7 +63,8 @@ export class MemoryPortal implements Portal {
     version: string,
   ): MemoryPortal {
     const users = new Map<string, User>();
-    const seedGroups = [...groups].map((group) => {
+    const seedGroups: Seed["groups"][number][] = [];
+    for (const group of groups) {
       const hidden = disabled.get(group.id) ?? [];
       const all = [...group.members, ...hidden];
       for (const m of all) {
@@ -78,8 +79,13 @@ export class MemoryPortal implements Portal {
           isVisitor: m.isVisitor,
         });
       }
-      return { id: group.id, name: group.name, managerId: group.managerId, memberIds: all.map((m) => m.id) };
-    });
+      seedGroups.push({
+        id: group.id,
+        name: group.name,
+        managerId: group.managerId,
+        memberIds: all.map((m) => m.id),
+      });
+    }
     const seed: Seed = { users: [...users.values()], groups: seedGroups };
     return new MemoryPortal(new PortalModel(seed, { version }));
   }
