@@ -250,9 +250,10 @@ export async function preflight(
     if (group?.isSystem === true) {
       return `${describeRef(ref)} is the system group ${JSON.stringify(group.name)}; DocSpace sets its members by user type, so it cannot take part in a move`;
     }
-    // The manifest's strings when they are the same: one copy of each kept through the run.
-    const name = group?.name ?? entry.name ?? entry.id;
-    return { id: entry.id, name: entry.name !== null && name === entry.name ? entry.name : name };
+    // The manifest's strings when they say the same (the group's are read again each time): one copy kept.
+    const name =
+      group === undefined ? (entry.name ?? entry.id) : group.name === entry.name ? entry.name : group.name;
+    return { id: entry.id, name };
   };
 
   const resolvedMoves = moves.map((move) => {

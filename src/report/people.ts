@@ -100,7 +100,7 @@ function recordOf<V>(keys: ReadonlySet<string>, value: (key: string) => V): Read
     const first = new Set(indexes.sort((a, b) => Number(a) - Number(b)));
     return [...first, ...[...keys].filter((k) => !first.has(k))];
   };
-  // (the target stays empty: every own key is the proxy's; Object's prototype as a plain record has)
+  // (the target stays empty: the record's own keys are the ids; its prototype is Object's, as a plain record's is)
   return new Proxy<Record<string, V>>(
     {},
     {
