@@ -29,10 +29,6 @@ const GROUP = "/api/2.0/group";
 export class HttpPortal implements Portal {
   readonly url: string;
   readonly #t: Transport;
-  // (Each answer's people are its own: the groups read are kept on disk by the preflight, so one object
-  // per person across answers would be a map of everyone held for the whole run.)
-  readonly #person = (dto: EmployeeDto): MemberInfo => memberOf(dto);
-  readonly #snapshot = (value: unknown): GroupSnapshot => snapshotOf(value);
 
   constructor(transport: Transport) {
     this.#t = transport;
@@ -157,19 +153,18 @@ export class HttpPortal implements Portal {
   }
 
   async group(id: string, call?: CallOptions): Promise<GroupSnapshot> {
-    return (await this.#send({ method: "GET", path: `${GROUP}/${id}` }, call, this.#snapshot)).response;
+    return (await this.#send({ method: "GET", path: `${GROUP}/${id}` }, call, snapshotOf)).response;
   }
 
   disabledMembers(groupId: string, call?: CallOptions): Promise<MemberInfo[]> {
     return this.#pages("/api/2.0/people/filter", { groupId, employeeStatus: 2 }, call, (v) =>
-      this.#person(employee(v)),
+      memberOf(employee(v)),
     );
   }
 
   async move(fromId: string, toId: string, call?: CallOptions): Promise<GroupSnapshot> {
-    return (
-      await this.#send({ method: "PUT", path: `${GROUP}/${fromId}/members/${toId}` }, call, this.#snapshot)
-    ).response;
+    return (await this.#send({ method: "PUT", path: `${GROUP}/${fromId}/members/${toId}` }, call, snapshotOf))
+      .response;
   }
 
   async addMembers(groupId: string, userIds: readonly string[], call?: CallOptions): Promise<GroupSnapshot> {
@@ -178,7 +173,7 @@ export class HttpPortal implements Portal {
       path: `${GROUP}/${groupId}/members`,
       body: { members: userIds },
     } as const;
-    return (await this.#send(request, call, this.#snapshot)).response;
+    return (await this.#send(request, call, snapshotOf)).response;
   }
 
   async removeMembers(
@@ -191,17 +186,17 @@ export class HttpPortal implements Portal {
       path: `${GROUP}/${groupId}/members`,
       body: { members: userIds },
     } as const;
-    return (await this.#send(request, call, this.#snapshot)).response;
+    return (await this.#send(request, call, snapshotOf)).response;
   }
 
   async setManager(groupId: string, userId: string, call?: CallOptions): Promise<GroupSnapshot> {
     const request = { method: "PUT", path: `${GROUP}/${groupId}/manager`, body: { userId } } as const;
-    return (await this.#send(request, call, this.#snapshot)).response;
+    return (await this.#send(request, call, snapshotOf)).response;
   }
 
   async createGroup(name: string, managerId: string | null, call?: CallOptions): Promise<GroupSnapshot> {
     const body = { groupName: name, ...(managerId === null ? {} : { groupManager: managerId }), members: [] };
-    return (await this.#send({ method: "POST", path: GROUP, body }, call, this.#snapshot)).response;
+    return (await this.#send({ method: "POST", path: GROUP, body }, call, snapshotOf)).response;
   }
 
   async person(ref: PersonRef, call?: CallOptions): Promise<MemberInfo | null> {
@@ -210,7 +205,7 @@ export class HttpPortal implements Portal {
         ? ({ method: "GET", path: `/api/2.0/people/${ref.id}` } as const)
         : ({ method: "GET", path: "/api/2.0/people/email", query: { email: ref.email } } as const);
     try {
-      return (await this.#send(request, call, (v) => this.#person(employee(v)))).response;
+      return (await this.#send(request, call, (v) => memberOf(employee(v)))).response;
     } catch (err) {
       if (err instanceof PortalError && err.notFound) return null;
       throw err;
@@ -319,11 +314,11 @@ export const memberOf = (m: EmployeeDto): MemberInfo => ({
   ...(typeof m.email === "string" ? { email: m.email } : {}),
 });
 
-/** A group from an answer, its members and manager made by `person`. */
-export function snapshotOf(
-  value: unknown,
-  person: (dto: EmployeeDto) => MemberInfo = memberOf,
-): GroupSnapshot {
+/**
+ * A group from an answer. Each answer's people are its own objects: the preflight keeps the groups it
+ * reads on disk, so one object per person across answers would be a map of everyone, held to the end.
+ */
+export function snapshotOf(value: unknown): GroupSnapshot {
   // Read as untrusted JSON: DocSpace omits null properties, a hostile answer may send anything.
   const dto = object(value);
   const summary = summaryOf(dto);
@@ -331,12 +326,12 @@ export function snapshotOf(
   const members = dto.members === undefined || dto.members === null ? [] : list(dto.members).map(employee);
   // Written out key by key (no spreads): every snapshot then shares one shape in V8, where spreads gave
   // most of them a shape of their own, a few hundred bytes each (15 MB at 10,000 moves).
-  const people = members.map(person);
-  const managerInfo = manager === null ? null : person(manager);
+  const people = members.map(memberOf);
+  const managerInfo = manager === null ? null : memberOf(manager);
   const snapshot: { -readonly [K in keyof GroupSnapshot]: GroupSnapshot[K] } = {
     id: summary.id,
     name: summary.name,
-    // (the manager's own id string, not a second copy of it: `person` lowercases ids as this did)
+    // (the manager's own id string, not a second copy of it: `memberOf` lowercases ids as this did)
     managerId: managerInfo === null ? null : managerInfo.id,
     members: people,
     isSystem: dto.isSystem === true,

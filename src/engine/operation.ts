@@ -1,5 +1,5 @@
-import type { GroupState } from "../plan/group-store.js";
 import type { Logger } from "pino";
+import type { GroupState } from "../plan/group-store.js";
 import type { ResolvedMove } from "../plan/types.js";
 import type { CallOptions, GroupSnapshot, Portal } from "../portal/port.js";
 import type { BeforeState, MoveResult, Reason } from "../report/types.js";

@@ -39,23 +39,24 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
    * the people its groups named as they were read.
    */
   take(): GroupStore {
-    const taken = new GroupStore([], this.#options);
-    taken.#records = this.#records;
-    taken.#slots = this.#slots;
-    taken.#people = this.#people;
-    taken.#indexesPeople = false;
+    const taken = this.#sharing(this.#slots);
     this.#slots = new Map();
     return taken;
   }
 
   /** A store of the same groups to change (`set`, `delete`) without changing this one. */
   fork(): GroupStore {
-    const fork = new GroupStore([], this.#options);
-    fork.#records = this.#records;
-    fork.#slots = new Map(this.#slots);
-    fork.#people = this.#people;
-    fork.#indexesPeople = false;
-    return fork;
+    return this.#sharing(new Map(this.#slots));
+  }
+
+  /** A store of these records and people with the given ids; it adds nobody to the people. */
+  #sharing(slots: Map<string, number>): GroupStore {
+    const store = new GroupStore([], this.#options);
+    store.#records = this.#records;
+    store.#slots = slots;
+    store.#people = this.#people;
+    store.#indexesPeople = false;
+    return store;
   }
 
   get size(): number {

@@ -1,8 +1,6 @@
 import { RecordSpool, type SpoolOptions } from "../state/spool.js";
 import type { MoveResult } from "./types.js";
 
-export type { SpoolIo } from "../state/spool.js";
-
 /**
  * A long run's move results, kept on disk as they finish rather than in memory (a `RecordSpool`), and
  * read back when the report, its views or the summary ask for them: a result is about 0.6 KB in memory,

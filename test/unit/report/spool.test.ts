@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { ResultSpool, type SpoolIo } from "../../../src/report/spool.js";
+import { ResultSpool } from "../../../src/report/spool.js";
+import type { SpoolIo } from "../../../src/state/spool.js";
 import { jsonPieces } from "../../../src/report/write.js";
 import type { MoveResult } from "../../../src/report/types.js";
 
