@@ -244,9 +244,11 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       for (const m of pre.moves) {
         if (m === null) continue;
         const doubt = history.inDoubt.get(keyOf(m));
+        if (doubt === undefined) continue;
+        // Read (from the store's file) only for a move in doubt.
         const source = pre.groups.get(m.from.id);
         const destination = pre.groups.get(m.to.id);
-        if (doubt === undefined || source === undefined || destination === undefined) continue;
+        if (source === undefined || destination === undefined) continue;
         const settled = settledOnPortal(
           doubt,
           { members: source.members.map((x) => x.id), managerId: source.managerId },
