@@ -30,9 +30,13 @@ export async function writeFileAtomic(
   await rename(temp, path);
 }
 
-const CHUNK = 1 << 20;
+/**
+ * 64 KiB: few writes, and a chunk's pieces die young. At a MiB they lived long enough to be promoted,
+ * and the heap grew by about 40 MB while a 100,000-move report was written.
+ */
+const CHUNK = 1 << 16;
 
-/** Pieces gathered into chunks of about a MiB: few writes, and never the whole text at once. */
+/** Pieces gathered into chunks of about 64 KiB: never the whole text at once. */
 function* chunked(pieces: Iterable<string>): Generator<string> {
   let chunk = "";
   for (const piece of pieces) {
@@ -109,7 +113,7 @@ function* redactedPieces(pieces: Iterable<string>): Generator<string> {
   for (const piece of pieces) yield redactSecrets(piece);
 }
 
-/** JSON in chunks of about a MiB, anything that looks like an API key removed (a key is never split). */
+/** JSON in chunks of about 64 KiB, anything that looks like an API key removed (a key is never split). */
 export function* redactedJson(value: unknown): Generator<string> {
   yield* redactedPieces(chunked(jsonPieces(value)));
   yield "\n";
