@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { MoveStatus, RunMode, type MoveResult, type Person, type Report } from "./types.js";
+import { keysOf } from "./people.js";
 
 /**
  * The report as one self-contained HTML page, for the people who approve a reorganisation: where
@@ -221,7 +222,7 @@ function personRows(report: Report, words: { move: string }): PersonRow[] {
       where.set(id, { id, move: m.id, from: destination, to: destination, what: "stays (already a member)" });
   }
   const keyUser = report.ranBy.keyUser?.id;
-  for (const id of Object.keys(report.people)) {
+  for (const id of keysOf(report.people)) {
     if (listed.has(id)) continue;
     const row = where.get(id);
     rows.push(

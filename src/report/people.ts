@@ -86,6 +86,19 @@ export function peopleOf(
   );
 }
 
+/** Where a people record gives its ids in order, without being asked for its keys. */
+const KEYS: unique symbol = Symbol("the record's keys in order");
+
+/**
+ * An object's own enumerable keys, in order: a people record gives its ids itself. Asking a Proxy for its
+ * keys (`Object.keys`) makes V8 copy the list through memory it keeps: about 140 bytes an id that stayed
+ * with the process, 28 MB for 200,000 people.
+ */
+export function keysOf(record: object): readonly string[] {
+  const own = (record as { readonly [KEYS]?: unknown })[KEYS];
+  return typeof own === "function" ? (own as () => readonly string[])() : Object.keys(record);
+}
+
 /** An id JavaScript lists first among an object's keys (an array index), in ascending order. */
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 
@@ -107,7 +120,9 @@ function recordOf<V>(keys: ReadonlySet<string>, value: (key: string) => V): Read
       get: (target, key, receiver) =>
         typeof key === "string" && keys.has(key)
           ? value(key)
-          : (Reflect.get(target, key, receiver) as unknown),
+          : key === KEYS
+            ? ordered
+            : (Reflect.get(target, key, receiver) as unknown),
       has: (target, key) => (typeof key === "string" && keys.has(key)) || Reflect.has(target, key),
       ownKeys: () => ordered(),
       // (an accessor: listing the keys, which asks whether each is enumerable, looks no one up)

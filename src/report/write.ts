@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { redactSecrets } from "../text.js";
+import { keysOf } from "./people.js";
 import type { Report } from "./types.js";
 
 /**
@@ -89,7 +90,7 @@ export function* jsonPieces(value: unknown, depth = 0, pad = ""): Generator<stri
   // Key by key (the report's people have one per person: no list of key and value pairs first).
   const record = json as Record<string, unknown>;
   let first = true;
-  for (const key of Object.keys(record)) {
+  for (const key of keysOf(record)) {
     const item = record[key];
     if (isSkipped(toJsonValue(item))) continue;
     yield `${first ? "{" : ","}\n${inner}${JSON.stringify(key)}: `;

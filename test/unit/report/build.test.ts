@@ -1,5 +1,6 @@
 import { notRun, shaped, summarize } from "../../../src/report/build.js";
-import { peopleOf } from "../../../src/report/people.js";
+import { keysOf, peopleOf } from "../../../src/report/people.js";
+import { jsonPieces } from "../../../src/report/write.js";
 import { MoveStatus, Reason, type MoveResult } from "../../../src/report/types.js";
 
 describe("a move's result copied into one shape", () => {
@@ -127,6 +128,17 @@ describe("the report's summary and people, from the results", () => {
     expect(Object.keys(people)).toEqual(Object.keys(plain));
     expect(asked).toEqual([]);
     expect(JSON.stringify(people)).toBe(JSON.stringify(plain));
+    expect(keysOf(people)).toEqual(Object.keys(plain));
+    // Written without asking the record for its keys (V8 keeps memory for a proxy's key list).
+    let listed = 0;
+    const watched = new Proxy(people, {
+      ownKeys: (target) => {
+        listed += 1;
+        return Reflect.ownKeys(target);
+      },
+    });
+    expect([...jsonPieces({ people: watched })].join("")).toBe(JSON.stringify({ people: plain }, null, 2));
+    expect(listed).toBe(0);
     expect(people).toEqual(plain);
     expect(people.u3).toEqual({ displayName: null, email: null, type: null, status: null });
     expect("u1" in people && !("u7" in people)).toBe(true);
