@@ -75,7 +75,7 @@ export async function preflight(
   const inTurn = (): Promise<void> | undefined => (early-- > 0 ? undefined : answered);
 
   const problems: BlockingProblem[] = [];
-  const resolved = new Map<string, GroupName | string>(); // ref key → group, or why not
+  const resolved = new Map<string, GroupName | string>(); // group name → group, or why not
   const names = [
     ...new Set(moves.flatMap((m) => [m.from, m.to]).flatMap((r) => (r.kind === "name" ? [r.name] : []))),
   ];
@@ -112,13 +112,25 @@ export async function preflight(
       return search;
     }
     listing = Promise.resolve(all);
-    const exact = new Map<string, GroupSummary[]>();
-    for (const g of all) exact.set(g.name, [...(exact.get(g.name) ?? []), g]);
+    // Each name's group, or its groups when several share it (a list only then: not one per group).
+    const exact = new Map<string, GroupSummary | GroupSummary[]>();
+    for (const g of all) {
+      const seen = exact.get(g.name);
+      if (seen === undefined) exact.set(g.name, g);
+      else if (Array.isArray(seen)) seen.push(g);
+      else exact.set(g.name, [seen, g]);
+    }
     // As a search answers: the exact matches are all that is used when there are any.
-    return (name) =>
-      Promise.resolve(
-        exact.get(name) ?? all.filter((g) => g.name.toLowerCase().includes(name.trim().toLowerCase())),
+    return (name) => {
+      const found = exact.get(name);
+      return Promise.resolve(
+        found === undefined
+          ? all.filter((g) => g.name.toLowerCase().includes(name.trim().toLowerCase()))
+          : Array.isArray(found)
+            ? found
+            : [found],
       );
+    };
   };
   const resolveNames = async (): Promise<void> => {
     const find = await finder();
@@ -130,7 +142,7 @@ export async function preflight(
         const end = ending(err);
         if (end !== null) throw end;
         resolved.set(
-          `name:${name}`,
+          name,
           `the groups could not be searched for ${JSON.stringify(name)} (${(err as Error).message})`,
         );
         return;
@@ -139,9 +151,9 @@ export async function preflight(
       if (exact.length === 1) {
         const only = exact[0] as GroupSummary;
         // (the manifest's string for the name, the same text: one copy of it kept, not two)
-        resolved.set(`name:${name}`, { id: only.id.toLowerCase(), name });
+        resolved.set(name, { id: only.id.toLowerCase(), name });
       } else if (exact.length === 0 && creatable.has(name)) {
-        resolved.set(`name:${name}`, { id: plannedGroupId(name), name });
+        resolved.set(name, { id: plannedGroupId(name), name });
       } else if (exact.length === 0) {
         const similar = found.slice(0, 5).map((g) => JSON.stringify(g.name));
         const near = nearNames(name, await everyGroup());
@@ -150,12 +162,12 @@ export async function preflight(
           ...(near.length === 0 ? [] : [`did you mean ${near.map((n) => JSON.stringify(n)).join(" or ")}?`]),
         ];
         resolved.set(
-          `name:${name}`,
+          name,
           `no group is named ${JSON.stringify(name)}${hints.length === 0 ? "" : `; ${hints.join("; ")}`}`,
         );
       } else {
         resolved.set(
-          `name:${name}`,
+          name,
           `${exact.length} groups are named ${JSON.stringify(name)} (${exact.map((g) => g.id).join(", ")}); refer to one by its id`,
         );
       }
@@ -166,10 +178,18 @@ export async function preflight(
   // Kept on disk as they are read: each is read again when asked for.
   const groups = new GroupStore();
   const unreadable = new Map<string, string>();
-  const readGroup = async (id: string): Promise<void> => {
+  // What the moves need of each group, noted as it is read rather than read again from the store: the
+  // system groups, and each name the manifest's string will not do for (a group named by id, or renamed
+  // since the listing that found it).
+  const system = new Map<string, string>();
+  const readNames = new Map<string, string>();
+  const readGroup = async (id: string, expected?: string): Promise<void> => {
     try {
       await inTurn();
-      groups.set(id, await portal.group(id));
+      const group = await portal.group(id);
+      groups.set(id, group);
+      if (group.isSystem) system.set(id, group.name);
+      if (group.name !== expected) readNames.set(id, group.name);
     } catch (err) {
       const end = ending(err);
       if (end !== null) throw end;
@@ -187,14 +207,14 @@ export async function preflight(
     // again, and is let go before the groups are read.
     listing = null;
     for (const name of creatable) {
-      const entry = resolved.get(`name:${name}`);
+      const entry = resolved.get(name);
       if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));
     }
-    const named = new Set<string>();
+    const named = new Map<string, string>();
     for (const value of resolved.values())
       if (typeof value !== "string" && !isPlannedGroup(value.id) && !direct.has(value.id))
-        named.add(value.id);
-    await eachBounded(named, readGroup);
+        named.set(value.id, value.name);
+    await eachBounded(named, ([id, name]) => readGroup(id, name));
   };
 
   // The people named as managers, each read once (by id or by email).
@@ -229,7 +249,7 @@ export async function preflight(
   const [checked, ...reads] = await Promise.allSettled([
     checks,
     readNamedGroups(),
-    eachBounded(direct, readGroup),
+    eachBounded(direct, (id) => readGroup(id)),
     readPeople(),
   ]);
   if (checked.status === "rejected") throw checked.reason;
@@ -242,17 +262,19 @@ export async function preflight(
   const key = checkKey(keyInfo, self);
 
   const lookup = (ref: GroupRef): GroupName | string => {
-    const entry = ref.kind === "name" ? resolved.get(`name:${ref.name}`) : { id: ref.id, name: null };
+    const entry = ref.kind === "name" ? resolved.get(ref.name) : { id: ref.id, name: null };
     if (entry === undefined || typeof entry === "string") return entry ?? "not resolved";
     const why = unreadable.get(entry.id);
     if (why !== undefined) return `${describeRef(ref)}: ${why}`;
-    const group = groups.get(entry.id); // (read again: one read of it here)
-    if (group?.isSystem === true) {
-      return `${describeRef(ref)} is the system group ${JSON.stringify(group.name)}; DocSpace sets its members by user type, so it cannot take part in a move`;
+    const systemName = system.get(entry.id);
+    if (systemName !== undefined) {
+      return `${describeRef(ref)} is the system group ${JSON.stringify(systemName)}; DocSpace sets its members by user type, so it cannot take part in a move`;
     }
-    // The manifest's strings when they say the same (the group's are read again each time): one copy kept.
-    const name =
-      group === undefined ? (entry.name ?? entry.id) : group.name === entry.name ? entry.name : group.name;
+    // The manifest's strings when they say the same: one copy kept, and the name's entry itself (one
+    // object for the group, not one more a move).
+    const name = readNames.get(entry.id);
+    if (name === undefined || name === entry.name)
+      return entry.name === null ? { id: entry.id, name: entry.id } : entry;
     return { id: entry.id, name };
   };
 

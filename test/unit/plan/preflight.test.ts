@@ -75,6 +75,26 @@ describe("the preflight over the in-memory portal", () => {
     expect(pre.key.canWrite).toBe(true);
   });
 
+  it("names each group as its read says: by id, its name; found by name and renamed before it was read, its new name", async () => {
+    const memory = portal();
+    const read = memory.group.bind(memory);
+    memory.group = async (id, call) => {
+      const group = await read(id, call);
+      return id === g(1) ? { ...group, name: "Sales EMEA (renamed)" } : group;
+    };
+    const plan = movesOf(
+      manifest(`{ from: { name: "Sales EMEA" }, to: ${g(3)} }`, `{ from: { name: "Support" }, to: ${g(4)} }`),
+    );
+    const pre = await preflight(memory, plan);
+    expect(pre.moves[0]).toMatchObject({
+      from: { id: g(1), name: "Sales EMEA (renamed)" },
+      to: { id: g(3), name: "Support" },
+    });
+    // Found by name and read as such: the manifest's own string, one object for the group.
+    expect(pre.moves[1]?.from).toEqual({ id: g(3), name: "Support" });
+    expect(pre.moves[1]?.to).toEqual({ id: g(4), name: "Empty" });
+  });
+
   it("sends its first reads (a name search, a group) beside the checks, without waiting for their answers", async () => {
     // The version's answer is held until a group has been read and a name searched: read one after the
     // other, this preflight would never end.
