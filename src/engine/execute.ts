@@ -195,12 +195,10 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     return group;
   };
   const undoing = input.undo !== undefined;
-  const graph = dependencies(
-    moves.map((m, i) => {
-      const r = preflight.moves[i];
-      return { groups: r === null || r === undefined ? [] : [r.from.id, r.to.id] };
-    }),
-  );
+  const graph = dependencies(total, (i) => {
+    const r = preflight.moves[i];
+    return r === null || r === undefined ? [] : [r.from.id, r.to.id];
+  });
   const window = pLimit(2 * input.concurrency);
   const slots = semaphore(input.concurrency);
   let finished = 0;

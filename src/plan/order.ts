@@ -1,22 +1,26 @@
 /**
- * Moves that share a group run in manifest order; the rest may run at once. For each move,
+ * Moves that share a group run in manifest order; the rest may run at once. For each of `count` moves,
  * the earlier moves it must wait for: the last earlier move to touch each of its groups (a chain per
  * group, so waiting on it waits on all before it). Pure.
  */
 export function dependencies(
-  moves: readonly { readonly groups: readonly string[] }[],
+  count: number,
+  groupsOf: (index: number) => readonly string[],
 ): (readonly number[])[] {
   const lastTouch = new Map<string, number>();
-  return moves.map((move, index) => {
-    const deps = new Set<number>();
-    for (const group of move.groups) {
+  const graph: (readonly number[])[] = [];
+  for (let index = 0; index < count; index++) {
+    // (a move touches a group or two: a short list, not a set for each of 100,000 moves)
+    const before: number[] = [];
+    for (const group of groupsOf(index)) {
       const previous = lastTouch.get(group);
-      if (previous !== undefined) deps.add(previous);
+      if (previous !== undefined && previous !== index && !before.includes(previous)) before.push(previous);
       lastTouch.set(group, index);
     }
     // Most moves wait for none: they share one empty list (a plan of 100,000 moves keeps the lists).
-    return deps.size === 0 ? NONE : [...deps].sort((a, b) => a - b);
-  });
+    graph.push(before.length === 0 ? NONE : before.sort((a, b) => a - b));
+  }
+  return graph;
 }
 
 const NONE: readonly number[] = Object.freeze([]);

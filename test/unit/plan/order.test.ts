@@ -1,21 +1,27 @@
 import { dependencies } from "../../../src/plan/order.js";
 
-const moves = (...pairs: string[]) => pairs.map((p) => ({ groups: p.split(">") }));
+const moves = (...pairs: string[]): [number, (index: number) => string[]] => [
+  pairs.length,
+  (index) => (pairs[index] as string).split(">"),
+];
 
 describe("ordering", () => {
   it("lets disjoint moves run at once", () => {
-    expect(dependencies(moves("a>b", "c>d", "e>f"))).toEqual([[], [], []]);
+    expect(dependencies(...moves("a>b", "c>d", "e>f"))).toEqual([[], [], []]);
   });
   it("runs a chain in manifest order", () => {
-    expect(dependencies(moves("a>b", "b>c", "c>d"))).toEqual([[], [0], [1]]);
+    expect(dependencies(...moves("a>b", "b>c", "c>d"))).toEqual([[], [0], [1]]);
   });
   it("orders fan-in on the shared destination", () => {
-    expect(dependencies(moves("a>x", "b>x", "c>x"))).toEqual([[], [0], [1]]);
+    expect(dependencies(...moves("a>x", "b>x", "c>x"))).toEqual([[], [0], [1]]);
   });
   it("waits for the last earlier move on each group it touches", () => {
-    expect(dependencies(moves("a>b", "c>d", "b>d", "e>f", "d>e"))).toEqual([[], [], [0, 1], [], [2, 3]]);
+    expect(dependencies(...moves("a>b", "c>d", "b>d", "e>f", "d>e"))).toEqual([[], [], [0, 1], [], [2, 3]]);
   });
   it("handles a reversed chain the same way: by position, not by direction", () => {
-    expect(dependencies(moves("b>c", "a>b"))).toEqual([[], [0]]);
+    expect(dependencies(...moves("b>c", "a>b"))).toEqual([[], [0]]);
+  });
+  it("names each earlier move once, and never the move itself", () => {
+    expect(dependencies(...moves("a>b", "b>a", "a>a"))).toEqual([[], [0], [1]]);
   });
 });
