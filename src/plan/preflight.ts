@@ -26,6 +26,7 @@ import {
   type GroupSnapshot,
   type KeyCheck,
   type Preflight,
+  type ResolvedMove,
 } from "./types.js";
 
 /** The run cannot go on at all: the key was refused, or the portal cannot be reached (exit 3). */
@@ -210,11 +211,13 @@ export async function preflight(
       const entry = resolved.get(name);
       if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));
     }
-    const named = new Map<string, string>();
-    for (const value of resolved.values())
-      if (typeof value !== "string" && !isPlannedGroup(value.id) && !direct.has(value.id))
-        named.set(value.id, value.name);
-    await eachBounded(named, ([id, name]) => readGroup(id, name));
+    // Taken from the names as the reads start (no second map of them): a group has one name, so each
+    // group found by name comes once.
+    function* named(): Generator<GroupName> {
+      for (const value of resolved.values())
+        if (typeof value !== "string" && !isPlannedGroup(value.id) && !direct.has(value.id)) yield value;
+    }
+    await eachBounded(named(), (group) => readGroup(group.id, group.name));
   };
 
   // The people named as managers, each read once (by id or by email).
@@ -356,7 +359,17 @@ export async function preflight(
     return { spec: move, from, to, manager, ...(members === undefined ? {} : { members }) };
   });
 
-  // The manifest's rules again, now that names are ids: a name and an id may be the same group.
+  const result = {
+    portalVersion,
+    behaviour: parsed === null ? null : moveBehaviourOf(parsed),
+    key,
+    self,
+    moves: resolvedMoves,
+    groups,
+  };
+  // The manifest's rules again, now that names are ids, when two of its references turned out to be one
+  // group (a name and an id): otherwise the groups pair up as the manifest's check already saw them.
+  if (!sameGroupTwice(resolvedMoves)) return { ...result, problems };
   const asIds = resolvedMoves.flatMap((m) =>
     m === null
       ? []
@@ -368,10 +381,11 @@ export async function preflight(
           },
         ],
   );
+  const byIndex = new Map(asIds.map((m) => [m.index, m]));
   for (const rule of RULES) {
     for (const p of rule({ moves: asIds, explicitIds: new Set() })) {
       if (p.severity !== "error" || p.rule === "duplicate-id") continue;
-      const move = asIds.find((m) => m.index === p.path[1]);
+      const move = typeof p.path[1] === "number" ? byIndex.get(p.path[1]) : undefined;
       problems.push({
         moveId: move?.id ?? null,
         reason: ProblemReason.Preflight,
@@ -381,16 +395,28 @@ export async function preflight(
     }
   }
 
-  return {
-    portalVersion,
-    behaviour: parsed === null ? null : moveBehaviourOf(parsed),
-    key,
-    self,
-    moves: resolvedMoves,
-    groups,
-    problems,
-  };
+  return { ...result, problems };
 }
+
+/** Whether two different references of the manifest (by id, by name) resolved to one group. */
+function sameGroupTwice(moves: readonly (ResolvedMove | null)[]): boolean {
+  const namedBy = new Map<string, GroupRef>();
+  for (const m of moves) {
+    if (m === null) continue;
+    for (const [ref, group] of [
+      [m.spec.from, m.from],
+      [m.spec.to, m.to],
+    ] as const) {
+      const was = namedBy.get(group.id);
+      if (was === undefined) namedBy.set(group.id, ref);
+      else if (!sameRef(was, ref)) return true;
+    }
+  }
+  return false;
+}
+
+const sameRef = (a: GroupRef, b: GroupRef): boolean =>
+  a.kind === "id" ? b.kind === "id" && a.id === b.id : b.kind === "name" && a.name === b.name;
 
 /**
  * The person a move makes its destination's manager, or why not. DocSpace silently does nothing for a

@@ -95,6 +95,31 @@ describe("the preflight over the in-memory portal", () => {
     expect(pre.moves[1]?.to).toEqual({ id: g(4), name: "Empty" });
   });
 
+  it("checks the manifest's rules again when a name and an id turn out to be one group", async () => {
+    const pre = await preflight(
+      portal(),
+      movesOf(
+        manifest(
+          `{ id: a, from: { name: "Support" }, to: ${g(3)} }`,
+          `{ id: b, from: { name: "Sales EMEA" }, to: ${g(4)} }`,
+          `{ id: c, from: ${g(1)}, to: { name: "Support" } }`,
+        ),
+      ),
+    );
+    expect(pre.problems.map((p) => [p.moveId, p.message])).toEqual([
+      ["a", expect.stringContaining("from and to are the same group (Support")],
+      ["c", expect.stringContaining("after resolving names:")],
+    ]);
+    // Names that are all different groups: nothing more to say.
+    const plain = await preflight(
+      portal(),
+      movesOf(
+        manifest(`{ from: { name: "Support" }, to: { name: "Empty" } }`, `{ from: ${g(1)}, to: ${g(2)} }`),
+      ),
+    );
+    expect(plain.problems).toEqual([]);
+  });
+
   it("sends its first reads (a name search, a group) beside the checks, without waiting for their answers", async () => {
     // The version's answer is held until a group has been read and a name searched: read one after the
     // other, this preflight would never end.
