@@ -146,23 +146,9 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
 
   const state = input.groups ?? groupsToChange(preflight.groups);
   // Which of its groups each move is the last to touch (LAST_FROM, LAST_TO): once it has finished, nothing
-  // reads that group's state again. One byte a move, rather than a map of every group kept to the end.
+  // reads that group's state again. One byte a move, rather than a map of every group kept to the end;
+  // told by the ordering below, which finds each group's last move anyway.
   const lastTouch = new Uint8Array(total);
-  {
-    const seen = new Set<string>();
-    for (let i = total - 1; i >= 0; i--) {
-      const r = preflight.moves[i];
-      if (r === null || r === undefined) continue;
-      for (const [id, bit] of [
-        [r.from.id, LAST_FROM],
-        [r.to.id, LAST_TO],
-      ] as const) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        lastTouch[i] = (lastTouch[i] as number) | bit;
-      }
-    }
-  }
   // Groups to create (`create: true`), by planned id: created once, by the first move that reaches one
   // (moves that share a group run in order, so that is the first in the manifest).
   const creations = new Map<string, { readonly group: Promise<GroupSnapshot>; readonly by: string }>();
@@ -195,10 +181,17 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
     return group;
   };
   const undoing = input.undo !== undefined;
-  const graph = dependencies(total, (i) => {
-    const r = preflight.moves[i];
-    return r === null || r === undefined ? [] : [r.from.id, r.to.id];
-  });
+  const graph = dependencies(
+    total,
+    (i) => {
+      const r = preflight.moves[i];
+      return r === null || r === undefined ? [] : [r.from.id, r.to.id];
+    },
+    (group, i) => {
+      const r = preflight.moves[i] as ResolvedMove;
+      lastTouch[i] = (lastTouch[i] as number) | (r.from.id === group ? LAST_FROM : LAST_TO);
+    },
+  );
   const window = pLimit(2 * input.concurrency);
   const slots = semaphore(input.concurrency);
   let finished = 0;

@@ -6,6 +6,8 @@
 export function dependencies(
   count: number,
   groupsOf: (index: number) => readonly string[],
+  /** Told, for each group, the last move to touch it. */
+  last?: (group: string, index: number) => void,
 ): (readonly number[])[] {
   const lastTouch = new Map<string, number>();
   const graph: (readonly number[])[] = [];
@@ -20,6 +22,7 @@ export function dependencies(
     // Most moves wait for none: they share one empty list (a plan of 100,000 moves keeps the lists).
     graph.push(before.length === 0 ? NONE : before.sort((a, b) => a - b));
   }
+  if (last !== undefined) for (const [group, index] of lastTouch) last(group, index);
   return graph;
 }
 

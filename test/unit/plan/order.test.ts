@@ -21,6 +21,16 @@ describe("ordering", () => {
   it("handles a reversed chain the same way: by position, not by direction", () => {
     expect(dependencies(...moves("b>c", "a>b"))).toEqual([[], [0]]);
   });
+  it("tells each group's last move", () => {
+    const last: [string, number][] = [];
+    dependencies(...moves("a>b", "b>c", "d>a"), (group, index) => last.push([group, index]));
+    expect(last.sort()).toEqual([
+      ["a", 2],
+      ["b", 1],
+      ["c", 1],
+      ["d", 2],
+    ]);
+  });
   it("names each earlier move once, and never the move itself", () => {
     expect(dependencies(...moves("a>b", "b>a", "a>a"))).toEqual([[], [0], [1]]);
   });
