@@ -26,7 +26,6 @@ import {
   type GroupSnapshot,
   type KeyCheck,
   type Preflight,
-  type ResolvedMove,
 } from "./types.js";
 
 /** The run cannot go on at all: the key was refused, or the portal cannot be reached (exit 3). */
@@ -184,10 +183,14 @@ export async function preflight(
   // since the listing that found it).
   const system = new Map<string, string>();
   const readNames = new Map<string, string>();
+  // Two references of the manifest turned out to be one group: a name and an id, or two names (a
+  // portal's answers): noted as the reads go, rather than from a map of every group afterwards.
+  const seen = { sameGroupTwice: false };
   const readGroup = async (id: string, expected?: string): Promise<void> => {
     try {
       await inTurn();
       const group = await portal.group(id);
+      if (groups.has(id)) seen.sameGroupTwice = true;
       groups.set(id, group);
       if (group.isSystem) system.set(id, group.name);
       if (group.name !== expected) readNames.set(id, group.name);
@@ -214,8 +217,11 @@ export async function preflight(
     // Taken from the names as the reads start (no second map of them): a group has one name, so each
     // group found by name comes once.
     function* named(): Generator<GroupName> {
-      for (const value of resolved.values())
-        if (typeof value !== "string" && !isPlannedGroup(value.id) && !direct.has(value.id)) yield value;
+      for (const value of resolved.values()) {
+        if (typeof value === "string" || isPlannedGroup(value.id)) continue;
+        if (direct.has(value.id)) seen.sameGroupTwice = true;
+        else yield value;
+      }
     }
     await eachBounded(named(), (group) => readGroup(group.id, group.name));
   };
@@ -369,7 +375,7 @@ export async function preflight(
   };
   // The manifest's rules again, now that names are ids, when two of its references turned out to be one
   // group (a name and an id): otherwise the groups pair up as the manifest's check already saw them.
-  if (!sameGroupTwice(resolvedMoves)) return { ...result, problems };
+  if (!seen.sameGroupTwice) return { ...result, problems };
   const asIds = resolvedMoves.flatMap((m) =>
     m === null
       ? []
@@ -397,26 +403,6 @@ export async function preflight(
 
   return { ...result, problems };
 }
-
-/** Whether two different references of the manifest (by id, by name) resolved to one group. */
-function sameGroupTwice(moves: readonly (ResolvedMove | null)[]): boolean {
-  const namedBy = new Map<string, GroupRef>();
-  for (const m of moves) {
-    if (m === null) continue;
-    for (const [ref, group] of [
-      [m.spec.from, m.from],
-      [m.spec.to, m.to],
-    ] as const) {
-      const was = namedBy.get(group.id);
-      if (was === undefined) namedBy.set(group.id, ref);
-      else if (!sameRef(was, ref)) return true;
-    }
-  }
-  return false;
-}
-
-const sameRef = (a: GroupRef, b: GroupRef): boolean =>
-  a.kind === "id" ? b.kind === "id" && a.id === b.id : b.kind === "name" && a.name === b.name;
 
 /**
  * The person a move makes its destination's manager, or why not. DocSpace silently does nothing for a

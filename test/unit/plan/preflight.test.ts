@@ -110,6 +110,23 @@ describe("the preflight over the in-memory portal", () => {
       ["a", expect.stringContaining("from and to are the same group (Support")],
       ["c", expect.stringContaining("after resolving names:")],
     ]);
+    // Two names one group (a portal's answer): the same.
+    const odd = portal();
+    const search = odd.findGroups.bind(odd);
+    odd.findGroups = async (name, call) =>
+      name === "Other" ? [{ id: g(1), name: "Other" }] : search(name, call);
+    const twice = await preflight(
+      odd,
+      movesOf(
+        manifest(
+          `{ id: a, from: { name: "Sales EMEA" }, to: ${g(3)} }`,
+          `{ id: b, from: { name: "Other" }, to: ${g(4)} }`,
+        ),
+      ),
+    );
+    expect(twice.problems.map((p) => [p.moveId, p.message])).toEqual([
+      ["b", expect.stringContaining("after resolving names:")],
+    ]);
     // Names that are all different groups: nothing more to say.
     const plain = await preflight(
       portal(),
