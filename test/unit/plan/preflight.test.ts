@@ -66,9 +66,13 @@ describe("the preflight over the in-memory portal", () => {
     );
   };
 
+  /** The preflight of these manifest moves over `memory`. */
+  const preflightOf = (memory: MemoryPortal, ...moves: string[]) =>
+    preflight(memory, movesOf(manifest(...moves)));
+
   it("resolves names, reads each group once, and says which behaviour applies", async () => {
     const memory = portal();
-    const pre = await preflight(memory, movesOf(manifest(`{ from: { name: "Sales EMEA" }, to: ${g(3)} }`)));
+    const pre = await preflightOf(memory, `{ from: { name: "Sales EMEA" }, to: ${g(3)} }`);
     expect(pre).toMatchObject({ portalVersion: "3.6.2", behaviour: "copy", problems: [] });
     expect(pre.moves[0]).toMatchObject({ from: { id: g(1), name: "Sales EMEA" }, to: { id: g(3) } });
     expect([...pre.groups.keys()].sort()).toEqual([g(1), g(3)]);
@@ -96,15 +100,11 @@ describe("the preflight over the in-memory portal", () => {
   });
 
   it("checks the manifest's rules again when a name and an id turn out to be one group", async () => {
-    const pre = await preflight(
+    const pre = await preflightOf(
       portal(),
-      movesOf(
-        manifest(
-          `{ id: a, from: { name: "Support" }, to: ${g(3)} }`,
-          `{ id: b, from: { name: "Sales EMEA" }, to: ${g(4)} }`,
-          `{ id: c, from: ${g(1)}, to: { name: "Support" } }`,
-        ),
-      ),
+      `{ id: a, from: { name: "Support" }, to: ${g(3)} }`,
+      `{ id: b, from: { name: "Sales EMEA" }, to: ${g(4)} }`,
+      `{ id: c, from: ${g(1)}, to: { name: "Support" } }`,
     );
     expect(pre.problems.map((p) => [p.moveId, p.message])).toEqual([
       ["a", expect.stringContaining("from and to are the same group (Support")],
@@ -115,24 +115,19 @@ describe("the preflight over the in-memory portal", () => {
     const search = odd.findGroups.bind(odd);
     odd.findGroups = async (name, call) =>
       name === "Other" ? [{ id: g(1), name: "Other" }] : search(name, call);
-    const twice = await preflight(
+    const twice = await preflightOf(
       odd,
-      movesOf(
-        manifest(
-          `{ id: a, from: { name: "Sales EMEA" }, to: ${g(3)} }`,
-          `{ id: b, from: { name: "Other" }, to: ${g(4)} }`,
-        ),
-      ),
+      `{ id: a, from: { name: "Sales EMEA" }, to: ${g(3)} }`,
+      `{ id: b, from: { name: "Other" }, to: ${g(4)} }`,
     );
     expect(twice.problems.map((p) => [p.moveId, p.message])).toEqual([
       ["b", expect.stringContaining("after resolving names:")],
     ]);
     // Names that are all different groups: nothing more to say.
-    const plain = await preflight(
+    const plain = await preflightOf(
       portal(),
-      movesOf(
-        manifest(`{ from: { name: "Support" }, to: { name: "Empty" } }`, `{ from: ${g(1)}, to: ${g(2)} }`),
-      ),
+      `{ from: { name: "Support" }, to: { name: "Empty" } }`,
+      `{ from: ${g(1)}, to: ${g(2)} }`,
     );
     expect(plain.problems).toEqual([]);
   });
@@ -163,7 +158,7 @@ describe("the preflight over the in-memory portal", () => {
       note("search");
       return findGroups(name);
     };
-    const pre = await preflight(memory, movesOf(manifest(`{ from: { name: "Sales EMEA" }, to: ${g(3)} }`)));
+    const pre = await preflightOf(memory, `{ from: { name: "Sales EMEA" }, to: ${g(3)} }`);
     expect(pre).toMatchObject({ portalVersion: "3.6.2", problems: [] });
     expect([...pre.groups.keys()].sort()).toEqual([g(1), g(3)]);
   });
@@ -251,17 +246,13 @@ describe("the preflight over the in-memory portal", () => {
   });
 
   it("lists every blocking problem at once: unknown and ambiguous names, a missing group, a system group, from == to", async () => {
-    const pre = await preflight(
+    const pre = await preflightOf(
       portal(),
-      movesOf(
-        manifest(
-          `{ id: a, from: { name: "Nobody" }, to: ${g(3)} }`,
-          `{ id: b, from: { name: "Sales" }, to: ${g(3)} }`,
-          `{ id: c, from: ${g(42)}, to: ${g(3)} }`,
-          `{ id: d, from: c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e, to: ${g(4)} }`,
-          `{ id: e, from: { name: "Support" }, to: ${g(3)} }`,
-        ),
-      ),
+      `{ id: a, from: { name: "Nobody" }, to: ${g(3)} }`,
+      `{ id: b, from: { name: "Sales" }, to: ${g(3)} }`,
+      `{ id: c, from: ${g(42)}, to: ${g(3)} }`,
+      `{ id: d, from: c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e, to: ${g(4)} }`,
+      `{ id: e, from: { name: "Support" }, to: ${g(3)} }`,
     );
     expect(pre.problems.map((p) => p.moveId)).toEqual(["a", "b", "c", "d", "e"]);
     expect(pre.problems.map((p) => p.message)).toEqual([
