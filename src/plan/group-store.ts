@@ -1,6 +1,7 @@
 import type { GroupSnapshot, MemberInfo, SelfInfo } from "../portal/port.js";
 import type { PeopleKnown } from "../report/people.js";
 import { RecordSpool, type SpoolOptions } from "../state/spool.js";
+import { HashIndex, HashLists, hashOf } from "./hash.js";
 
 /** What the engine does with the groups it is given: reads one, keeps a newer one, lets one go. */
 export interface GroupState {
@@ -20,12 +21,12 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
   /** Made when the first group is kept. */
   #records: RecordSpool<GroupSnapshot> | null = null;
   /** Each group's record, by id. */
-  #slots = new Map<string, number>();
+  #slots = new Slots();
   /**
-   * The records of the groups read that name each person (as member or manager), in the order read, by a
-   * hash of the person's id (a small number: no copy of each id kept); a record is checked when read.
+   * The records of the groups read that name each person (as member or manager), the last read first, by
+   * a hash of the person's id (a small number: no copy of each id kept); a record is checked when read.
    */
-  #people = new Map<number, number | number[]>();
+  #people = new HashLists();
   /** A fork shares its store's records and people and keeps its own ids; it adds nobody to the people. */
   #indexesPeople = true;
 
@@ -40,17 +41,17 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
    */
   take(): GroupStore {
     const taken = this.#sharing(this.#slots);
-    this.#slots = new Map();
+    this.#slots = new Slots();
     return taken;
   }
 
   /** A store of the same groups to change (`set`, `delete`) without changing this one. */
   fork(): GroupStore {
-    return this.#sharing(new Map(this.#slots));
+    return this.#sharing(this.#slots.copy());
   }
 
   /** A store of these records and people with the given ids; it adds nobody to the people. */
-  #sharing(slots: Map<string, number>): GroupStore {
+  #sharing(slots: Slots): GroupStore {
     const store = new GroupStore([], this.#options);
     store.#records = this.#records;
     store.#slots = slots;
@@ -69,7 +70,7 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
   }
 
   has(id: string): boolean {
-    return this.#slots.has(id);
+    return this.#slots.get(id) !== undefined;
   }
 
   set(id: string, group: GroupSnapshot): this {
@@ -77,8 +78,9 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
     const slot = this.#records.append(group);
     this.#slots.set(id, slot);
     if (this.#indexesPeople) {
-      if (group.manager !== undefined) this.#named(group.manager.id, slot);
-      for (const member of group.members) this.#named(member.id, slot);
+      const people = this.#people;
+      if (group.manager !== undefined) people.add(hashOf(group.manager.id), slot);
+      for (const member of group.members) people.add(hashOf(member.id), slot);
     }
     return this;
   }
@@ -89,11 +91,9 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
 
   /** The person as the last group read that names them describes them (its member entry first). */
   person(id: string): MemberInfo | undefined {
-    const slots = this.#people.get(hashOf(id));
-    if (slots === undefined) return undefined;
     // (the last read first; a record under the same hash may name someone else)
-    for (let i = typeof slots === "number" ? 0 : slots.length - 1; i >= 0; i--) {
-      const group = this.#records?.get(typeof slots === "number" ? slots : (slots[i] as number));
+    for (const slot of this.#people.under(hashOf(id))) {
+      const group = this.#records?.get(slot);
       const found =
         group?.members.find((m) => m.id === id) ?? (group?.manager?.id === id ? group.manager : undefined);
       if (found !== undefined) return found;
@@ -101,24 +101,16 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
     return undefined;
   }
 
-  #named(id: string, slot: number): void {
-    const key = hashOf(id);
-    const slots = this.#people.get(key);
-    if (slots === undefined || slots === slot) this.#people.set(key, slot);
-    else if (typeof slots === "number") this.#people.set(key, [slots, slot]);
-    else if (slots[slots.length - 1] !== slot) slots.push(slot);
-  }
-
   *keys(): MapIterator<string> {
-    yield* this.#slots.keys();
+    for (const [id] of this.#slots.entries()) yield id;
   }
 
   *entries(): MapIterator<[string, GroupSnapshot]> {
-    for (const [id, slot] of this.#slots) yield [id, this.#records?.get(slot) as GroupSnapshot];
+    for (const [id, slot] of this.#slots.entries()) yield [id, this.#records?.get(slot) as GroupSnapshot];
   }
 
   *values(): MapIterator<GroupSnapshot> {
-    for (const slot of this.#slots.values()) yield this.#records?.get(slot) as GroupSnapshot;
+    for (const [, group] of this.entries()) yield group;
   }
 
   [Symbol.iterator](): MapIterator<[string, GroupSnapshot]> {
@@ -137,11 +129,68 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
   }
 }
 
-/** A person's id as a small number (FNV-1a, 30 bits: kept in a Map without a copy of the id). */
-export function hashOf(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return hash & 0x3fffffff;
+/**
+ * A store's ids, each with its group's record: in the order first kept, as a Map keeps its keys (each id
+ * once in a list, its record's number beside it, the index from id to place in typed arrays: a Map of
+ * 200,000 ids was 7 MB).
+ */
+class Slots {
+  readonly #ids: (string | undefined)[];
+  #slots: Int32Array<ArrayBuffer>;
+  readonly #index: HashIndex;
+
+  constructor(ids: (string | undefined)[] = [], slots = new Int32Array(8), index?: HashIndex) {
+    this.#ids = ids;
+    this.#slots = slots;
+    const keyOf = (at: number): string | undefined => ids[at];
+    this.#index = index === undefined ? new HashIndex(keyOf) : index.copy(keyOf);
+  }
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  get(id: string): number | undefined {
+    const at = this.#index.get(id);
+    return at === undefined ? undefined : this.#slots[at];
+  }
+
+  set(id: string, slot: number): void {
+    const at = this.#index.get(id);
+    if (at !== undefined) {
+      this.#slots[at] = slot;
+      return;
+    }
+    const end = this.#ids.length;
+    if (end === this.#slots.length) {
+      const grown = new Int32Array(2 * end);
+      grown.set(this.#slots);
+      this.#slots = grown;
+    }
+    this.#ids.push(id);
+    this.#slots[end] = slot;
+    this.#index.set(id, end);
+  }
+
+  delete(id: string): boolean {
+    const at = this.#index.get(id);
+    if (at === undefined) return false;
+    this.#index.delete(id);
+    this.#ids[at] = undefined;
+    return true;
+  }
+
+  *entries(): Generator<[string, number]> {
+    const ids = this.#ids;
+    for (let at = 0; at < ids.length; at++) {
+      const id = ids[at];
+      if (id !== undefined) yield [id, this.#slots[at] as number];
+    }
+  }
+
+  copy(): Slots {
+    return new Slots(this.#ids.slice(), this.#slots.slice(), this.#index);
+  }
 }
 
 /** The same groups, to change without changing these: a fork of a store, a copy of a Map. */
