@@ -1,7 +1,7 @@
 import type { GroupSnapshot, MemberInfo, SelfInfo } from "../portal/port.js";
 import type { PeopleKnown } from "../report/people.js";
 import { RecordSpool, type SpoolOptions } from "../state/spool.js";
-import { HashIndex, HashLists, hashOf } from "./hash.js";
+import { HashIndex, HashLists, hashOf } from "../hash.js";
 
 /** What the engine does with the groups it is given: reads one, keeps a newer one, lets one go. */
 export interface GroupState {

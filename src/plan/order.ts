@@ -1,4 +1,4 @@
-import { HashIndex } from "./hash.js";
+import { HashIndex } from "../hash.js";
 
 /**
  * Moves that share a group run in manifest order; the rest may run at once. For each of `count` moves,

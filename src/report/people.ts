@@ -1,4 +1,5 @@
 import type { MemberInfo, SelfInfo } from "../portal/port.js";
+import { PackedStrings } from "../hash.js";
 import type { MoveResult, Person } from "./types.js";
 
 /** DocSpace's status numbers in the report's words (1 active, 2 disabled, 4 pending). */
@@ -75,7 +76,8 @@ export function peopleOf(
   keyUser: string | null,
   more: readonly string[] = [],
 ): Readonly<Record<string, Person>> {
-  const ids = new Set<string>();
+  // Packed (each id is read again from disk with its move's result: a string of its own otherwise).
+  const ids = new PackedStrings();
   // Move by move, not one list of every id first (six or more a move in a long run).
   for (const move of moves) for (const id of idsOf(move)) ids.add(id);
   for (const id of more) ids.add(id);
@@ -90,29 +92,38 @@ export function peopleOf(
 const KEYS: unique symbol = Symbol("the record's keys in order");
 
 /**
- * An object's own enumerable keys, in order: a people record gives its ids itself. Asking a Proxy for its
- * keys (`Object.keys`) makes V8 copy the list through memory it keeps: about 140 bytes an id that stayed
- * with the process, 28 MB for 200,000 people.
+ * An object's own enumerable keys, in order: a people record gives its ids itself, one at a time. Asking
+ * a Proxy for its keys (`Object.keys`) makes V8 copy the list through memory it keeps: about 140 bytes an
+ * id that stayed with the process, 28 MB for 200,000 people.
  */
-export function keysOf(record: object): readonly string[] {
+export function keysOf(record: object): Iterable<string> {
   const own = (record as { readonly [KEYS]?: unknown })[KEYS];
-  return typeof own === "function" ? (own as () => readonly string[])() : Object.keys(record);
+  return typeof own === "function" ? (own as () => Iterable<string>)() : Object.keys(record);
 }
 
 /** An id JavaScript lists first among an object's keys (an array index), in ascending order. */
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 
 /** A read-only record of `keys`, each value made by `value` when it is read. */
-function recordOf<V>(keys: ReadonlySet<string>, value: (key: string) => V): Readonly<Record<string, V>> {
+function recordOf<V>(
+  keys: { has(key: string): boolean; [Symbol.iterator](): Iterator<string> },
+  value: (key: string) => V,
+): Readonly<Record<string, V>> {
   const refuse = (): never => {
     throw new TypeError("the report's people are read-only");
   };
-  const ordered = (): string[] => {
-    const indexes = [...keys].filter((k) => ARRAY_INDEX.test(k) && Number(k) < 2 ** 32 - 1);
-    if (indexes.length === 0) return [...keys];
+  // Array indexes first, in ascending order, then the rest as added: as a plain object lists its keys.
+  function* ordered(): Generator<string> {
+    const indexes: string[] = [];
+    for (const k of keys) if (ARRAY_INDEX.test(k) && Number(k) < 2 ** 32 - 1) indexes.push(k);
+    if (indexes.length === 0) {
+      yield* keys;
+      return;
+    }
     const first = new Set(indexes.sort((a, b) => Number(a) - Number(b)));
-    return [...first, ...[...keys].filter((k) => !first.has(k))];
-  };
+    yield* first;
+    for (const k of keys) if (!first.has(k)) yield k;
+  }
   // (the target stays empty: the record's own keys are the ids; its prototype is Object's, as a plain record's is)
   return new Proxy<Record<string, V>>(
     {},
@@ -124,7 +135,7 @@ function recordOf<V>(keys: ReadonlySet<string>, value: (key: string) => V): Read
             ? ordered
             : (Reflect.get(target, key, receiver) as unknown),
       has: (target, key) => (typeof key === "string" && keys.has(key)) || Reflect.has(target, key),
-      ownKeys: () => ordered(),
+      ownKeys: () => [...ordered()],
       // (an accessor: listing the keys, which asks whether each is enumerable, looks no one up)
       getOwnPropertyDescriptor: (target, key) =>
         typeof key === "string" && keys.has(key)

@@ -3,7 +3,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { GroupStore, groupsToChange, handedOn, peopleRead } from "../../../src/plan/group-store.js";
-import { hashOf } from "../../../src/plan/hash.js";
+import { hashOf } from "../../../src/hash.js";
 import type { GroupSnapshot, MemberInfo, SelfInfo } from "../../../src/portal/port.js";
 import type { SpoolIo } from "../../../src/state/spool.js";
 

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { HashIndex, HashLists, hashOf } from "../../../src/plan/hash.js";
+import { HashIndex, HashLists, PackedStrings, hashOf } from "../../src/hash.js";
 
 describe("HashIndex", () => {
   it("answers as a Map of each string's place would, through sets, replacements, deletes and growth", () => {
@@ -74,5 +74,34 @@ describe("HashLists", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("PackedStrings", () => {
+  it("keeps each string once, in the order first added, as a Set would", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 4 }), { maxLength: 200 }), (texts) => {
+        const packed = new PackedStrings();
+        for (const t of texts) packed.add(t);
+        const reference = new Set(texts);
+        expect([...packed]).toEqual([...reference]);
+        expect(packed.size).toBe(reference.size);
+        for (const t of texts) expect(packed.has(t)).toBe(true);
+        expect(packed.has("not among them: longer than four")).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("reads back strings from full packs and the one being filled, across their edges", () => {
+    const packed = new PackedStrings();
+    const texts = Array.from({ length: 10_000 }, (_, i) => `id-${"x".repeat(i % 7)}-${i}`);
+    for (const t of texts) packed.add(t);
+    for (const t of texts.slice(0, 50)) packed.add(t); // (again: nothing added)
+    expect(packed.size).toBe(10_000);
+    expect([...packed]).toEqual(texts);
+    for (const at of [0, 4095, 4096, 8191, 8192, 9999]) expect(packed.at(at)).toBe(texts[at]);
+    expect(packed.at(10_000)).toBeUndefined();
+    expect(packed.at(-1)).toBeUndefined();
   });
 });
