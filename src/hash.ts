@@ -171,7 +171,8 @@ export class HashLists {
   }
 }
 
-function grownTo(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+/** The numbers of `array` in a longer one of `length`. */
+export function grownTo(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
   const grown = new Int32Array(length);
   grown.set(array);
   return grown;
@@ -206,11 +207,7 @@ export class PackedStrings implements Iterable<string> {
   add(text: string): this {
     if (this.has(text)) return this;
     const at = this.#count++;
-    if (at === this.#ends.length) {
-      const grown = new Int32Array(2 * at);
-      grown.set(this.#ends);
-      this.#ends = grown;
-    }
+    if (at === this.#ends.length) this.#ends = grownTo(this.#ends, 2 * at);
     this.#filling.push(text);
     this.#filled += text.length;
     this.#ends[at] = this.#filled;

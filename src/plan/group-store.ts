@@ -1,7 +1,7 @@
 import type { GroupSnapshot, MemberInfo, SelfInfo } from "../portal/port.js";
 import type { PeopleKnown } from "../report/people.js";
 import { RecordSpool, type SpoolOptions } from "../state/spool.js";
-import { HashIndex, HashLists, hashOf } from "../hash.js";
+import { grownTo, HashIndex, HashLists, hashOf } from "../hash.js";
 
 /** What the engine does with the groups it is given: reads one, keeps a newer one, lets one go. */
 export interface GroupState {
@@ -162,11 +162,7 @@ class Slots {
       return;
     }
     const end = this.#ids.length;
-    if (end === this.#slots.length) {
-      const grown = new Int32Array(2 * end);
-      grown.set(this.#slots);
-      this.#slots = grown;
-    }
+    if (end === this.#slots.length) this.#slots = grownTo(this.#slots, 2 * end);
     this.#ids.push(id);
     this.#slots[end] = slot;
     this.#index.set(id, end);
