@@ -178,11 +178,12 @@ describe("the preflight over the in-memory portal", () => {
 
   describe("many names: one listing instead of a search each, when it takes fewer reads", () => {
     // 26 names to find: 13 moves between 26 of 30 groups, one name missing, one shared by two groups.
-    const teams = (): MemoryPortal => {
+    // (`twins` more groups named "Team 28" after it)
+    const teams = (twins = 1): MemoryPortal => {
       const seed = smallSeed();
-      const extra = Array.from({ length: 30 }, (_, i) => ({
+      const extra = Array.from({ length: 29 + twins }, (_, i) => ({
         id: `7e4a1c2b-0000-4000-8000-${String(i).padStart(12, "0")}`,
-        name: i === 29 ? "Team 28" : `Team ${i}`,
+        name: i >= 29 ? "Team 28" : `Team ${i}`,
         managerId: null,
         memberIds: [],
       }));
@@ -233,6 +234,17 @@ describe("the preflight over the in-memory portal", () => {
         expect.stringContaining('no group is named "Team 99"'),
         expect.stringContaining('2 groups are named "Team 28"'),
       ]);
+    });
+
+    it("names every group that shares a name, in the listing's order, when three or more do", async () => {
+      const listed = teams(3);
+      const calls = counted(listed);
+      const { problems } = await preflight(listed, plan);
+      expect(calls.listGroups).toBe(1);
+      const ids = [28, 29, 30, 31].map((i) => `7e4a1c2b-0000-4000-8000-${String(i).padStart(12, "0")}`);
+      expect(problems.find((p) => p.moveId === "twin")?.message).toContain(
+        `4 groups are named "Team 28" (${ids.join(", ")})`,
+      );
     });
 
     it("searches for each name when the listing would take more reads", async () => {
