@@ -371,7 +371,9 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       if (result.stopped !== null) problems.push(result.stopped.message);
       return {
         moves: result.moves,
-        preflight: pre,
+        // Each move as resolved (its two groups, their ids) is in its result now: let go before the
+        // report is made, which reads every result back and collects everyone in them.
+        preflight: { ...pre, moves: [] },
         stopped: result.stopped?.kind ?? null,
         read,
         ...(rooms === undefined ? {} : { rooms }),
