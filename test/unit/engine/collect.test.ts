@@ -1,0 +1,20 @@
+import { setImmediate as turn } from "node:timers/promises";
+import { collectGarbage } from "../../../src/engine/collect.js";
+
+describe("collectGarbage", () => {
+  it("collects at once what nothing holds any more", async () => {
+    const made = (): WeakRef<object> => new WeakRef({ large: new Array(100_000).fill(1) });
+    const ref = made();
+    await turn(); // (a WeakRef holds its target until the end of the turn that made it)
+    expect(collectGarbage()).toBe(true);
+    expect(ref.deref()).toBeUndefined();
+  });
+
+  it("keeps what is still held", async () => {
+    const held = { large: new Array(1_000).fill(1) };
+    const ref = new WeakRef(held);
+    await turn();
+    collectGarbage();
+    expect(ref.deref()).toBe(held);
+  });
+});
