@@ -12,7 +12,7 @@ import type { Preflight, ResolvedMove } from "../plan/types.js";
 import type { Portal } from "../portal/port.js";
 import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
-import { collectGarbage } from "./collect.js";
+import { collectGarbage } from "../collect.js";
 import { peopleLookup, peopleOf, type PeopleKnown, type PeopleLookup } from "../report/people.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import {

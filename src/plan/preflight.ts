@@ -1,3 +1,4 @@
+import { collectGarbage } from "../collect.js";
 import { eachBounded } from "./bounded.js";
 import leven from "leven";
 import {
@@ -86,6 +87,8 @@ export async function preflight(
   );
   // Every group's name, read once: for "did you mean" when a name is missing, or to find many names.
   let listing: Promise<GroupSummary[]> | null = null;
+  // Whether the names were found in one listing of every group (not searched for one by one).
+  let listed = false;
   const everyGroup = (): Promise<GroupSummary[]> =>
     (listing ??= portal.listGroups().catch((err: unknown) => {
       const end = ending(err);
@@ -112,6 +115,7 @@ export async function preflight(
       return search;
     }
     listing = Promise.resolve(all);
+    listed = true;
     // Each name's group, or its groups when several share it (a list only then: not one per group).
     const exact = new Map<string, GroupSummary | GroupSummary[]>();
     for (const g of all) {
@@ -208,8 +212,10 @@ export async function preflight(
   const readNamedGroups = async (): Promise<void> => {
     await resolveNames();
     // Every name is settled: the listing (a summary of every group on the portal) is not asked for
-    // again, and is let go before the groups are read.
+    // again, and is let go before the groups are read: collected now, when there was one (at 200,000
+    // groups, V8's heap grew past it for the rest of the preflight).
     listing = null;
+    if (listed) collectGarbage();
     for (const name of creatable) {
       const entry = resolved.get(name);
       if (typeof entry === "object" && isPlannedGroup(entry.id)) groups.set(entry.id, plannedGroup(name));

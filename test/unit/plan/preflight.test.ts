@@ -1,3 +1,4 @@
+import { setImmediate as turn } from "node:timers/promises";
 import { checkKey, preflight } from "../../../src/plan/preflight.js";
 import { MemoryPortal } from "../../../src/portal/memory.js";
 import { PortalModel } from "../../../src/portal/model.js";
@@ -245,6 +246,31 @@ describe("the preflight over the in-memory portal", () => {
       expect(problems.find((p) => p.moveId === "twin")?.message).toContain(
         `4 groups are named "Team 28" (${ids.join(", ")})`,
       );
+    });
+
+    it("lets the listing go, collected, before the groups found in it are read", async () => {
+      const listed = teams();
+      const summaries: WeakRef<object>[] = [];
+      const list = listed.listGroups.bind(listed);
+      listed.listGroups = async () => {
+        const copies = (await list()).map((g) => {
+          const copy = { ...g };
+          summaries.push(new WeakRef(copy));
+          return copy;
+        });
+        // (a task boundary, as a real answer comes in one: a WeakRef holds its target until then)
+        await turn();
+        return copies;
+      };
+      let aliveAtFirstRead: number | null = null;
+      const read = listed.group.bind(listed);
+      listed.group = (...args: Parameters<MemoryPortal["group"]>) => {
+        aliveAtFirstRead ??= summaries.filter((s) => s.deref() !== undefined).length;
+        return read(...args);
+      };
+      await preflight(listed, plan);
+      expect(summaries.length).toBeGreaterThan(20);
+      expect(aliveAtFirstRead).toBe(0);
     });
 
     it("searches for each name when the listing would take more reads", async () => {

@@ -6,8 +6,9 @@ let gc: (() => void) | null | undefined;
 
 /**
  * A full garbage collection now, where the runtime allows one (V8's `gc`, exposed for this); nothing
- * otherwise. For the one moment a long run turns from its moves to its report: most of what it held is
- * garbage then, and the heap would otherwise grow past it while the report reads every result back.
+ * otherwise. For the few moments a long run lets go of most of what it held (the portal's listing once
+ * its names are found; everything but the results once the moves are done): V8 would otherwise grow its
+ * heap past that garbage for the next phase, and a long run's peak is where it does.
  */
 export function collectGarbage(): boolean {
   if (gc === undefined) {

@@ -1,5 +1,5 @@
 import { setImmediate as turn } from "node:timers/promises";
-import { collectGarbage } from "../../../src/engine/collect.js";
+import { collectGarbage } from "../../src/collect.js";
 
 describe("collectGarbage", () => {
   it("collects at once what nothing holds any more", async () => {
