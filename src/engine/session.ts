@@ -6,13 +6,13 @@ import { connect } from "../api/connect.js";
 import { proxyFromEnv } from "../api/proxy.js";
 import type { AttemptLog } from "../api/transport.js";
 import type { Clock } from "../api/clock.js";
+import { collectGarbage } from "../collect.js";
 import type { MoveSpec } from "../manifest/types.js";
 import { peopleRead } from "../plan/group-store.js";
 import type { Preflight, ResolvedMove } from "../plan/types.js";
 import type { Portal } from "../portal/port.js";
 import type { MoveBehaviour } from "../portal/version.js";
 import { buildReport, notRun, outcomeOf } from "../report/build.js";
-import { collectGarbage } from "../collect.js";
 import { peopleLookup, peopleOf, type PeopleKnown, type PeopleLookup } from "../report/people.js";
 import { ExitCode, exitCodeFor } from "../report/exit-codes.js";
 import {
