@@ -15,6 +15,14 @@ const CONCURRENCY = 15;
 const SANDBOX_RATE = 60_000; // per minute; the client runs at 90 % of it
 const CLIENT_RATE = 54_000;
 const KEY = `sk-${"c".repeat(64)}`;
+/**
+ * The short cases (1,000 moves, and 200 unverified) run this many times, each beside its own bare loop on
+ * its own sandbox: the machine's speed drifts by ±5 % from one minute to the next, more than the gap to a
+ * target, so the row shows the repeat with the median share of the loop, and every repeat's share.
+ */
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** What the bare loop reached of the theoretical rate: no client held to the same requests in flight does better. */
+const THEORY = (inFlight) => Math.min(CLIENT_RATE / 60, (inFlight * 1000) / LATENCY_MS);
 
 const id = (prefix, n) => `${prefix}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
@@ -88,6 +96,7 @@ async function tool(dir, version) {
       ofIdeal: `${((ideal(designed) / seconds) * 100).toFixed(0)}%`,
       runOfIdeal: `${((ideal(designed) / runSeconds) * 100).toFixed(0)}%`,
       measuredCeilingReqPerS: measuredPerSecond.toFixed(0),
+      ceilingOfTheory: `${((measuredPerSecond / THEORY(CONCURRENCY)) * 100).toFixed(0)}%`,
       runOfMeasuredCeiling: `${((designed / measuredPerSecond / runSeconds) * 100).toFixed(0)}%`,
       requestsPerMove: (summary.requests / MOVES).toFixed(2),
       designedPerMove: (designed / MOVES).toFixed(2),
@@ -153,7 +162,9 @@ async function baseline(dir) {
       ofIdeal: `${(((MOVES * LATENCY_MS) / 1000 / seconds) * 100).toFixed(0)}%`,
       runOfIdeal: `${(((MOVES * LATENCY_MS) / 1000 / seconds) * 100).toFixed(0)}%`,
       measuredCeilingReqPerS: "-",
+      ceilingOfTheory: "-",
       runOfMeasuredCeiling: "-",
+      repeats: "-",
       requestsPerMove: "1.00",
       designedPerMove: "1.00",
       rateLimited429: 0,
@@ -236,6 +247,7 @@ async function noVerify(dir) {
       idealSeconds: idealSeconds.toFixed(2),
       runOfIdeal: `${((idealSeconds / runSeconds) * 100).toFixed(0)}%`,
       measuredCeilingReqPerS: measuredPerSecond.toFixed(0),
+      ceilingOfTheory: `${((measuredPerSecond / THEORY(inFlight)) * 100).toFixed(0)}%`,
       runOfMeasuredCeiling: `${((designed / measuredPerSecond / runSeconds) * 100).toFixed(0)}%`,
       requestsPerMove: (summary.requests / moves).toFixed(2),
       designedPerMove: (designed / moves).toFixed(2),
@@ -285,6 +297,7 @@ async function atScale(dir) {
         idealSeconds: ideal(designed).toFixed(1),
         runOfIdeal: `${((ideal(designed) / runSeconds) * 100).toFixed(0)}%`,
         measuredCeilingReqPerS: measuredPerSecond.toFixed(0),
+        ceilingOfTheory: `${((measuredPerSecond / THEORY(CONCURRENCY)) * 100).toFixed(0)}%`,
         runOfMeasuredCeiling: `${((designed / measuredPerSecond / runSeconds) * 100).toFixed(0)}%`,
         requestsPerMove: (written.summary.requests / SCALE_MOVES).toFixed(2),
         designedPerMove: (designed / SCALE_MOVES).toFixed(2),
@@ -299,17 +312,33 @@ async function atScale(dir) {
   return rows;
 }
 
+/**
+ * `measure` REPEATS times, one after another: the repeat whose share of its bare loop is the median, with
+ * every repeat's share beside it (in the order run).
+ */
+async function repeated(measure) {
+  const rows = [];
+  for (let i = 0; i < REPEATS; i++) rows.push(await measure());
+  const share = (row) => Number.parseInt(row.runOfMeasuredCeiling, 10);
+  const median = [...rows].sort((a, b) => share(a) - share(b))[Math.floor(rows.length / 2)];
+  return { ...median, repeats: rows.map((row) => row.runOfMeasuredCeiling).join(" ") };
+}
+
 export async function benchRunThroughput() {
   const dir = mkdtempSync(join(tmpdir(), "dm-run-bench-"));
   try {
     writeFixtures(dir);
-    const rows = [await tool(dir, "3.7.2"), await tool(dir, "3.6.2"), await baseline(dir)];
+    const rows = [
+      await repeated(() => tool(dir, "3.7.2")),
+      await repeated(() => tool(dir, "3.6.2")),
+      await baseline(dir),
+    ];
     const speedup = Number(rows[0].movesPerSecond) / Number(rows[2].movesPerSecond);
     return {
       rows,
       speedup,
       limits: await atRealLimits(dir),
-      noVerify: await noVerify(dir),
+      noVerify: await repeated(() => noVerify(dir)),
       scale: await atScale(dir),
     };
   } finally {
@@ -323,7 +352,10 @@ export function printRunThroughput({ rows, speedup, limits, noVerify: unverified
       `sliding window ${SANDBOX_RATE}/min; client --concurrency ${CONCURRENCY} --rate ${CLIENT_RATE}`,
   );
   console.log(
-    `ideal: ${Math.min(CLIENT_RATE / 60, (CONCURRENCY * 1000) / LATENCY_MS)} req/s in theory (15 in flight × 20 ms); measured ceiling: a bare fetch loop, 15 in flight, on each case's sandbox just before it`,
+    `ideal: ${THEORY(CONCURRENCY)} req/s in theory (15 in flight × 20 ms); measured ceiling: a bare fetch loop, 15 in flight, on each case's sandbox just before it (ceilingOfTheory: what it reached of the theory)`,
+  );
+  console.log(
+    `the 1,000-move and 200-move cases: the median of ${REPEATS} repeats by share of the ceiling (repeats: each one's share, in order)`,
   );
   console.table(rows);
   console.log(
