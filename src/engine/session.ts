@@ -172,7 +172,8 @@ export async function session(
   warnings.push(...state.warnings);
   const { journal } = state;
   try {
-    const history = await readHistory(options.stateDir);
+    // A live run read its journal as it opened it; a dry run, which opens none, reads it here.
+    const history = state.history ?? (await readHistory(options.stateDir));
     const records = recorder({ runId, portal: origin, now: clock.now });
     const moveJournal: MoveJournal | undefined =
       journal === null

@@ -30,19 +30,30 @@ const COMPACT_FROM = 1000;
  * (never through a link): a crash leaves the old journal or the new one. Returns how many records went.
  */
 export async function compact(path: string): Promise<number> {
+  return (await readJournal(path, true)).dropped;
+}
+
+/**
+ * The journal's records, read and parsed once, compacted first when `compacting` and most of them are
+ * spare (see `compact`): what stands afterwards, and how many records went.
+ */
+async function readJournal(
+  path: string,
+  compacting: boolean,
+): Promise<{ records: JournalRecord[]; dropped: number }> {
   let text: string;
   try {
     const info = await lstat(path);
-    if (!info.isFile()) return 0;
+    if (!info.isFile()) return { records: [], dropped: 0 };
     text = await readFile(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { records: [], dropped: 0 };
     throw err;
   }
   const records = parseJournal(text);
-  if (records.length < COMPACT_FROM) return 0;
+  if (!compacting || records.length < COMPACT_FROM) return { records, dropped: 0 };
   const kept = compactRecords(records);
-  if (records.length - kept.length < records.length * COMPACT_WHEN_SPARE) return 0;
+  if (records.length - kept.length < records.length * COMPACT_WHEN_SPARE) return { records, dropped: 0 };
   const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const handle = await open(
     temp,
@@ -56,7 +67,7 @@ export async function compact(path: string): Promise<number> {
     await handle.close();
   }
   await rename(temp, path);
-  return records.length - kept.length;
+  return { records: kept, dropped: records.length - kept.length };
 }
 
 /**
@@ -77,9 +88,13 @@ export class Journal {
   /**
    * Opens the journal for appending: never through a symbolic link (a link planted at its name would
    * send member ids elsewhere), created 0600 in a 0700 directory; looser modes found are tightened, with
-   * a warning each.
+   * a warning each. The journal is read once, for its history (compacted first unless `compacting` is
+   * false: the caller says whether no other run has it open).
    */
-  static async open(stateDir: string): Promise<{ journal: Journal; warnings: string[] }> {
+  static async open(
+    stateDir: string,
+    options: { compacting?: boolean } = {},
+  ): Promise<{ journal: Journal; warnings: string[]; history: History }> {
     const warnings: string[] = [];
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const dir = await stat(stateDir);
@@ -88,7 +103,7 @@ export class Journal {
       warnings.push(`${stateDir} could be read by others (mode ${octal(dir.mode)}); it is now 0700`);
     }
     const path = join(stateDir, JOURNAL_FILE);
-    await compact(path);
+    const { records } = await readJournal(path, options.compacting !== false);
     const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
     let handle: FileHandle;
     try {
@@ -109,7 +124,7 @@ export class Journal {
       await handle.chmod(0o600);
       warnings.push(`${path} could be read by others (mode ${octal(file.mode)}); it is now 0600`);
     }
-    return { journal: new Journal(handle), warnings };
+    return { journal: new Journal(handle), warnings, history: foldHistory(records) };
   }
 
   append(record: JournalRecord): Promise<void> {

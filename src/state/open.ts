@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, join, resolve } from "node:path";
+import type { History } from "./history.js";
 import { Journal } from "./journal.js";
-import { acquireLock, lockFileFor } from "./lock.js";
+import { acquireLock, inspectLocks, lockFileFor, type LockResult } from "./lock.js";
 
 /** A manifest's state directory: `--state-dir` when given, else `.docspace-migrate/` beside the manifest. */
 export const stateDirOf = (manifestPath: string, stateDir?: string): string =>
@@ -8,7 +10,24 @@ export const stateDirOf = (manifestPath: string, stateDir?: string): string =>
 
 export type OpenState =
   | { ok: false; message: string; reason: "locked" | "unusable" }
-  | { ok: true; journal: Journal | null; warnings: string[]; close: () => Promise<void> };
+  | {
+      ok: true;
+      journal: Journal | null;
+      /** The journal's history as read when it was opened (null: no journal, read it with readHistory). */
+      history: History | null;
+      warnings: string[];
+      close: () => Promise<void>;
+    };
+
+/**
+ * Held by a run for as long as it opens the journal (and compacts it): runs for different portals share
+ * the journal, and compaction replaces the file, so no run may open it meanwhile. Not a `lock.` file:
+ * `unlock` and the list of locks are about portals.
+ */
+export const JOURNAL_LOCK = "journal.lock";
+/** How long a run waits for another to finish opening (and compacting) the journal. */
+const JOURNAL_WAIT_MS = 60_000;
+const JOURNAL_POLL_MS = 25;
 
 /**
  * The lock, then the journal, of a state directory for a command that writes (run, undo). A dry run
@@ -23,7 +42,8 @@ export async function openState(
   /** The portal's origin: its runs exclude each other; other portals' runs may share the directory. */
   portal: string,
 ): Promise<OpenState> {
-  if (!writes) return { ok: true, journal: null, warnings: [], close: () => Promise.resolve() };
+  if (!writes)
+    return { ok: true, journal: null, history: null, warnings: [], close: () => Promise.resolve() };
   const unusable = (err: unknown): OpenState => ({
     ok: false,
     reason: "unusable",
@@ -43,21 +63,56 @@ export async function openState(
     };
   let opened;
   try {
-    opened = await Journal.open(stateDir);
+    opened = await openShared(stateDir, runId, now, lockFileFor(portal));
   } catch (err) {
     await taken.release();
     return unusable(err);
   }
-  const { journal, warnings } = opened;
+  if (opened === null) {
+    await taken.release();
+    return {
+      ok: false,
+      reason: "locked",
+      message: `another run has held ${join(stateDir, JOURNAL_LOCK)} for more than ${JOURNAL_WAIT_MS / 1000} s while opening the journal; nothing was sent`,
+    };
+  }
+  const { journal, warnings, history } = opened;
   if (taken.takenOver !== null)
     warnings.unshift(`took over the lock on ${stateDir} left by a process that is gone (${taken.takenOver})`);
   return {
     ok: true,
     journal,
+    history,
     warnings,
     close: async () => {
       await journal.close();
       await taken.release();
     },
   };
+}
+
+/**
+ * Opens the journal under the journal lock, waiting for a run that holds it; compacted only when no other
+ * portal's run is live (a live run appends to the file compaction would replace, and its records would be
+ * lost). Null when the journal lock stayed held past JOURNAL_WAIT_MS.
+ */
+async function openShared(
+  stateDir: string,
+  runId: string,
+  now: () => Date,
+  ownLock: string,
+): Promise<Awaited<ReturnType<typeof Journal.open>> | null> {
+  const started = Date.now();
+  let held: LockResult = await acquireLock(stateDir, runId, now, JOURNAL_LOCK);
+  while (!held.ok) {
+    if (Date.now() - started > JOURNAL_WAIT_MS) return null;
+    await sleep(JOURNAL_POLL_MS);
+    held = await acquireLock(stateDir, runId, now, JOURNAL_LOCK);
+  }
+  try {
+    const others = (await inspectLocks(stateDir)).filter((l) => l.file !== ownLock && l.state === "live");
+    return await Journal.open(stateDir, { compacting: others.length === 0 });
+  } finally {
+    await held.release();
+  }
 }

@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import {
@@ -10,6 +10,8 @@ import {
   type JournalRecord,
 } from "../../../src/state/history.js";
 import { compact, Journal, JOURNAL_FILE, readHistory } from "../../../src/state/journal.js";
+import { lockFileFor } from "../../../src/state/lock.js";
+import { JOURNAL_LOCK, openState } from "../../../src/state/open.js";
 
 const record = (
   n: number,
@@ -80,26 +82,97 @@ describe("journal compaction", () => {
     );
   });
 
-  describe("on open, with the lock held", () => {
-    let dir: string;
-    beforeEach(async () => {
-      dir = await mkdtemp(join(tmpdir(), "dm-compact-"));
-    });
-    afterEach(async () => {
-      await rm(dir, { recursive: true, force: true });
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dm-compact-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A journal of a thousand nightly runs of 3 moves: started + finished (skipped, already done) after the first. */
+  const nightly = (): string => {
+    const lines: JournalRecord[] = [];
+    let n = 0;
+    for (let night = 0; night < 1000; night++)
+      for (let move = 0; move < 3; move++) {
+        lines.push(record(n++, move, "started", "move", ""));
+        lines.push(record(n++, move, "finished", "move", night === 0 ? "succeeded" : "skipped"));
+      }
+    return lines.map((r) => `${JSON.stringify(r)}\n`).join("");
+  };
+
+  describe("in a state directory runs for other portals share", () => {
+    /** A lock file as a live run leaves it: this very process, on this host. */
+    const liveLock = (file: string) =>
+      writeFile(
+        join(dir, file),
+        JSON.stringify({
+          pid: process.pid,
+          host: hostname(),
+          startedAt: new Date().toISOString(),
+          runId: "x",
+        }),
+      );
+    const open = () => openState(dir, "run-1", () => new Date(), true, "https://p.example");
+
+    it("compacts while no other portal's run is live, and hands over the history it read", async () => {
+      const path = join(dir, JOURNAL_FILE);
+      await writeFile(path, nightly(), { mode: 0o600 });
+      const before = plainHistory(await readHistory(dir));
+      const state = await open();
+      if (!state.ok) throw new Error(state.message);
+      await state.close();
+      expect(parseJournal(await readFile(path, "utf8")).length).toBeLessThanOrEqual(3 * 5);
+      expect(plainHistory(state.history as History)).toEqual(before);
     });
 
-    it("rewrites a journal of a thousand nightly runs to what it knows, 0600, with the same history", async () => {
-      // 3 moves, each run 1,000 nights: started + finished (skipped, already done) after the first.
-      const lines: JournalRecord[] = [];
-      let n = 0;
-      for (let night = 0; night < 1000; night++)
-        for (let move = 0; move < 3; move++) {
-          lines.push(record(n++, move, "started", "move", ""));
-          lines.push(record(n++, move, "finished", "move", night === 0 ? "succeeded" : "skipped"));
-        }
+    it("leaves the journal whole while another portal's run is live (it appends to that very file)", async () => {
       const path = join(dir, JOURNAL_FILE);
-      await writeFile(path, lines.map((r) => `${JSON.stringify(r)}\n`).join(""), { mode: 0o600 });
+      await writeFile(path, nightly(), { mode: 0o600 });
+      await liveLock(lockFileFor("https://other.example"));
+      const state = await open();
+      if (!state.ok) throw new Error(state.message);
+      await state.close();
+      expect(parseJournal(await readFile(path, "utf8"))).toHaveLength(6000);
+      // A lock whose process is gone appends nothing: the next run compacts.
+      await writeFile(
+        join(dir, lockFileFor("https://other.example")),
+        JSON.stringify({
+          pid: 2 ** 22 + 1,
+          host: hostname(),
+          startedAt: new Date().toISOString(),
+          runId: "y",
+        }),
+      );
+      const again = await open();
+      if (!again.ok) throw new Error(again.message);
+      await again.close();
+      expect(parseJournal(await readFile(path, "utf8")).length).toBeLessThanOrEqual(3 * 5);
+    });
+
+    it("waits while another run holds the journal lock, and opens once it is released", async () => {
+      await liveLock(JOURNAL_LOCK);
+      let settled = false;
+      const opening = open().then((state) => {
+        settled = true;
+        return state;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(settled).toBe(false);
+      await rm(join(dir, JOURNAL_LOCK));
+      const state = await opening;
+      if (!state.ok) throw new Error(state.message);
+      await state.close();
+      // Released after opening: the next run need not wait.
+      await expect(stat(join(dir, JOURNAL_LOCK))).rejects.toThrow();
+    });
+  });
+
+  describe("on open, with the lock held", () => {
+    it("rewrites a journal of a thousand nightly runs to what it knows, 0600, with the same history", async () => {
+      const path = join(dir, JOURNAL_FILE);
+      await writeFile(path, nightly(), { mode: 0o600 });
       const before = plainHistory(await readHistory(dir));
       const { journal } = await Journal.open(dir);
       await journal.close();
