@@ -80,10 +80,17 @@ export async function startSandboxProcess(args, env) {
 
 /**
  * `docspace-migrate run <manifest> --report <report> --log-level warn …flags` against a sandbox: fails
- * on any exit but 0; gives the process's figures, the report, and the report's own run window (s).
+ * on any exit but 0; gives the process's figures, the report, and the report's own run window (s). Each
+ * run has a state directory of its own, as a first run has: cases that share a manifest's folder would
+ * otherwise read every earlier case's journal as they start.
  */
 export async function runReported(manifest, report, flags, env) {
-  const run = await runCliAsync(["run", manifest, "--report", report, "--log-level", "warn", ...flags], env);
+  const stateDir = mkdtempSync(join(tmpdir(), "dm-bench-state-"));
+  const run = await runCliAsync(
+    ["run", manifest, "--report", report, "--log-level", "warn", "--state-dir", stateDir, ...flags],
+    env,
+  );
+  rmSync(stateDir, { recursive: true, force: true });
   if (run.code !== 0) throw new Error(`run exited ${run.code}: ${run.stderr.slice(0, 400)}`);
   const written = JSON.parse(readFileSync(report, "utf8"));
   const runSeconds = (Date.parse(written.finishedAt) - Date.parse(written.startedAt)) / 1000;
