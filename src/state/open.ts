@@ -41,6 +41,8 @@ export async function openState(
   writes: boolean,
   /** The portal's origin: its runs exclude each other; other portals' runs may share the directory. */
   portal: string,
+  /** How long to wait for another run opening the journal (tests shorten it). */
+  journalWaitMs: number = JOURNAL_WAIT_MS,
 ): Promise<OpenState> {
   if (!writes)
     return { ok: true, journal: null, history: null, warnings: [], close: () => Promise.resolve() };
@@ -63,7 +65,7 @@ export async function openState(
     };
   let opened;
   try {
-    opened = await openShared(stateDir, runId, now, lockFileFor(portal));
+    opened = await openShared(stateDir, runId, now, lockFileFor(portal), journalWaitMs);
   } catch (err) {
     await taken.release();
     return unusable(err);
@@ -73,7 +75,7 @@ export async function openState(
     return {
       ok: false,
       reason: "locked",
-      message: `another run has held ${join(stateDir, JOURNAL_LOCK)} for more than ${JOURNAL_WAIT_MS / 1000} s while opening the journal; nothing was sent`,
+      message: `another run has held ${join(stateDir, JOURNAL_LOCK)} for more than ${Math.round(journalWaitMs / 1000)} s while opening the journal (a run holds it only for that moment); nothing was sent. If no run is starting in that directory (one on another host that stopped may have left it), remove that file and run again`,
     };
   }
   const { journal, warnings, history } = opened;
@@ -94,18 +96,19 @@ export async function openState(
 /**
  * Opens the journal under the journal lock, waiting for a run that holds it; compacted only when no other
  * portal's run is live (a live run appends to the file compaction would replace, and its records would be
- * lost). Null when the journal lock stayed held past JOURNAL_WAIT_MS.
+ * lost). Null when the journal lock stayed held past `waitMs`.
  */
 async function openShared(
   stateDir: string,
   runId: string,
   now: () => Date,
   ownLock: string,
+  waitMs: number,
 ): Promise<Awaited<ReturnType<typeof Journal.open>> | null> {
   const started = Date.now();
   let held: LockResult = await acquireLock(stateDir, runId, now, JOURNAL_LOCK);
   while (!held.ok) {
-    if (Date.now() - started > JOURNAL_WAIT_MS) return null;
+    if (Date.now() - started > waitMs) return null;
     await sleep(JOURNAL_POLL_MS);
     held = await acquireLock(stateDir, runId, now, JOURNAL_LOCK);
   }

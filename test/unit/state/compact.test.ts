@@ -167,6 +167,21 @@ describe("journal compaction", () => {
       // Released after opening: the next run need not wait.
       await expect(stat(join(dir, JOURNAL_LOCK))).rejects.toThrow();
     });
+
+    it("gives up on a journal lock held too long, says which file to remove, and keeps no lock of its own", async () => {
+      // Left by a run on another host: whether it still runs cannot be told from here.
+      await writeFile(
+        join(dir, JOURNAL_LOCK),
+        JSON.stringify({ pid: 1, host: "elsewhere", startedAt: new Date().toISOString(), runId: "z" }),
+      );
+      const state = await openState(dir, "run-1", () => new Date(), true, "https://p.example", 100);
+      expect(state).toMatchObject({ ok: false, reason: "locked" });
+      expect(!state.ok && state.message).toContain(
+        `${join(dir, JOURNAL_LOCK)} for more than 0 s while opening the journal (a run holds it only for that moment); nothing was sent. If no run is starting in that directory`,
+      );
+      await expect(stat(join(dir, lockFileFor("https://p.example")))).rejects.toThrow();
+      await expect(stat(join(dir, JOURNAL_FILE))).rejects.toThrow();
+    });
   });
 
   describe("on open, with the lock held", () => {
