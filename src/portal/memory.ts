@@ -15,7 +15,7 @@ import {
   type RoomSummary,
   type SelfInfo,
 } from "./port.js";
-import { UserStatus, type Seed, type User } from "./types.js";
+import { UserStatus, type User } from "./types.js";
 import { SamePeople } from "./same-people.js";
 
 /** The model's users as group members. */
@@ -62,32 +62,32 @@ export class MemoryPortal implements Portal {
     disabled: ReadonlyMap<string, readonly MemberInfo[]>,
     version: string,
   ): MemoryPortal {
-    const users = new Map<string, User>();
-    const seedGroups: Seed["groups"][number][] = [];
-    for (const group of groups) {
-      const hidden = disabled.get(group.id) ?? [];
-      const all = [...group.members, ...hidden];
-      for (const m of all) {
-        users.set(m.id, {
-          id: m.id,
-          displayName: m.displayName,
-          email: m.email ?? "",
-          status:
-            m.status === UserStatus.Disabled || m.status === UserStatus.Pending
-              ? m.status
-              : UserStatus.Active,
-          isVisitor: m.isVisitor,
+    // Straight into the model, group by group: no seed copy of everyone beside it while it is built.
+    const model = PortalModel.assemble({ version }, (add) => {
+      for (const group of groups) {
+        const hidden = disabled.get(group.id) ?? [];
+        const all = [...group.members, ...hidden];
+        for (const m of all) {
+          add.user({
+            id: m.id,
+            displayName: m.displayName,
+            email: m.email ?? "",
+            status:
+              m.status === UserStatus.Disabled || m.status === UserStatus.Pending
+                ? m.status
+                : UserStatus.Active,
+            isVisitor: m.isVisitor,
+          });
+        }
+        add.group({
+          id: group.id,
+          name: group.name,
+          managerId: group.managerId,
+          memberIds: all.map((m) => m.id),
         });
       }
-      seedGroups.push({
-        id: group.id,
-        name: group.name,
-        managerId: group.managerId,
-        memberIds: all.map((m) => m.id),
-      });
-    }
-    const seed: Seed = { users: [...users.values()], groups: seedGroups };
-    return new MemoryPortal(new PortalModel(seed, { version }));
+    });
+    return new MemoryPortal(model);
   }
 
   #call(call: CallOptions | undefined): void {

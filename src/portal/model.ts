@@ -74,22 +74,49 @@ export class PortalModel {
     if (version === null) throw new Error(`not a DocSpace version: ${options.version}`);
     this.version = options.version;
     this.behaviour = moveBehaviourOf(version);
-    for (const user of seed.users) this.#users.set(lower(user.id), { ...user, id: lower(user.id) });
-    for (const group of seed.groups) {
-      this.#groups.set(lower(group.id), {
-        id: lower(group.id),
-        name: group.name,
-        managerId: group.managerId === null ? null : lower(group.managerId),
-        members: new Set(group.memberIds.map(lower)),
-        removed: false,
-      });
-    }
+    for (const user of seed.users) this.#seedUser(user);
+    for (const group of seed.groups) this.#seedGroup(group);
     for (const room of seed.rooms ?? []) {
       this.#rooms.set(room.id, {
         title: room.title,
         shares: room.shares.map((share) => ({ ...share, id: lower(share.id) })),
       });
     }
+  }
+
+  /**
+   * A model filled as `fill` hands its users and groups over, in any interleaving: the same model as one
+   * built from a seed listing them (a user given twice keeps its first place and its last description),
+   * without a seed copy of everyone held while it is built.
+   */
+  static assemble(
+    options: { version: string },
+    fill: (add: { user(user: User): void; group(group: Seed["groups"][number]): void }) => void,
+  ): PortalModel {
+    const model = new PortalModel({ users: [], groups: [] }, options);
+    fill({
+      user: (user) => {
+        model.#seedUser(user);
+      },
+      group: (group) => {
+        model.#seedGroup(group);
+      },
+    });
+    return model;
+  }
+
+  #seedUser(user: User): void {
+    this.#users.set(lower(user.id), { ...user, id: lower(user.id) });
+  }
+
+  #seedGroup(group: Seed["groups"][number]): void {
+    this.#groups.set(lower(group.id), {
+      id: lower(group.id),
+      name: group.name,
+      managerId: group.managerId === null ? null : lower(group.managerId),
+      members: new Set(group.memberIds.map(lower)),
+      removed: false,
+    });
   }
 
   /** Every room, in id order. */

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { LOST_GROUP_ID, PortalModel, SYSTEM_GROUPS } from "../../../src/portal/model.js";
+import { UserStatus } from "../../../src/portal/types.js";
 import { compareVersions, moveBehaviourOf, parseVersion } from "../../../src/portal/version.js";
 import { g, group, smallSeed, u, user } from "../../helpers/portal.js";
 
@@ -225,5 +227,61 @@ describe("group list and people filter (§2)", () => {
       new PortalModel({ users: [user(1)], groups: [group(1, [1])] }, { version: "3.7.2" }).group(g(1))
         ?.memberIds,
     ).toEqual([u(1)]);
+  });
+});
+
+describe("a model assembled group by group (the preview's, from the preflight's reads)", () => {
+  it("is the model a seed of the same users and groups makes: a user met twice keeps its first place and its last description", () => {
+    const entry = fc.oneof(
+      fc.record({
+        kind: fc.constant("user" as const),
+        n: fc.integer({ min: 0, max: 6 }),
+        name: fc.constantFrom("Ann", "Bo", "Cy"),
+        status: fc.constantFrom(UserStatus.Active, UserStatus.Pending, UserStatus.Disabled),
+        isVisitor: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant("group" as const),
+        n: fc.integer({ min: 0, max: 4 }),
+        manager: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+        members: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 30 }), (entries) => {
+        const asUser = (e: Extract<(typeof entries)[number], { kind: "user" }>) => ({
+          id: u(e.n).toUpperCase(),
+          displayName: e.name,
+          email: `${e.name}@example.com`,
+          status: e.status,
+          isVisitor: e.isVisitor,
+        });
+        const asGroup = (e: Extract<(typeof entries)[number], { kind: "group" }>) => ({
+          id: g(e.n),
+          name: `G${e.n}`,
+          managerId: e.manager === null ? null : u(e.manager),
+          memberIds: e.members.map(u),
+        });
+        // The seed as fromSnapshots used to make it: each user once, first place, last description.
+        const users = new Map<string, ReturnType<typeof asUser>>();
+        for (const e of entries) if (e.kind === "user") users.set(e.n.toString(), asUser(e));
+        const seeded = new PortalModel(
+          {
+            users: [...users.values()],
+            groups: entries.flatMap((e) => (e.kind === "group" ? [asGroup(e)] : [])),
+          },
+          { version: "3.7.2" },
+        );
+        const assembled = PortalModel.assemble({ version: "3.7.2" }, (add) => {
+          for (const e of entries) {
+            if (e.kind === "user") add.user(asUser(e));
+            else add.group(asGroup(e));
+          }
+        });
+        expect(assembled.toSeed()).toEqual(seeded.toSeed());
+        expect(assembled.behaviour).toBe(seeded.behaviour);
+      }),
+      { numRuns: 300, seed: 12 },
+    );
   });
 });
