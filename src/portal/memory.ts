@@ -16,16 +16,13 @@ import {
   type SelfInfo,
 } from "./port.js";
 import { UserStatus, type User } from "./types.js";
-import { SamePeople } from "./same-people.js";
 
-/** The model's users as group members. */
-const memberOf = (user: User): MemberInfo => ({
-  id: user.id,
-  displayName: user.displayName,
-  status: user.status,
-  isVisitor: user.isVisitor,
-  email: user.email,
-});
+/**
+ * The model's users as group members: the user itself, which the model never changes, so every group and
+ * answer that names a person shares one object (the dry run keeps its groups in memory: a copy of each
+ * person per group and answer would add up).
+ */
+const memberOf = (user: User): MemberInfo => user;
 
 /**
  * A Portal over the portal model, in memory: the same semantics the sandbox serves, with no socket.
@@ -39,7 +36,6 @@ export class MemoryPortal implements Portal {
   readonly #key: KeyInfo | null;
   readonly #newId: () => string;
   #requests = 0;
-  readonly #people = new SamePeople();
 
   constructor(
     model: PortalModel,
@@ -102,7 +98,7 @@ export class MemoryPortal implements Portal {
       managerId: view.managerId,
       members: view.memberIds.flatMap((id) => {
         const user = this.model.user(id);
-        return user === undefined ? [] : [this.#people.of(memberOf(user))];
+        return user === undefined ? [] : [memberOf(user)];
       }),
       isSystem: view.isSystem,
     };
