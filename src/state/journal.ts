@@ -24,36 +24,26 @@ const COMPACT_WHEN_SPARE = 0.5;
 const COMPACT_FROM = 1000;
 
 /**
- * Rewrites the journal with only the records that say what it knows (`compactRecords`), when most of
- * it is spare: a cron job's journal stays the size of its manifest, not of its age. Called with the lock
- * held, before the run appends. Written whole to a temporary file, fsynced, renamed over the journal
- * (never through a link): a crash leaves the old journal or the new one. Returns how many records went.
+ * The journal's records, read and parsed once. When `compacting` and most of them are spare, the journal
+ * is first rewritten with only the records that say what it knows (`compactRecords`): a cron job's
+ * journal stays the size of its manifest, not of its age. Called under the journal lock, before the
+ * run appends. Written whole to a temporary file, fsynced, renamed over the journal (never through a link): a
+ * crash leaves the old journal or the new one. Gives the records that stand afterwards.
  */
-export async function compact(path: string): Promise<number> {
-  return (await readJournal(path, true)).dropped;
-}
-
-/**
- * The journal's records, read and parsed once, compacted first when `compacting` and most of them are
- * spare (see `compact`): what stands afterwards, and how many records went.
- */
-async function readJournal(
-  path: string,
-  compacting: boolean,
-): Promise<{ records: JournalRecord[]; dropped: number }> {
+async function readJournal(path: string, compacting: boolean): Promise<JournalRecord[]> {
   let text: string;
   try {
     const info = await lstat(path);
-    if (!info.isFile()) return { records: [], dropped: 0 };
+    if (!info.isFile()) return [];
     text = await readFile(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { records: [], dropped: 0 };
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
   const records = parseJournal(text);
-  if (!compacting || records.length < COMPACT_FROM) return { records, dropped: 0 };
+  if (!compacting || records.length < COMPACT_FROM) return records;
   const kept = compactRecords(records);
-  if (records.length - kept.length < records.length * COMPACT_WHEN_SPARE) return { records, dropped: 0 };
+  if (records.length - kept.length < records.length * COMPACT_WHEN_SPARE) return records;
   const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const handle = await open(
     temp,
@@ -67,7 +57,7 @@ async function readJournal(
     await handle.close();
   }
   await rename(temp, path);
-  return { records: kept, dropped: records.length - kept.length };
+  return kept;
 }
 
 /**
@@ -103,7 +93,7 @@ export class Journal {
       warnings.push(`${stateDir} could be read by others (mode ${octal(dir.mode)}); it is now 0700`);
     }
     const path = join(stateDir, JOURNAL_FILE);
-    const { records } = await readJournal(path, options.compacting !== false);
+    const records = await readJournal(path, options.compacting !== false);
     const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
     let handle: FileHandle;
     try {
