@@ -91,7 +91,7 @@ export class PortalModel {
    */
   static assemble(
     options: { version: string },
-    fill: (add: { user(user: User): void; group(group: Seed["groups"][number]): void }) => void,
+    fill: (add: { user(user: User): void; group(group: Group): void }) => void,
   ): PortalModel {
     const model = new PortalModel({ users: [], groups: [] }, options);
     fill({
@@ -109,7 +109,7 @@ export class PortalModel {
     this.#users.set(lower(user.id), { ...user, id: lower(user.id) });
   }
 
-  #seedGroup(group: Seed["groups"][number]): void {
+  #seedGroup(group: Group): void {
     this.#groups.set(lower(group.id), {
       id: lower(group.id),
       name: group.name,

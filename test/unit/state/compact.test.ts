@@ -103,16 +103,14 @@ describe("journal compaction", () => {
   };
 
   describe("in a state directory runs for other portals share", () => {
-    /** A lock file as a live run leaves it: this very process, on this host. */
-    const liveLock = (file: string) =>
+    /** A lock file as a run leaves it; by default a live one: this very process, on this host. */
+    const lockAt = (
+      file: string,
+      owner: { pid: number; host: string } = { pid: process.pid, host: hostname() },
+    ) =>
       writeFile(
         join(dir, file),
-        JSON.stringify({
-          pid: process.pid,
-          host: hostname(),
-          startedAt: new Date().toISOString(),
-          runId: "x",
-        }),
+        JSON.stringify({ ...owner, startedAt: new Date().toISOString(), runId: "x" }),
       );
     const open = () => openState(dir, "run-1", () => new Date(), true, "https://p.example");
 
@@ -130,21 +128,13 @@ describe("journal compaction", () => {
     it("leaves the journal whole while another portal's run is live (it appends to that very file)", async () => {
       const path = join(dir, JOURNAL_FILE);
       await writeFile(path, nightly(), { mode: 0o600 });
-      await liveLock(lockFileFor("https://other.example"));
+      await lockAt(lockFileFor("https://other.example"));
       const state = await open();
       if (!state.ok) throw new Error(state.message);
       await state.close();
       expect(parseJournal(await readFile(path, "utf8"))).toHaveLength(6000);
       // A lock whose process is gone appends nothing: the next run compacts.
-      await writeFile(
-        join(dir, lockFileFor("https://other.example")),
-        JSON.stringify({
-          pid: 2 ** 22 + 1,
-          host: hostname(),
-          startedAt: new Date().toISOString(),
-          runId: "y",
-        }),
-      );
+      await lockAt(lockFileFor("https://other.example"), { pid: 2 ** 22 + 1, host: hostname() });
       const again = await open();
       if (!again.ok) throw new Error(again.message);
       await again.close();
@@ -152,7 +142,7 @@ describe("journal compaction", () => {
     });
 
     it("waits while another run holds the journal lock, and opens once it is released", async () => {
-      await liveLock(JOURNAL_LOCK);
+      await lockAt(JOURNAL_LOCK);
       let settled = false;
       const opening = open().then((state) => {
         settled = true;
@@ -170,10 +160,7 @@ describe("journal compaction", () => {
 
     it("gives up on a journal lock held too long, says which file to remove, and keeps no lock of its own", async () => {
       // Left by a run on another host: whether it still runs cannot be told from here.
-      await writeFile(
-        join(dir, JOURNAL_LOCK),
-        JSON.stringify({ pid: 1, host: "elsewhere", startedAt: new Date().toISOString(), runId: "z" }),
-      );
+      await lockAt(JOURNAL_LOCK, { pid: 1, host: "elsewhere" });
       const state = await openState(dir, "run-1", () => new Date(), true, "https://p.example", 100);
       expect(state).toMatchObject({ ok: false, reason: "locked" });
       expect(!state.ok && state.message).toContain(
