@@ -164,10 +164,12 @@ export async function session(
     () => new Date(clock.now()),
     !options.dryRun,
     origin,
+    { stop: deps.stop },
   );
   if (!state.ok) {
     output.err(state.message);
-    return { ok: false, code: state.reason === "locked" ? ExitCode.Locked : ExitCode.Usage };
+    const codes = { locked: ExitCode.Locked, unusable: ExitCode.Usage, interrupted: ExitCode.Interrupted };
+    return { ok: false, code: codes[state.reason] };
   }
   warnings.push(...state.warnings);
   const { journal } = state;

@@ -9,7 +9,7 @@ export const stateDirOf = (manifestPath: string, stateDir?: string): string =>
   stateDir ?? join(dirname(resolve(manifestPath)), ".docspace-migrate");
 
 export type OpenState =
-  | { ok: false; message: string; reason: "locked" | "unusable" }
+  | { ok: false; message: string; reason: "locked" | "unusable" | "interrupted" }
   | {
       ok: true;
       journal: Journal | null;
@@ -41,9 +41,14 @@ export async function openState(
   writes: boolean,
   /** The portal's origin: its runs exclude each other; other portals' runs may share the directory. */
   portal: string,
-  /** How long to wait for another run opening the journal (tests shorten it). */
-  journalWaitMs: number = JOURNAL_WAIT_MS,
+  wait: {
+    /** How long to wait for another run opening the journal (tests shorten it). */
+    readonly journalWaitMs?: number;
+    /** A stop (SIGINT/SIGTERM) ends that wait: nothing was sent. */
+    readonly stop?: AbortSignal;
+  } = {},
 ): Promise<OpenState> {
+  const { journalWaitMs = JOURNAL_WAIT_MS, stop } = wait;
   if (!writes)
     return { ok: true, journal: null, history: null, warnings: [], close: () => Promise.resolve() };
   const unusable = (err: unknown): OpenState => ({
@@ -65,10 +70,18 @@ export async function openState(
     };
   let opened;
   try {
-    opened = await openShared(stateDir, runId, now, lockFileFor(portal), journalWaitMs);
+    opened = await openShared(stateDir, runId, now, lockFileFor(portal), journalWaitMs, stop);
   } catch (err) {
     await taken.release();
     return unusable(err);
+  }
+  if (opened === "stopped") {
+    await taken.release();
+    return {
+      ok: false,
+      reason: "interrupted",
+      message: `stopped while waiting for another run to finish opening the journal (${join(stateDir, JOURNAL_LOCK)}); nothing was sent`,
+    };
   }
   if (opened === null) {
     await taken.release();
@@ -96,7 +109,7 @@ export async function openState(
 /**
  * Opens the journal under the journal lock, waiting for a run that holds it; compacted only when no other
  * portal's run is live (a live run appends to the file compaction would replace, and its records would be
- * lost). Null when the journal lock stayed held past `waitMs`.
+ * lost). Null when the journal lock stayed held past `waitMs`; "stopped" when `stop` ended the wait.
  */
 async function openShared(
   stateDir: string,
@@ -104,10 +117,12 @@ async function openShared(
   now: () => Date,
   ownLock: string,
   waitMs: number,
-): Promise<Awaited<ReturnType<typeof Journal.open>> | null> {
+  stop: AbortSignal | undefined,
+): Promise<Awaited<ReturnType<typeof Journal.open>> | null | "stopped"> {
   const started = Date.now();
   let held: LockResult = await acquireLock(stateDir, runId, now, JOURNAL_LOCK);
   while (!held.ok) {
+    if (stop?.aborted === true) return "stopped";
     if (Date.now() - started > waitMs) return null;
     await sleep(JOURNAL_POLL_MS);
     held = await acquireLock(stateDir, runId, now, JOURNAL_LOCK);

@@ -1,8 +1,10 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.js";
 import type { Report } from "../../src/report/types.js";
+import { lockFileFor } from "../../src/state/lock.js";
+import { JOURNAL_LOCK } from "../../src/state/open.js";
 import { runBin } from "../helpers/cli.js";
 import { g, smallSeed } from "../helpers/portal.js";
 import { KEY, RunHarness, validateReport, manifest } from "../helpers/run.js";
@@ -165,6 +167,38 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     // The sandbox logs a request when it answers it: the PUT had no answer when the process left.
     expect(sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(0);
     sandbox.resume();
+  });
+
+  it("130 at once: a signal ends the wait for another run opening the journal, and nothing was sent", async () => {
+    const file = await write("m.yaml", manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+    const stateDir = join(dir, "state");
+    await mkdir(stateDir);
+    // Another run opening the journal (this very process, so the lock is live); it would be waited for 60 s.
+    const holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), runId: "x" };
+    await writeFile(join(stateDir, JOURNAL_LOCK), JSON.stringify(holder));
+    let kill: (s: NodeJS.Signals) => void = () => undefined;
+    const finished = runBin(["run", file, "--state-dir", stateDir, "--report", join(dir, "r.json")], {
+      env: env(),
+      onSpawn: (k) => (kill = k),
+    });
+    // Waiting: it holds its portal's lock and polls for the journal's.
+    const portalLock = join(stateDir, lockFileFor(new URL(sandbox.url).origin));
+    while (
+      !(await stat(portalLock).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    kill("SIGINT");
+    const run = await finished;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(
+      `stopped while waiting for another run to finish opening the journal (${join(stateDir, JOURNAL_LOCK)}); nothing was sent`,
+    );
+    expect(sandbox.requests).toHaveLength(0);
+    // Its own lock released, the other run's left alone.
+    expect((await readdir(stateDir)).sort()).toEqual([JOURNAL_LOCK]);
   });
 });
 

@@ -158,10 +158,27 @@ describe("journal compaction", () => {
       await expect(stat(join(dir, JOURNAL_LOCK))).rejects.toThrow();
     });
 
+    it("stops waiting for the journal lock when stopped (SIGINT), keeps no lock of its own, leaves the other", async () => {
+      await lockAt(JOURNAL_LOCK);
+      const stop = new AbortController();
+      const opening = openState(dir, "run-1", () => new Date(), true, "https://p.example", {
+        stop: stop.signal,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stop.abort();
+      const state = await opening;
+      expect(state).toMatchObject({ ok: false, reason: "interrupted" });
+      expect(!state.ok && state.message).toContain("nothing was sent");
+      await expect(stat(join(dir, lockFileFor("https://p.example")))).rejects.toThrow();
+      await expect(stat(join(dir, JOURNAL_LOCK))).resolves.toBeDefined();
+    });
+
     it("gives up on a journal lock held too long, says which file to remove, and keeps no lock of its own", async () => {
       // Left by a run on another host: whether it still runs cannot be told from here.
       await lockAt(JOURNAL_LOCK, { pid: 1, host: "elsewhere" });
-      const state = await openState(dir, "run-1", () => new Date(), true, "https://p.example", 100);
+      const state = await openState(dir, "run-1", () => new Date(), true, "https://p.example", {
+        journalWaitMs: 100,
+      });
       expect(state).toMatchObject({ ok: false, reason: "locked" });
       expect(!state.ok && state.message).toContain(
         `${join(dir, JOURNAL_LOCK)} for more than 0 s while opening the journal (a run holds it only for that moment); nothing was sent. If no run is starting in that directory`,
