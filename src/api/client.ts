@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { ApiError, FailureKind, parseRetryAfter } from "./http-error.js";
-import { proxyDispatcher, type ProxySettings } from "./proxy.js";
+import { keepingAgent, proxyDispatcher, type ProxySettings } from "./proxy.js";
 
 export type Method = "GET" | "PUT" | "POST" | "DELETE";
 
@@ -61,6 +61,7 @@ export class DocSpaceClient implements RequestClient {
   readonly #maxBodyBytes: number;
   readonly #proxy: ProxySettings | null;
   #dispatcher: Promise<Dispatcher> | null = null;
+  #keeping: Promise<Dispatcher> | null = null;
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -109,9 +110,14 @@ export class DocSpaceClient implements RequestClient {
     let res: Response;
     let text: string;
     try {
-      // Through the proxy the environment names (Node's fetch takes undici's dispatcher).
+      // Through the proxy the environment names (Node's fetch takes undici's dispatcher); a DELETE with a
+      // body through undici's own, which keeps its connection (see keepingAgent).
       const dispatcher =
-        this.#proxy === null ? undefined : await (this.#dispatcher ??= proxyDispatcher(this.#proxy));
+        this.#proxy !== null
+          ? await (this.#dispatcher ??= proxyDispatcher(this.#proxy))
+          : req.method === "DELETE" && req.body !== undefined
+            ? await (this.#keeping ??= keepingAgent())
+            : undefined;
       res = await this.#fetch(`${this.baseUrl}${summary.path}`, {
         method: req.method,
         headers,

@@ -26,7 +26,7 @@ export function proxyFromEnv(env: Readonly<Record<string, string | undefined>>):
 
 /**
  * undici's EnvHttpProxyAgent for these settings (HTTP_PROXY for http://, HTTPS_PROXY for https://,
- * NO_PROXY honoured), loaded only when a proxy is set.
+ * NO_PROXY honoured), loaded only when a proxy is set; it keeps connections as `keepingConnections` says.
  */
 export async function proxyDispatcher(settings: ProxySettings): Promise<Dispatcher> {
   const { EnvHttpProxyAgent } = await import("undici");
@@ -35,5 +35,24 @@ export async function proxyDispatcher(settings: ProxySettings): Promise<Dispatch
     httpProxy: settings.httpProxy ?? "",
     httpsProxy: settings.httpsProxy ?? "",
     noProxy: settings.noProxy ?? "",
-  });
+  }).compose(keepingConnections);
 }
+
+/**
+ * undici's Agent for requests fetch's own would send on a connection of their own: loaded only then (a
+ * portal before v3.7.1, whose moves are completed by `DELETE /group/{id}/members`).
+ */
+export async function keepingAgent(): Promise<Dispatcher> {
+  const { Agent } = await import("undici");
+  return new Agent().compose(keepingConnections);
+}
+
+/**
+ * undici closes the connection after any request with a body whose method does not expect one (a
+ * DELETE with its list of members), lest a server that ignores such a body read it as the next request:
+ * on a live portal, a new TCP and TLS handshake for every move a pre-3.7.1 portal completes. DocSpace
+ * reads that body (it is its API, and its own web client sends it on kept-alive connections), and the
+ * body is framed by its Content-Length, so the connection is kept.
+ */
+const keepingConnections: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
+  dispatch({ ...options, reset: false }, handler);

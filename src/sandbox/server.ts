@@ -57,6 +57,8 @@ export interface Sandbox {
   readonly model: PortalModel;
   readonly faults: Faults;
   readonly requests: readonly LoggedRequest[];
+  /** TCP connections accepted so far: a client that keeps them alive opens few. */
+  readonly connections: number;
   clearLog(): void;
   /** Hold every admitted request before it is handled, until resume(). */
   pause(): void;
@@ -195,6 +197,7 @@ class HttpSandbox implements Sandbox {
   readonly faults: Faults;
   readonly apiKey: string;
   requests: LoggedRequest[] = [];
+  connections = 0;
   url = "";
   port = 0;
   readonly #server: Server;
@@ -222,6 +225,9 @@ class HttpSandbox implements Sandbox {
       void this.#handle(req, res);
     });
     this.#server.keepAliveTimeout = 5000;
+    this.#server.on("connection", () => {
+      this.connections++;
+    });
   }
 
   async listen(port: number): Promise<void> {
