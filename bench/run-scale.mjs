@@ -67,7 +67,7 @@ async function one(moves, dryRun) {
         seconds: (run.ms / 1000).toFixed(2),
         cpuMsPerMove: (run.cpuMs / moves).toFixed(2),
         requestsPerMove: (summary.requests / moves).toFixed(2),
-        peakMB: run.peakMb.toFixed(0),
+        peakMiB: run.peakMb.toFixed(0),
         stdoutKB: (Buffer.byteLength(run.stdout) / 1024).toFixed(1),
       };
     } finally {

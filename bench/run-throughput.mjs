@@ -103,7 +103,7 @@ async function tool(dir, version) {
       rateLimited429: summary.rateLimited,
       retries: summary.retries,
       cpuMsPerMove: (run.cpuMs / MOVES).toFixed(2),
-      peakMB: run.peakMb.toFixed(0),
+      peakMiB: run.peakMb.toFixed(0),
       succeeded: summary.succeeded,
     };
   } finally {
@@ -170,7 +170,7 @@ async function baseline(dir) {
       rateLimited429: 0,
       retries: 0,
       cpuMsPerMove: ((cpu.user + cpu.system) / 1000 / MOVES).toFixed(2),
-      peakMB: "-",
+      peakMiB: "-",
       succeeded: ok,
     };
   } finally {
@@ -302,7 +302,7 @@ async function atScale(dir) {
         requestsPerMove: (written.summary.requests / SCALE_MOVES).toFixed(2),
         designedPerMove: (designed / SCALE_MOVES).toFixed(2),
         cpuMsPerMove: (run.cpuMs / SCALE_MOVES).toFixed(2),
-        peakMB: run.peakMb.toFixed(0),
+        peakMiB: run.peakMb.toFixed(0),
         stdoutKB: (Buffer.byteLength(run.stdout) / 1024).toFixed(1),
       });
     } finally {

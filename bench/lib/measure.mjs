@@ -26,7 +26,7 @@ export const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-/** Runs the built CLI once: wall time (ms), peak RSS (MB) and CPU time (ms) of the whole process, exit code, output. */
+/** Runs the built CLI once: wall time (ms), peak RSS (MiB: maxRSS is in KiB) and CPU time (ms) of the whole process, exit code, output. */
 export function runCliAsync(args, env = {}) {
   return runNodeAsync([BIN, ...args], env);
 }
