@@ -129,7 +129,14 @@ async function openShared(
   }
   try {
     const others = (await inspectLocks(stateDir)).filter((l) => l.file !== ownLock && l.state === "live");
-    return await Journal.open(stateDir, { compacting: others.length === 0 });
+    const opened = await Journal.open(stateDir, { compacting: others.length === 0 });
+    // A run that died while opening the journal: what it left is whole (compaction replaces the file
+    // in one rename), but say so, as for the portal's lock.
+    if (held.takenOver !== null)
+      opened.warnings.unshift(
+        `took over ${join(stateDir, JOURNAL_LOCK)} left by a process that is gone (${held.takenOver})`,
+      );
+    return opened;
   } finally {
     await held.release();
   }

@@ -158,6 +158,17 @@ describe("journal compaction", () => {
       await expect(stat(join(dir, JOURNAL_LOCK))).rejects.toThrow();
     });
 
+    it("takes over a journal lock left by a process that is gone, and says so", async () => {
+      await lockAt(JOURNAL_LOCK, { pid: 2 ** 22 + 1, host: hostname() });
+      const state = await open();
+      if (!state.ok) throw new Error(state.message);
+      await state.close();
+      expect(state.warnings).toEqual([
+        expect.stringContaining(`took over ${join(dir, JOURNAL_LOCK)} left by a process that is gone (`),
+      ]);
+      await expect(stat(join(dir, JOURNAL_LOCK))).rejects.toThrow();
+    });
+
     it("stops waiting for the journal lock when stopped (SIGINT), keeps no lock of its own, leaves the other", async () => {
       await lockAt(JOURNAL_LOCK);
       const stop = new AbortController();
