@@ -1,8 +1,9 @@
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Writable } from "node:stream";
 import { pino, type DestinationStream, type Logger, type StreamEntry } from "pino";
-import { default as pretty } from "pino-pretty";
+import type { default as Pretty } from "pino-pretty";
 import { escapeControls, redactSecrets } from "../text.js";
 
 /** Never logged, whatever an event carries (the key is never put in one; this is the second lock). */
@@ -71,6 +72,12 @@ function scrubbed(stream: DestinationStream): DestinationStream {
 }
 
 /**
+ * pino-pretty, loaded only for a terminal (about 30 ms of CPU a run that cron, a pipe or a file does not
+ * need); CommonJS, so `require` loads it at once.
+ */
+const prettyPrinter = (): typeof Pretty => createRequire(import.meta.url)("pino-pretty") as typeof Pretty;
+
+/**
  * pino to stderr (stdout stays for people and JSON), pretty on a terminal, JSON otherwise, and also to
  * `--log-file` as JSON when given. Stable event names go in the `event` field.
  */
@@ -86,7 +93,7 @@ export function createLogger(options: {
 }): Logger {
   const streams: StreamEntry[] = [];
   const stderr: DestinationStream = options.prettyOnTerminal
-    ? pretty({
+    ? prettyPrinter()({
         destination: options.terminalWrite === undefined ? 2 : lineSink(options.terminalWrite),
         colorize: options.color,
         sync: true,
