@@ -51,8 +51,8 @@ export async function keepingAgent(): Promise<Dispatcher> {
  * undici closes the connection after any request with a body whose method does not expect one (a
  * DELETE with its list of members), lest a server that ignores such a body read it as the next request:
  * on a live portal, a new TCP and TLS handshake for every move a pre-3.7.1 portal completes. DocSpace
- * reads that body (it is its API, and its own web client sends it on kept-alive connections), and the
- * body is framed by its Content-Length, so the connection is kept.
+ * reads that body (its API takes the members there, and its SDKs send them so), and fetch frames it by
+ * its Content-Length, as HTTP/1.1 frames a body whatever the method, so the connection is kept.
  */
 const keepingConnections: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
   dispatch({ ...options, reset: false }, handler);
