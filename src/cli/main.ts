@@ -16,10 +16,14 @@ setFlagsFromString("--liftoff-only");
 // first, before the heavy modules load, so a signal that arrives at any moment exits 130.
 const stop = new AbortController();
 let signals = 0;
+// Above the progress display once there is one (the command says so through `noticeTo`).
+let notice = (line: string): void => {
+  process.stderr.write(line);
+};
 const onSignal = (signal: NodeJS.Signals): void => {
   signals++;
   if (signals > 1) process.exit(ExitCode.Interrupted);
-  process.stderr.write(`${signal}: stopping (send it again to exit at once)\n`);
+  notice(`${signal}: stopping (send it again to exit at once)\n`);
   stop.abort();
 };
 process.on("SIGINT", onSignal);
@@ -63,6 +67,9 @@ try {
         stderrIsTTY: process.stderr.isTTY,
         ...(process.stderr.isTTY ? { columns: process.stderr.columns } : {}),
         writeProgress: (text) => process.stderr.write(text),
+        noticeTo: (write) => {
+          notice = write;
+        },
         ...(process.stdin.isTTY && process.stdout.isTTY ? { ask } : {}),
         env: process.env,
         output: {

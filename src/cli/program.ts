@@ -26,6 +26,11 @@ export interface CliContext {
   readonly columns?: number;
   /** stdin and stdout are both terminals: asks and resolves true for y/yes. Absent otherwise. */
   readonly ask?: (question: string) => Promise<boolean>;
+  /**
+   * Where the bin's own line on a signal ("stopping…") goes from now on: above a live progress display,
+   * which would otherwise erase it as it redraws.
+   */
+  readonly noticeTo?: (write: (line: string) => void) => void;
 }
 
 interface GlobalOptions {
@@ -83,6 +88,7 @@ async function observed(
   });
   const logger = await loggerFor(ctx, globals, ctx.stderrIsTTY ? display : undefined);
   display.useLogger(logger);
+  if (ctx.stderrIsTTY) ctx.noticeTo?.(display.above);
   return { logger, display };
 }
 

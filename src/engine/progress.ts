@@ -5,7 +5,10 @@ import { MoveStatus, type MoveResult } from "../report/types.js";
 export interface ProgressState {
   /** `reading`: the preflight's reads; `moving`: the operations; `done`: finished. */
   readonly phase: "reading" | "moving" | "done";
+  /** Operations that ran (or were skipped as already done); not those left unattempted. */
   readonly done: number;
+  /** Operations settled without an attempt (a stop, a failed dependency, a deferral). */
+  readonly notAttempted: number;
   readonly total: number;
   readonly membersMoved: number;
   readonly failed: number;
@@ -25,6 +28,7 @@ export interface ProgressState {
 export class ProgressTracker {
   #phase: ProgressState["phase"] = "reading";
   #done = 0;
+  #notAttempted = 0;
   #total = 0;
   #moved = 0;
   #failed = 0;
@@ -54,6 +58,10 @@ export class ProgressTracker {
   }
 
   finished(result: MoveResult): void {
+    if (result.status === MoveStatus.NotAttempted) {
+      this.#notAttempted++;
+      return;
+    }
     this.#done++;
     this.#moved += result.moved.length;
     if (result.status === MoveStatus.Failed) this.#failed++;
@@ -76,11 +84,13 @@ export class ProgressTracker {
     const paced = this.#done - this.#doneAtFirstWrite;
     if (this.#firstWriteAt !== null && paced > 0) {
       const perOperation = (this.now() - this.#firstWriteAt) / paced;
-      eta = Math.max(0, Math.round(((this.#total - this.#done) * perOperation) / 1000));
+      const left = this.#total - this.#done - this.#notAttempted;
+      eta = Math.max(0, Math.round((left * perOperation) / 1000));
     }
     return {
       phase: this.#phase,
       done: this.#done,
+      notAttempted: this.#notAttempted,
       total: this.#total,
       membersMoved: this.#moved,
       failed: this.#failed,
@@ -107,12 +117,16 @@ export function progressText(state: ProgressState, mode: "run" | "undo" = "run")
     `${state.done}/${state.total} ${mode === "undo" ? "steps" : "moves"}`,
     `${plural(state.membersMoved, "member")} ${verb}`,
     `${state.failed} failed`,
+    ...(state.notAttempted > 0 && state.phase !== "done" ? [`${state.notAttempted} not attempted`] : []),
     plural(state.retries, "retry", "retries"),
     `${state.rateLimited} rate-limit waits`,
   ];
+  // Never "done" over operations that were not attempted (a stopped run settles the rest that way).
   const eta =
     state.phase === "done"
-      ? "done"
+      ? state.notAttempted > 0
+        ? `ended, ${state.notAttempted} not attempted`
+        : "done"
       : state.etaSeconds === null
         ? "ETA after the first move"
         : `ETA ${formatSeconds(state.etaSeconds)}`;

@@ -68,22 +68,28 @@ describe("on a terminal (a pseudo-terminal)", () => {
     expect(writes()).toHaveLength(1);
   });
 
-  it("a live display on stderr: the preflight's reads, then moves, members, failures, retries, waits; log lines above it, whole", async () => {
+  /**
+   * The sandbox again, with `count` more groups of one person each (groups and users 10, 11, …), slowed
+   * to `latencyMs` a request: room for a live display.
+   */
+  const slower = async (count: number, latencyMs: number, displayName = (n: number) => `User ${n}`) => {
     await sandbox.close();
     const seed = smallSeed();
-    const extra = Array.from({ length: 12 }, (_, i) => i + 10);
+    const extra = Array.from({ length: count }, (_, i) => i + 10);
     sandbox = await startSandbox({
       seed: {
-        users: [
-          ...seed.users,
-          ...extra.map((n) => user(n, { displayName: n === 10 ? "李小龍 Wide" : `User ${n}` })),
-        ],
+        users: [...seed.users, ...extra.map((n) => user(n, { displayName: displayName(n) }))],
         groups: [...seed.groups, ...extra.map((n) => group(n, [n]))],
       },
       apiKey: KEY,
-      faults: { latencyMs: 40 },
+      faults: { latencyMs },
     });
     env = { ...env, DOCSPACE_URL: sandbox.url };
+    return extra;
+  };
+
+  it("a live display on stderr: the preflight's reads, then moves, members, failures, retries, waits; log lines above it, whole", async () => {
+    await slower(12, 40, (n) => (n === 10 ? "李小龍 Wide" : `User ${n}`));
     // Six disjoint moves, and debug logging: a log line per request, written while the display is live.
     const moves = [10, 12, 14, 16, 18, 20].map((n) => `{ id: m${n}, from: ${g(n)}, to: ${g(n + 1)} }`);
     await writeFile(file, manifest(...moves));
@@ -110,6 +116,26 @@ describe("on a terminal (a pseudo-terminal)", () => {
     }
     // Only the last frame stays: no torn frames left on screen.
     expect(screen.filter((r) => /moves ·|reading the portal/.test(r))).toHaveLength(1);
+  });
+
+  it("Ctrl+C while the display is live: the stop's notice stays above it, and its last frame counts the moves not attempted, never 'done' (130)", async () => {
+    const extra = await slower(40, 150);
+    const moves = extra
+      .filter((n) => n % 2 === 0)
+      .map((n) => `{ id: m${n}, from: ${g(n)}, to: ${g(n + 1)} }`);
+    await writeFile(file, manifest(...moves));
+    const run = await runInPty(
+      ["run", file, "--yes", "--concurrency", "1", "--report", join(dir, "r.json")],
+      { env, columns: 160, answers: [{ when: /\d+\/20 moves ·/, type: "\u0003" }] },
+    );
+    expect(run.code).toBe(130);
+    const screen = render(run.screen, 160);
+    expect(screen).toContain("SIGINT: stopping (send it again to exit at once)");
+    const frames = screen.filter((r) => /moves ·/.test(r));
+    expect(frames).toHaveLength(1);
+    const [, done, left] = /^(\d+)\/20 moves · .* · ended, (\d+) not attempted$/.exec(frames[0] ?? "") ?? [];
+    expect(Number(left)).toBeGreaterThan(0);
+    expect(Number(done) + Number(left)).toBe(20);
   });
 
   it("a dry run never asks", async () => {

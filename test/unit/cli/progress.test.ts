@@ -29,6 +29,27 @@ describe("progress", () => {
     expect(progressText(t.state(), "undo")).toMatch(/^3\/10 steps · 3 members put back/);
   });
 
+  it("counts the moves settled without an attempt apart: in neither the moves done nor the ETA's work, never 'done' over them", () => {
+    let now = 0;
+    const t = new ProgressTracker(() => now);
+    t.begin(10);
+    t.wrote();
+    now = 2000;
+    t.finished(result("succeeded", 2));
+    t.finished(result("not-attempted")); // its dependency failed, say
+    // 1 move in 2 s since the first write, 8 left to attempt: 16 s.
+    expect(t.state().etaSeconds).toBe(16);
+    expect(progressText(t.state())).toBe(
+      "1/10 moves · 2 members moved · 0 failed · 1 not attempted · 0 retries · 0 rate-limit waits · ETA 16 s",
+    );
+    // A stop: the rest settled as not attempted.
+    for (let i = 0; i < 8; i++) t.finished(result("not-attempted"));
+    t.end();
+    expect(progressText(t.state())).toBe(
+      "1/10 moves · 2 members moved · 0 failed · 0 retries · 0 rate-limit waits · ended, 9 not attempted",
+    );
+  });
+
   it("tells its listeners once when the operations end", () => {
     const t = new ProgressTracker(() => 0);
     let ended = 0;
