@@ -108,7 +108,8 @@ export async function preflight(
       await inTurn();
       const count = await portal.groupCount();
       if (count === null || Math.ceil(count / LIST_PAGE) >= names.length) return search;
-      all = await portal.listGroups();
+      // Its pages together: no more of them than there are names to search for.
+      all = await portal.listGroups(undefined, count);
     } catch (err) {
       const end = ending(err);
       if (end !== null) throw end;

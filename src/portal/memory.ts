@@ -136,7 +136,8 @@ export class MemoryPortal implements Portal {
     return Promise.resolve(items.map((g) => ({ id: g.id, name: g.name })));
   }
 
-  listGroups(call?: CallOptions): Promise<GroupSummary[]> {
+  /** Every group at once: `expected` has no pages to read together here. */
+  listGroups(call?: CallOptions, _expected?: number): Promise<GroupSummary[]> {
     return this.findGroups("", call);
   }
 

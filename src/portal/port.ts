@@ -176,8 +176,8 @@ export interface Portal {
   self(call?: CallOptions): Promise<SelfInfo | null>;
   /** Groups whose name contains `text` (case-insensitive), every page. */
   findGroups(text: string, call?: CallOptions): Promise<GroupSummary[]>;
-  /** Every user group, every page. */
-  listGroups(call?: CallOptions): Promise<GroupSummary[]>;
+  /** Every user group, every page; `expected`, a count just read, lets its pages be read together. */
+  listGroups(call?: CallOptions, expected?: number): Promise<GroupSummary[]>;
   /** How many user groups there are (one small read), or null when the portal does not say. */
   groupCount(call?: CallOptions): Promise<number | null>;
   /** One group with its members; fails `notFound` when it does not exist. */

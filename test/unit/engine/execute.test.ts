@@ -225,6 +225,53 @@ describe("paging", () => {
     expect(await portal.listGroups()).toHaveLength(100);
     expect(sandbox.requests.filter((r) => r.path === "/api/2.0/group")).toHaveLength(2);
   });
+
+  const listReads = (sandbox: ReturnType<typeof engineRig>["sandbox"]) =>
+    sandbox.requests.filter((r) => r.path === "/api/2.0/group").map((r) => r.query);
+  const everyGroup = (model: PortalModel) =>
+    model.listGroups({ count: 1000 }).items.map((x) => ({ id: x.id, name: x.name }));
+
+  it("with the count, reads its pages together, and gives them in page order", async () => {
+    const { sandbox, portal } = engineRig(many());
+    sandbox.pause();
+    const listing = portal.listGroups(undefined, 254);
+    // All three out at once: one after another, only one would ever be.
+    while (sandbox.inFlight().gets < 3) await new Promise((resolve) => setTimeout(resolve, 1));
+    sandbox.resume();
+    expect(await listing).toEqual(everyGroup(sandbox.model));
+    expect(listReads(sandbox).sort()).toEqual([
+      "?startIndex=0&count=100",
+      "?startIndex=100&count=100",
+      "?startIndex=200&count=100",
+    ]);
+  });
+
+  it("with the count, a page refused fails the listing once every page has answered", async () => {
+    const { sandbox, portal } = engineRig(many());
+    // The second page refused at once, the third answered later.
+    sandbox.faults.script((r) =>
+      r.path !== "/api/2.0/group"
+        ? undefined
+        : (r.query ?? "").includes("startIndex=100")
+          ? { kind: "body", status: 400, text: JSON.stringify({ status: 1, statusCode: 400 }) }
+          : (r.query ?? "").includes("startIndex=200")
+            ? { kind: "delay", ms: 50 }
+            : undefined,
+    );
+    await expect(portal.listGroups(undefined, 254)).rejects.toMatchObject({ httpStatus: 400 });
+    expect(sandbox.inFlight().gets).toBe(0);
+    expect(listReads(sandbox)).toHaveLength(3);
+  });
+
+  it("with a count too low, reads on page by page past the counted pages; too high, stops on the short page", async () => {
+    const low = engineRig(many());
+    expect(await low.portal.listGroups(undefined, 150)).toEqual(everyGroup(low.sandbox.model));
+    expect(listReads(low.sandbox)).toHaveLength(3);
+    // A count of 600 sends its 6 pages (the preflight lists only when that is fewer reads than the names).
+    const high = engineRig(many());
+    expect(await high.portal.listGroups(undefined, 600)).toEqual(everyGroup(high.sandbox.model));
+    expect(listReads(high.sandbox)).toHaveLength(6);
+  });
 });
 
 describe("undo is the engine on inverse steps (in-memory portal)", () => {

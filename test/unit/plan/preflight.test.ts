@@ -217,9 +217,17 @@ describe("the preflight over the in-memory portal", () => {
 
     it("lists the groups once and finds every name there, with the same answers as searching", async () => {
       const listed = teams();
+      // The count goes with the listing, so that its pages are read together.
+      const expected: (number | undefined)[] = [];
+      const list = listed.listGroups.bind(listed);
+      listed.listGroups = (call, count) => {
+        expected.push(count);
+        return list(call, count);
+      };
       const listCalls = counted(listed);
       const byListing = await preflight(listed, plan);
       expect(listCalls).toEqual({ findGroups: 0, listGroups: 1, groupCount: 1 });
+      expect(expected).toEqual([await listed.groupCount()]);
 
       const searched = teams();
       searched.groupCount = () => Promise.resolve(null); // a portal that does not say: a search each
