@@ -16,13 +16,12 @@ import {
 } from "../portal/port.js";
 import type { ApiRequest, ApiResponse } from "./client.js";
 import type { ApiKeyDto, EmployeeDto, VersionDto } from "./dto.js";
+import { eachBounded } from "../bounded.js";
 import { send, type Transport } from "./transport.js";
 
 /** DocSpace's largest page (`count` is 1..100). */
 const PAGE = LIST_PAGE;
 const GROUP = "/api/2.0/group";
-/** Pages of one listing asked for at a time. */
-const PAGES_AHEAD = 32;
 
 /**
  * The Portal over DocSpace's REST API: the only place that knows paths, envelopes, paging and the
@@ -77,13 +76,12 @@ export class HttpPortal implements Portal {
     check: (value: unknown) => T,
     /** Where the page's items are in the answer, when not the response itself (the rooms list). */
     pick: (value: unknown) => { items: unknown; total?: unknown } = (value) => ({ items: value }),
-    /** The pages already read (the groups' listing reads its counted pages together first). */
+    /** The list so far, added to (the groups' listing reads its counted pages together first). */
     from: { readonly items: T[]; readonly seen: Set<string> } = { items: [], seen: new Set() },
   ): Promise<T[]> {
-    const { items, seen } = from;
     for (;;) {
       const page = await this.#send(
-        { method: "GET", path, query: { ...query, startIndex: items.length, count: PAGE } },
+        { method: "GET", path, query: { ...query, startIndex: from.items.length, count: PAGE } },
         call,
         (value) => {
           const picked = pick(value);
@@ -91,13 +89,7 @@ export class HttpPortal implements Portal {
           return { items: list(picked.items).map(check), total };
         },
       );
-      const { items: got } = page.response;
-      const fresh = got.filter((item) => !seen.has(item.id));
-      for (const item of fresh) seen.add(item.id);
-      items.push(...fresh);
-      if (got.length < PAGE || fresh.length === 0) return items;
-      const total = page.response.total ?? page.total;
-      if (total !== null && items.length >= total) return items;
+      if (!taken(from, page.response.items, page.response.total ?? page.total)) return from.items;
     }
   }
 
@@ -151,37 +143,22 @@ export class HttpPortal implements Portal {
   async listGroups(call?: CallOptions, expected?: number): Promise<GroupSummary[]> {
     const planned = expected === undefined ? 0 : Math.ceil(expected / PAGE);
     if (planned <= 1) return this.#pages(GROUP, {}, call, summaryOf);
-    // A few dozen pages asked for at a time (the governor bounds those in flight); after a failure no
-    // more are, and it is thrown once those out have answered: no read is left behind.
+    // A few dozen pages asked for at a time (the governor bounds those in flight); a failure is thrown
+    // once those out have answered.
     const pages: ApiResponse<GroupSummary[]>[] = [];
-    let next = 0;
-    const failures: unknown[] = [];
-    const reader = async (): Promise<void> => {
-      while (failures.length === 0 && next < planned) {
-        const k = next++;
-        try {
-          pages[k] = await this.#send(
-            { method: "GET", path: GROUP, query: { startIndex: k * PAGE, count: PAGE } },
-            call,
-            (value) => list(value).map(summaryOf),
-          );
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(planned, PAGES_AHEAD) }, reader));
-    if (failures.length > 0) throw failures[0];
-    const items: GroupSummary[] = [];
-    const seen = new Set<string>();
-    for (const page of pages) {
-      const fresh = page.response.filter((item) => !seen.has(item.id));
-      for (const item of fresh) seen.add(item.id);
-      items.push(...fresh);
-      if (page.response.length < PAGE || fresh.length === 0) return items;
-      if (page.total !== null && items.length >= page.total) return items;
-    }
-    return this.#pages(GROUP, {}, call, summaryOf, undefined, { items, seen });
+    await eachBounded(
+      Array.from({ length: planned }, (_, k) => k),
+      async (k) => {
+        pages[k] = await this.#send(
+          { method: "GET", path: GROUP, query: { startIndex: k * PAGE, count: PAGE } },
+          call,
+          (value) => list(value).map(summaryOf),
+        );
+      },
+    );
+    const read = { items: [] as GroupSummary[], seen: new Set<string>() };
+    for (const page of pages) if (!taken(read, page.response, page.total)) return read.items;
+    return this.#pages(GROUP, {}, call, summaryOf, undefined, read);
   }
 
   async groupCount(call?: CallOptions): Promise<number | null> {
@@ -379,4 +356,20 @@ export function snapshotOf(value: unknown): GroupSnapshot {
   };
   if (managerInfo !== null) snapshot.manager = managerInfo;
   return snapshot;
+}
+
+/**
+ * A page taken into a list, in page order, each item once; false when it ends the list: a short page, one
+ * that brings nothing new (a portal that ignores startIndex), or the answers' total reached.
+ */
+function taken<T extends { readonly id: string }>(
+  into: { readonly items: T[]; readonly seen: Set<string> },
+  got: readonly T[],
+  total: number | null,
+): boolean {
+  const fresh = got.filter((item) => !into.seen.has(item.id));
+  for (const item of fresh) into.seen.add(item.id);
+  into.items.push(...fresh);
+  if (got.length < PAGE || fresh.length === 0) return false;
+  return total === null || into.items.length < total;
 }

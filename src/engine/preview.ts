@@ -7,7 +7,7 @@ import { peopleRead } from "../plan/group-store.js";
 import { isPlannedGroup, ProblemReason } from "../plan/types.js";
 import { notRun, shaped } from "../report/build.js";
 import { mapResults } from "../report/spool.js";
-import { eachBounded } from "../plan/bounded.js";
+import { eachBounded } from "../bounded.js";
 import { MoveStatus, Reason, type MoveResult } from "../report/types.js";
 import { execute, type ExecuteInput, type ExecuteResult } from "./execute.js";
 

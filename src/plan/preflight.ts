@@ -1,6 +1,6 @@
 import leven from "leven";
 import { collectGarbage } from "../collect.js";
-import { eachBounded } from "./bounded.js";
+import { eachBounded } from "../bounded.js";
 import {
   isMover,
   LIST_PAGE,

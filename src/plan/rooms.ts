@@ -1,4 +1,4 @@
-import { eachBounded } from "./bounded.js";
+import { eachBounded } from "../bounded.js";
 import {
   PortalError,
   type GroupSnapshot,

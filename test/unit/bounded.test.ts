@@ -1,4 +1,4 @@
-import { eachBounded, READ_AHEAD } from "../../../src/plan/bounded.js";
+import { eachBounded, READ_AHEAD } from "../../src/bounded.js";
 
 describe("reads issued a bounded number at a time", () => {
   it("never has more than READ_AHEAD running, and runs every item", async () => {
@@ -54,5 +54,31 @@ describe("reads issued a bounded number at a time", () => {
     await new Promise((resolve) => setImmediate(resolve));
     // Those already running finish (freeing slots in the same turn); the other hundreds never start.
     expect(started.length).toBeLessThan(2 * READ_AHEAD);
+  });
+
+  it("throws the first failure only once those running have settled", async () => {
+    let running = 0;
+    let release = (): void => undefined;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let settled = false;
+    const all = eachBounded([0, 1, 2], async (i) => {
+      running++;
+      try {
+        if (i === 0) throw new Error("refused");
+        await slow;
+      } finally {
+        running--;
+      }
+    }).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    expect(running).toBe(2);
+    release();
+    await expect(all).rejects.toThrow("refused");
+    expect(running).toBe(0);
   });
 });
