@@ -39,12 +39,20 @@ export async function proxyDispatcher(settings: ProxySettings): Promise<Dispatch
 }
 
 /**
- * undici's Agent for requests fetch's own would send on a connection of their own: loaded only then (a
- * portal before v3.7.1, whose moves are completed by `DELETE /group/{id}/members`).
+ * A dispatcher for requests fetch's own would send on a connection of their own (a portal before v3.7.1,
+ * whose moves are completed by `DELETE /group/{id}/members`): fetch's shared dispatcher, under the key
+ * undici documents for it, composed to keep the connection, so that those requests share its pool and its
+ * warmed code; where the process shows none (another module context), undici's Agent, loaded then.
  */
 export async function keepingAgent(): Promise<Dispatcher> {
+  const shared = (globalThis as Record<symbol, unknown>)[Symbol.for("undici.globalDispatcher.1")];
+  if (isDispatcher(shared)) return shared.compose(keepingConnections);
   const { Agent } = await import("undici");
   return new Agent().compose(keepingConnections);
+}
+
+function isDispatcher(value: unknown): value is Dispatcher {
+  return typeof (value as Dispatcher | undefined)?.compose === "function";
 }
 
 /**

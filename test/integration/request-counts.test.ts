@@ -1,6 +1,9 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Seed } from "../../src/portal/types.js";
+import { runBin } from "../helpers/cli.js";
 import { g, u, user } from "../helpers/portal.js";
-import { manifest, RunHarness } from "../helpers/run.js";
+import { KEY, manifest, RunHarness } from "../helpers/run.js";
 
 /** `n` disjoint moves: group 2i (3 members, the first its manager) into the empty group 2i+1. */
 function disjoint(n: number): { seed: Seed; text: string } {
@@ -100,6 +103,35 @@ describe("requests exactly as designed, from the sandbox's request log", () => {
     expect(r.report?.summary.requests).toBe(3 + 5 * N);
     // Each DELETE carries a body, and its connection is kept all the same: fetch's own dispatcher would
     // open one for every DELETE, so at least N.
+    expect(h.sandbox.connections).toBeLessThan(N);
+  });
+
+  it("the built bin on 3.6.2: its DELETEs keep their connections too, the requests the same", async () => {
+    // The bin's DELETEs go through fetch's own shared dispatcher (this process's tests through undici's
+    // Agent, loaded for them: jest's module context does not see the shared one).
+    const { seed, text } = disjoint(N);
+    await h.start(seed, { ...FAST, version: "3.6.2" });
+    const file = join(h.dir, "bin.yaml");
+    await writeFile(file, text);
+    const r = await runBin(
+      [
+        "run",
+        file,
+        "--report",
+        join(h.dir, "bin-report.json"),
+        "--concurrency",
+        "4",
+        "--rate",
+        "60000",
+        "--log-level",
+        "warn",
+      ],
+      { env: { DOCSPACE_URL: h.sandbox.url, DOCSPACE_API_KEY: KEY }, cwd: h.dir },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(counted(h.calls())["DELETE /api/2.0/group/{id}/members"]).toBe(N);
+    expect(h.calls()).toHaveLength(3 + 5 * N);
     expect(h.sandbox.connections).toBeLessThan(N);
   });
 
