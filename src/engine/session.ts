@@ -223,6 +223,8 @@ export async function session(
         stopped: stop.kind,
       };
     }
+    // The run's work ends here (every move settled, its records written); what follows makes the report.
+    const finishedAt = clock.now();
     if (result.cancelled === true) {
       logger.info({ event: "run.cancelled", runId }, "not confirmed: nothing was sent");
       return { ok: false, code: ExitCode.Ok };
@@ -243,7 +245,7 @@ export async function session(
       behaviour: result.behaviour ?? result.preflight?.behaviour ?? null,
       manifest: options.manifest,
       startedAt: new Date(startedAt).toISOString(),
-      finishedAt: new Date(clock.now()).toISOString(),
+      finishedAt: new Date(finishedAt).toISOString(),
       settings: options.settings,
       outcome,
       exitCode: exitCodeFor(outcome),
