@@ -29,6 +29,8 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
   #people = new HashLists();
   /** A fork shares its store's records and people and keeps its own ids; it adds nobody to the people. */
   #indexesPeople = true;
+  /** The record `person` read last. */
+  #personRead: { readonly slot: number; readonly group: GroupSnapshot | undefined } | null = null;
 
   constructor(groups: Iterable<readonly [string, GroupSnapshot]> = [], options: SpoolOptions = {}) {
     this.#options = options;
@@ -93,7 +95,10 @@ export class GroupStore implements ReadonlyMap<string, GroupSnapshot>, GroupStat
   person(id: string): MemberInfo | undefined {
     // (the last read first; a record under the same hash may name someone else)
     for (const slot of this.#people.under(hashOf(id))) {
-      const group = this.#records?.get(slot);
+      // A group's people are mostly asked for one after another: its record is read once for them all
+      // (a record under a slot never changes: a newer group is kept under a new one).
+      if (this.#personRead?.slot !== slot) this.#personRead = { slot, group: this.#records?.get(slot) };
+      const group = this.#personRead.group;
       const found =
         group?.members.find((m) => m.id === id) ?? (group?.manager?.id === id ? group.manager : undefined);
       if (found !== undefined) return found;
