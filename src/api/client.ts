@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { ApiError, FailureKind, parseRetryAfter } from "./http-error.js";
-import { keepingAgent, proxyDispatcher, type ProxySettings } from "./proxy.js";
+import { keepingDispatcher, proxyDispatcher, type ProxySettings } from "./proxy.js";
 
 export type Method = "GET" | "PUT" | "POST" | "DELETE";
 
@@ -111,12 +111,12 @@ export class DocSpaceClient implements RequestClient {
     let text: string;
     try {
       // Through the proxy the environment names (Node's fetch takes undici's dispatcher); a DELETE with a
-      // body through undici's own, which keeps its connection (see keepingAgent).
+      // body through fetch's own dispatcher composed to keep its connection (see keepingDispatcher).
       const dispatcher =
         this.#proxy !== null
           ? await (this.#dispatcher ??= proxyDispatcher(this.#proxy))
           : req.method === "DELETE" && req.body !== undefined
-            ? await (this.#keeping ??= keepingAgent())
+            ? await (this.#keeping ??= keepingDispatcher())
             : undefined;
       res = await this.#fetch(`${this.baseUrl}${summary.path}`, {
         method: req.method,

@@ -44,7 +44,7 @@ export async function proxyDispatcher(settings: ProxySettings): Promise<Dispatch
  * undici documents for it, composed to keep the connection, so that those requests share its pool and its
  * warmed code; where the process shows none (another module context), undici's Agent, loaded then.
  */
-export async function keepingAgent(): Promise<Dispatcher> {
+export async function keepingDispatcher(): Promise<Dispatcher> {
   const shared = (globalThis as Record<symbol, unknown>)[Symbol.for("undici.globalDispatcher.1")];
   if (isDispatcher(shared)) return shared.compose(keepingConnections);
   const { Agent } = await import("undici");
