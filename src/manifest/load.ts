@@ -4,6 +4,7 @@ import { CORE_SCHEMA, load as loadFast } from "js-yaml";
 import { createRequire } from "node:module";
 import { isDeepStrictEqual } from "node:util";
 import type { Document, Node } from "yaml";
+import { OUTSIDE, readCommonYaml } from "./common-yaml.js";
 
 /**
  * The `yaml` package, loaded the first time the thorough path needs it: most manifests never do, and
@@ -114,84 +115,93 @@ const MAY_HAVE_ALIASES = /(?:^|[\s[{,])[&*][^\s,[\]{}]/m;
  * Parses YAML text into data, keeping a way back from any path to its line and column.
  *
  * The `yaml` document API gives exact positions and guards against alias bombs, but parses about 1 MB/s:
- * too slow for the largest manifests. So text without anchors or aliases is read with js-yaml (YAML 1.2
- * core schema, duplicate keys refused), and the document is only built when a position is asked for,
+ * too slow for the largest manifests. So text in the shapes manifests are written in is read by the subset
+ * reader (`common-yaml.ts`), other text without anchors or aliases with js-yaml (YAML 1.2 core schema,
+ * duplicate keys refused, the same data), and the document is only built when a position is asked for,
  * i.e. when there is something to report. Anything js-yaml refuses goes the thorough way for its message.
  */
 export function parseYaml(
   text: string,
   sha: string,
 ): { parsed: ParsedYaml | null; problems: ParseProblem[] } {
-  if (!MAY_HAVE_ALIASES.test(text)) {
-    let value: unknown;
-    let ok = true;
+  // The usual manifest is read by the subset reader, which needs no depth or alias checks: it reads
+  // neither deep nesting nor aliases.
+  let value = readCommonYaml(text);
+  let ok = value !== OUTSIDE;
+  if (!ok && !MAY_HAVE_ALIASES.test(text)) {
     if (flowDepth(text) > MAX_DEPTH) return { parsed: null, problems: [tooDeep()] };
     try {
       // The document API reads an empty file as null.
       value = loadFast(text, { schema: CORE_SCHEMA }) ?? null;
+      ok = true;
     } catch (err) {
       if (err instanceof RangeError) return { parsed: null, problems: [tooDeep()] };
-      ok = false;
-    }
-    if (ok) {
-      // The data, for placing a problem, held weakly: a run lets go of it once its moves are made from it
-      // (it is a second copy of them, about 250 bytes a move), and a position asked for after that
-      // parses the text again, the same way, to the same data. Checking holds it, so validate does not.
-      const data = dataHeldWeakly(value, () => loadFast(text, { schema: CORE_SCHEMA }) ?? null);
-      // Positions are recorded only when something is to be reported: a second fast parse that keeps them.
-      let recorded: { positions: PositionRecorder; value: unknown } | null = null;
-      let lastMove: number | null = null;
-      // Every problem in one move, or under one top-level key: only those lines are read again.
-      let only: { readonly move: number } | { readonly key: string } | null = null;
-      let slice: { positions: PositionRecorder; value: unknown } | null | undefined;
-      const locate: ParsedYaml["locate"] = (path, where) => {
-        const inSlice =
-          only === null
-            ? null
-            : "move" in only
-              ? path[0] === "moves" && path[1] === only.move
-                ? [0, ...path.slice(2)]
-                : null
-              : path[0] === only.key
-                ? path
-                : null;
-        if (only !== null && inSlice !== null && slice !== null) {
-          slice ??= "move" in only ? oneMove(text, data(), only.move) : oneKey(text, data(), only.key);
-          if (slice !== null) return slice.positions.locate(slice.value, inSlice, where);
-        }
-        if (recorded === null) {
-          const positions = new PositionRecorder(text, lastMove);
-          let again: unknown;
-          try {
-            again = loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
-          } catch (err) {
-            // Every position asked for is recorded: the rest of the file is not read again.
-            if (!(err instanceof FarEnough)) throw err;
-            again = positions.stopped();
-          }
-          recorded = { positions, value: again };
-        }
-        return recorded.positions.locate(recorded.value, path, where);
-      };
-      const expect: NonNullable<ParsedYaml["expect"]> = (paths) => {
-        const underMoves = paths.every((p) => p[0] === "moves" && typeof p[1] === "number");
-        lastMove = underMoves && paths.length > 0 ? Math.max(...paths.map((p) => p[1] as number)) : null;
-        const first = paths[0]?.[0];
-        only =
-          underMoves && lastMove !== null && paths.every((p) => p[1] === lastMove)
-            ? { move: lastMove }
-            : typeof first === "string" &&
-                first !== "moves" &&
-                paths.every((p) => p.length > 0 && p[0] === first)
-              ? { key: first }
-              : null;
-        slice = undefined;
-      };
-      // Without anchors, aliases or tags beyond the core schema, js-yaml makes plain data only.
-      return { parsed: { value, sha256: sha, locate, expect }, problems: [] };
     }
   }
+  if (ok) {
+    // The data, for placing a problem, held weakly: a run lets go of it once its moves are made from it
+    // (it is a second copy of them, about 250 bytes a move), and a position asked for after that
+    // parses the text again, the same way, to the same data. Checking holds it, so validate does not.
+    const data = dataHeldWeakly(value, () => readData(text));
+    // Positions are recorded only when something is to be reported: a second fast parse that keeps them.
+    let recorded: { positions: PositionRecorder; value: unknown } | null = null;
+    let lastMove: number | null = null;
+    // Every problem in one move, or under one top-level key: only those lines are read again.
+    let only: { readonly move: number } | { readonly key: string } | null = null;
+    let slice: { positions: PositionRecorder; value: unknown } | null | undefined;
+    const locate: ParsedYaml["locate"] = (path, where) => {
+      const inSlice =
+        only === null
+          ? null
+          : "move" in only
+            ? path[0] === "moves" && path[1] === only.move
+              ? [0, ...path.slice(2)]
+              : null
+            : path[0] === only.key
+              ? path
+              : null;
+      if (only !== null && inSlice !== null && slice !== null) {
+        slice ??= "move" in only ? oneMove(text, data(), only.move) : oneKey(text, data(), only.key);
+        if (slice !== null) return slice.positions.locate(slice.value, inSlice, where);
+      }
+      if (recorded === null) {
+        const positions = new PositionRecorder(text, lastMove);
+        let again: unknown;
+        try {
+          again = loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
+        } catch (err) {
+          // Every position asked for is recorded: the rest of the file is not read again.
+          if (!(err instanceof FarEnough)) throw err;
+          again = positions.stopped();
+        }
+        recorded = { positions, value: again };
+      }
+      return recorded.positions.locate(recorded.value, path, where);
+    };
+    const expect: NonNullable<ParsedYaml["expect"]> = (paths) => {
+      const underMoves = paths.every((p) => p[0] === "moves" && typeof p[1] === "number");
+      lastMove = underMoves && paths.length > 0 ? Math.max(...paths.map((p) => p[1] as number)) : null;
+      const first = paths[0]?.[0];
+      only =
+        underMoves && lastMove !== null && paths.every((p) => p[1] === lastMove)
+          ? { move: lastMove }
+          : typeof first === "string" &&
+              first !== "moves" &&
+              paths.every((p) => p.length > 0 && p[0] === first)
+            ? { key: first }
+            : null;
+      slice = undefined;
+    };
+    // Without anchors, aliases or tags beyond the core schema, both readers make plain data only.
+    return { parsed: { value, sha256: sha, locate, expect }, problems: [] };
+  }
   return parseThoroughly(text, sha);
+}
+
+/** The data of text without aliases: by the subset reader if it can, else by js-yaml. */
+function readData(text: string): unknown {
+  const common = readCommonYaml(text);
+  return common === OUTSIDE ? (loadFast(text, { schema: CORE_SCHEMA }) ?? null) : common;
 }
 
 /**
