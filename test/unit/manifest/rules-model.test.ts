@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { RULES } from "../../../src/manifest/rules.js";
+import { groupNumbers, RULES } from "../../../src/manifest/rules.js";
 import type { MoveSpec } from "../../../src/manifest/types.js";
 
 /**
@@ -110,6 +110,37 @@ describe("the semantic rules", () => {
         expect(cyclesLast(actual(moves))).toEqual(cyclesLast(model(moves)));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("number each distinct group once, in order of first appearance, an id apart from a name spelled alike", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat({ max: 3000 }), fc.boolean(), fc.nat({ max: 3000 })), {
+          maxLength: 4000,
+        }),
+        (drawn) => {
+          const ref = (isId: boolean, n: number): MoveSpec["from"] =>
+            isId ? { kind: "id", id: `g${n}` } : { kind: "name", name: `g${n}` };
+          const moves: MoveSpec[] = drawn.map(([fi, f, ti, t], i) => ({
+            id: `move-${i + 1}`,
+            index: i,
+            note: null,
+            from: ref(fi, f),
+            to: ref(ti, t),
+          }));
+          const seen = new Map<string, number>();
+          const plain = (r: MoveSpec["from"]): number => {
+            if (!seen.has(key(r))) seen.set(key(r), seen.size);
+            return seen.get(key(r)) as number;
+          };
+          const expected = moves.flatMap((m) => [plain(m.from), plain(m.to)]);
+          const numbers = groupNumbers(moves);
+          expect(moves.flatMap((_m, i) => [numbers.from[i], numbers.to[i]])).toEqual(expected);
+          expect(numbers.count).toBe(seen.size);
+        },
+      ),
+      { numRuns: 50 },
     );
   });
 });
