@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { MANIFEST_SHAPE } from "../../../src/manifest/types.js";
+import { FORBIDDEN_SECRET_KEYS } from "../../../src/manifest/validate.js";
 
 // The TypeScript types list their keys in MANIFEST_SHAPE (checked by the compiler); this keeps
 // the published JSON Schema in step with those lists, in both directions.
@@ -49,5 +50,20 @@ describe("the generated validators", () => {
     );
     // Run `npm run gen:validators` after changing schema/manifest.schema.json.
     expect(committed === generate()).toBe(true);
+  });
+
+  // So a manifest of a valid shape holds no key named like a secret, and validate looks for them only
+  // in manifests the schema refuses.
+  it("allows no key named like a secret", () => {
+    const keys: string[] = [];
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== "object") return;
+      const properties = (node as { properties?: object }).properties;
+      if (properties !== undefined) keys.push(...Object.keys(properties));
+      Object.values(node).forEach(walk);
+    };
+    walk(schema);
+    expect(keys).toContain("apiKeyEnv");
+    expect(keys.filter((k) => FORBIDDEN_SECRET_KEYS.has(k.toLowerCase()))).toEqual([]);
   });
 });
