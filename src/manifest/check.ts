@@ -203,16 +203,31 @@ export const MAX_REPORTED = 100;
 
 /**
  * The first MAX_REPORTED problems in file order, and how many more there are. File order is path order:
- * list indexes by number, mapping keys by their place in the mapping (kept in a cache, so ordering is
- * linear in the number of problems).
+ * list indexes by number, mapping keys by their place in the mapping (looked up in the mapping's keys,
+ * or in a map of them kept for a large mapping, so ordering is linear in the number of problems). The
+ * first are kept in order as the problems come, each later one compared with the last kept: problems
+ * mostly come in file order, and 100,000 of them are not all sorted to report 100.
  */
-function firstInFileOrder<T extends { readonly path: readonly PathSegment[] }>(
+export function firstInFileOrder<T extends { readonly path: readonly PathSegment[] }>(
   problems: readonly T[],
   root: unknown,
   uncounted = 0,
 ): { first: T[]; more: number } {
   if (problems.length <= MAX_REPORTED) return { first: [...problems], more: uncounted };
   const places = new WeakMap<object, Map<string, number>>();
+  const place = (node: object, key: string): number => {
+    const keys = Object.keys(node);
+    if (keys.length <= 16) {
+      const i = keys.indexOf(key);
+      return i === -1 ? Number.MAX_SAFE_INTEGER : i;
+    }
+    let map = places.get(node);
+    if (map === undefined) {
+      map = new Map(keys.map((k, i) => [k, i]));
+      places.set(node, map);
+    }
+    return map.get(key) ?? Number.MAX_SAFE_INTEGER;
+  };
   const rank = (path: readonly PathSegment[]): number[] => {
     const out: number[] = [];
     let node: unknown = root;
@@ -220,12 +235,7 @@ function firstInFileOrder<T extends { readonly path: readonly PathSegment[] }>(
       if (typeof segment === "number" || node === null || typeof node !== "object") {
         out.push(typeof segment === "number" ? segment : Number.MAX_SAFE_INTEGER);
       } else {
-        let keys = places.get(node);
-        if (keys === undefined) {
-          keys = new Map(Object.keys(node).map((k, i) => [k, i]));
-          places.set(node, keys);
-        }
-        out.push(keys.get(segment) ?? Number.MAX_SAFE_INTEGER);
+        out.push(place(node, segment));
       }
       node =
         node !== null && typeof node === "object"
@@ -234,18 +244,30 @@ function firstInFileOrder<T extends { readonly path: readonly PathSegment[] }>(
     }
     return out;
   };
-  const ranked = problems.map((p) => ({ p, r: rank(p.path) }));
-  ranked.sort((a, b) => {
-    for (let i = 0; i < Math.min(a.r.length, b.r.length); i++) {
-      const d = (a.r[i] ?? 0) - (b.r[i] ?? 0);
+  const compare = (a: readonly number[], b: readonly number[]): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const d = (a[i] ?? 0) - (b[i] ?? 0);
       if (d !== 0) return d;
     }
-    return a.r.length - b.r.length;
-  });
-  return {
-    first: ranked.slice(0, MAX_REPORTED).map((x) => x.p),
-    more: problems.length - MAX_REPORTED + uncounted,
+    return a.length - b.length;
   };
+  // The first so far, in order; an equal one goes after those already kept, as a stable sort puts it.
+  const kept: { p: T; r: number[] }[] = [];
+  for (const p of problems) {
+    const r = rank(p.path);
+    const last = kept.at(-1);
+    if (kept.length === MAX_REPORTED && last !== undefined && compare(r, last.r) >= 0) continue;
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(r, (kept[mid] as { r: number[] }).r) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    kept.splice(lo, 0, { p, r });
+    if (kept.length > MAX_REPORTED) kept.pop();
+  }
+  return { first: kept.map((x) => x.p), more: problems.length - MAX_REPORTED + uncounted };
 }
 
 const moreIssues = (file: string, more: number, severity: Severity = Severity.Error): Issue[] =>

@@ -1,3 +1,5 @@
+import fc from "fast-check";
+import { firstInFileOrder, MAX_REPORTED } from "../../../src/manifest/check.js";
 import { A, B, C, check, lines, withMoves } from "../../helpers/manifest.js";
 
 describe("a valid manifest", () => {
@@ -141,5 +143,59 @@ describe("schema problems", () => {
       "migrations.yaml:5:9 moves[1].id",
       "migrations.yaml:7:17 moves[1].to.name",
     ]);
+  });
+});
+
+describe("the first problems in file order", () => {
+  it("are those a stable sort by place would put first, however the problems come", () => {
+    // A manifest whose mappings have few keys and many (more than 16), and problems at paths in them.
+    const big = Object.fromEntries(Array.from({ length: 20 }, (_v, i) => [`k${i}`, i]));
+    const root = {
+      version: 1,
+      big,
+      moves: Array.from({ length: 30 }, () => ({ from: "a", to: "b", id: "x" })),
+    };
+    const path = fc.oneof(
+      fc.constant(["version"]),
+      fc.nat({ max: 22 }).map((i) => ["big", `k${i}`]),
+      fc
+        .tuple(fc.nat({ max: 31 }), fc.constantFrom("from", "to", "id", "note"))
+        .map(([i, k]) => ["moves", i, k]),
+      fc.nat({ max: 31 }).map((i) => ["moves", i]),
+      fc.constant(["unknown"]),
+    );
+    const place = (p: readonly (string | number)[]): number[] => {
+      const out: number[] = [];
+      let node: unknown = root;
+      for (const s of p) {
+        const keys =
+          node !== null && typeof node === "object" && !Array.isArray(node) ? Object.keys(node) : [];
+        out.push(typeof s === "number" ? s : keys.includes(s) ? keys.indexOf(s) : Number.MAX_SAFE_INTEGER);
+        node =
+          node !== null && typeof node === "object"
+            ? (node as Record<string, unknown>)[String(s)]
+            : undefined;
+      }
+      return out;
+    };
+    const byPlace = (a: number[], b: number[]): number => {
+      for (let i = 0; i < Math.min(a.length, b.length); i++)
+        if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+      return a.length - b.length;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(path, { minLength: MAX_REPORTED + 1, maxLength: 400 }),
+        fc.nat(),
+        (paths, uncounted) => {
+          const problems = paths.map((p, n) => ({ path: p, n }));
+          const sorted = [...problems].sort((a, b) => byPlace(place(a.path), place(b.path)));
+          const { first, more } = firstInFileOrder(problems, root, uncounted);
+          expect(first.map((p) => p.n)).toEqual(sorted.slice(0, MAX_REPORTED).map((p) => p.n));
+          expect(more).toBe(problems.length - MAX_REPORTED + uncounted);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
