@@ -112,14 +112,17 @@ const keyStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <
 const keyPart = (c: number): boolean => keyStart(c) || (c >= 48 && c <= 57) || c === DASH;
 
 const SMALL_INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** A plain scalar's value under the core schema, where the subset is sure of it. */
 function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
   if (c >= 48 && c <= 57) {
     if (SMALL_INTEGER.test(s)) return Number(s);
-    if (UUID.test(s)) return s;
+    // A number has two signs at most (its own and its exponent's): with three dashes, as a UUID has,
+    // it is a string.
+    const first = s.indexOf("-");
+    const second = first === -1 ? -1 : s.indexOf("-", first + 1);
+    if (second !== -1 && s.indexOf("-", second + 1) !== -1) return s;
     throw outside;
   }
   // `+1`, `.5`, `.inf`, `~`: numbers and null spelled in ways js-yaml resolves.
