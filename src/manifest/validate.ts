@@ -48,7 +48,9 @@ function schemaErrors(value: unknown): { errors: ErrorObject[]; invalidMovesUnde
         if (!isValidMove(move)) invalidMovesUndescribed++;
         return;
       }
-      if (validateMove(move)) return;
+      // The quick check first: the verbose one, which builds an error object at every turn, only on a
+      // move that is invalid.
+      if (isValidMove(move) || validateMove(move)) return;
       for (const e of validateMove.errors ?? [])
         errors.push({ ...e, instancePath: `/moves/${i}${e.instancePath}` });
     });
