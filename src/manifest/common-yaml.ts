@@ -1,5 +1,5 @@
 /**
- * A reader for the YAML that manifests are made of, about five times faster than js-yaml on the largest
+ * A reader for the YAML that manifests are made of, about three times as fast as js-yaml on the largest
  * ones: block mappings with plain keys, block lists, one-line flow collections, and scalars that are
  * plain, or quoted without escapes. It gives exactly the data js-yaml's core schema gives, or
  * `OUTSIDE` as soon as the text uses anything else (anchors, tags, block scalars, multi-line scalars,
