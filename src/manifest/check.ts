@@ -216,13 +216,14 @@ export function firstInFileOrder<T extends { readonly path: readonly PathSegment
   if (problems.length <= MAX_REPORTED) return { first: [...problems], more: uncounted };
   const places = new WeakMap<object, Map<string, number>>();
   const place = (node: object, key: string): number => {
-    const keys = Object.keys(node);
-    if (keys.length <= 16) {
-      const i = keys.indexOf(key);
-      return i === -1 ? Number.MAX_SAFE_INTEGER : i;
-    }
     let map = places.get(node);
     if (map === undefined) {
+      const keys = Object.keys(node);
+      if (keys.length <= 16) {
+        const i = keys.indexOf(key);
+        return i === -1 ? Number.MAX_SAFE_INTEGER : i;
+      }
+      // Listed once: a mapping of 40,000 keys is not listed again for each of its problems.
       map = new Map(keys.map((k, i) => [k, i]));
       places.set(node, map);
     }

@@ -198,4 +198,19 @@ describe("the first problems in file order", () => {
       { numRuns: 300 },
     );
   });
+
+  it("lists a large mapping's keys once, not once for each of its problems", () => {
+    let listed = 0;
+    const keys = Array.from({ length: 400 }, (_v, i) => `k${i}`);
+    const root = new Proxy(Object.fromEntries(keys.map((k) => [k, 1])), {
+      ownKeys: (target) => {
+        listed++;
+        return Reflect.ownKeys(target);
+      },
+    });
+    const problems = keys.map((k) => ({ path: [k] }));
+    const { first } = firstInFileOrder(problems.reverse(), root);
+    expect(first.map((p) => p.path[0])).toEqual(keys.slice(0, MAX_REPORTED));
+    expect(listed).toBe(1);
+  });
 });
