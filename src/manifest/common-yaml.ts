@@ -3,7 +3,7 @@
  * ones: block mappings with plain keys, block lists, one-line flow collections, and scalars that are
  * plain, or quoted without escapes. It gives exactly the data js-yaml's core schema gives, or
  * `OUTSIDE` as soon as the text uses anything else (anchors, tags, block scalars, multi-line scalars,
- * escapes, tabs, CR, unusual characters, numbers other than small integers, duplicate keys, anything
+ * escapes, tabs, a CR outside CRLF, unusual characters, numbers other than small integers, duplicate keys, anything
  * malformed): the caller then reads the whole text with js-yaml, which is always right. A property
  * test holds the two readers to the same data on generated manifests and on mutations of them.
  */
@@ -13,6 +13,7 @@ export const OUTSIDE: unique symbol = Symbol("outside the common subset");
 const MAX_NESTING = 32;
 
 // Character codes.
+const CR = 13;
 const SPACE = 32;
 const QUOTE = 34;
 const HASH = 35;
@@ -39,11 +40,12 @@ export function readCommonYaml(text: string): unknown {
 }
 
 /**
- * Characters the subset does not allow: all but printable ones and the line feed. Tabs, CR, controls, the
- * C1 range, surrogates (lone or paired), the BOM, the Unicode line separators and non-characters are
- * js-yaml's to judge. (One native scan: a loop over up to 5 MiB runs mostly before it is optimised.)
+ * Characters the subset does not allow: all but printable ones and line ends (LF, or CRLF as a file
+ * written on Windows has). Tabs, a CR alone, controls, the C1 range, surrogates (lone or paired), the BOM,
+ * the Unicode line separators and non-characters are js-yaml's to judge. (One native scan: a loop over up
+ * to 5 MiB runs mostly before it is optimised.)
  */
-const NOT_ALLOWED = /[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+const NOT_ALLOWED = /[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]|\r(?!\n)/;
 
 /**
  * The manifest's own keys by length, so that most keys are neither cut from the text nor looked up by
@@ -162,15 +164,17 @@ class Reader {
     this.#text = text;
     if (NOT_ALLOWED.test(text)) throw outside;
     for (let start = 0; start <= text.length;) {
-      let end = text.indexOf("\n", start);
-      if (end === -1) end = text.length;
+      let next = text.indexOf("\n", start);
+      if (next === -1) next = text.length;
+      // A CRLF line ends before its CR (a CR is allowed only there).
+      const end = next > start && text.charCodeAt(next - 1) === CR ? next - 1 : next;
       let at = start;
       while (at < end && text.charCodeAt(at) === SPACE) at++;
       this.#starts.push(start);
       this.#ends.push(end);
       this.#indents.push(at - start);
       this.#blank.push(at === end || text.charCodeAt(at) === HASH);
-      start = end + 1;
+      start = next + 1;
     }
   }
 

@@ -273,7 +273,7 @@ describe("readCommonYaml", () => {
       `version: 1\nsettings:\n  concurrency: 4\n  rate: 1200\nportal:\n  url: https://portal.example.com\nmoves: []\n`,
       `version: 1\nmoves:\n  -\n    from: a\n    to: b\n  - members:\n    - a\n    - b\n    from: c\n    to: d\n`,
     ];
-    for (const text of shapes) {
+    for (const text of [...shapes, EXAMPLE.replace(/\n/g, "\r\n")]) {
       const common = readCommonYaml(text);
       expect(common).not.toBe(OUTSIDE);
       expect(common).toStrictEqual(jsYaml(text));
@@ -290,7 +290,8 @@ describe("readCommonYaml", () => {
     ["a duplicate key", "a: 1\na: 2\n"],
     ["a float", "a: 1.5\n"],
     ["a tab", "a:\t1\n"],
-    ["CRLF line ends", "a: 1\r\nb: 2\r\n"],
+    ["a CR alone", "a: 1\rb: 2\n"],
+    ["a CR inside a line", "a: x\ry\n"],
     ["a document marker", "---\na: 1\n"],
     ["a scalar document", "just text\n"],
     ["nothing", ""],
@@ -304,20 +305,47 @@ describe("readCommonYaml", () => {
 
   it("gives js-yaml's data or steps aside, on generated YAML (seeded)", () => {
     const tally = { read: 0, all: 0 };
+    const windows = { read: 0, all: 0 };
     fc.assert(
       fc.property(documentTree, fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (root, choices) => {
-        agrees(render(root, choices), tally);
+        const text = render(root, choices);
+        agrees(text, tally);
+        // The same with CRLF line ends, and with both kinds mixed.
+        agrees(text.replace(/\n/g, "\r\n"), windows);
+        agrees(
+          text.replace(/\n/g, (_m, at: number) => (at % 2 === 0 ? "\r\n" : "\n")),
+          windows,
+        );
       }),
       { seed: Number(process.env.SEED ?? 20261129), numRuns: Number(process.env.RUNS ?? 4000) },
     );
     // The generator must reach the reader, not only its refusals.
     expect(tally.read / tally.all).toBeGreaterThan(0.15);
+    expect(windows.read / windows.all).toBeGreaterThan(0.15);
   });
 
   it("gives js-yaml's data or steps aside, on mutations of a manifest (seeded)", () => {
     const tally = { read: 0, all: 0 };
     const pieces = fc.oneof(
-      fc.constantFrom(" ", "  ", "\n", "- ", ": ", ":", "#", " #", "'", '"', "{", "}", "[", "]", ","),
+      fc.constantFrom(
+        " ",
+        "  ",
+        "\n",
+        "\r\n",
+        "\r",
+        "- ",
+        ": ",
+        ":",
+        "#",
+        " #",
+        "'",
+        '"',
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+      ),
       fc.constantFrom(...SCALARS),
       fc.string({ maxLength: 3 }),
     );
