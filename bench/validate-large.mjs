@@ -93,6 +93,23 @@ const cases = [
     expect: 2,
   },
   {
+    // Past 512 KiB js-yaml's refusal is reported: the document API would take ~1 s a megabyte.
+    name: "100,000 moves by name, invalid YAML mid-file (bad indentation)",
+    moves: 100_000,
+    line: (i) =>
+      i === 50_000 ? "  - from: {name: x}\n   to: {name: y}" : `  - {from: {name: s${i}}, to: {name: d${i}}}`,
+    expect: 2,
+  },
+  {
+    name: "100,000 moves by name, a duplicate key mid-file",
+    moves: 100_000,
+    line: (i) =>
+      i === 50_000
+        ? "  - {from: {name: x}, from: {name: y}, to: {name: z}}"
+        : `  - {from: {name: s${i}}, to: {name: d${i}}}`,
+    expect: 2,
+  },
+  {
     name: "100,000 moves by name, an unknown top-level key after them",
     moves: 100_000,
     line: (i) => `  - {from: {name: s${i}}, to: {name: d${i}}}`,

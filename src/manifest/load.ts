@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { CORE_SCHEMA, load as loadFast } from "js-yaml";
+import { CORE_SCHEMA, load as loadFast, YAMLException } from "js-yaml";
 import { createRequire } from "node:module";
 import { isDeepStrictEqual } from "node:util";
 import type { Document, Node } from "yaml";
@@ -136,6 +136,10 @@ export function parseYaml(
       ok = true;
     } catch (err) {
       if (err instanceof RangeError) return { parsed: null, problems: [tooDeep()] };
+      // A large text js-yaml refuses is reported as js-yaml places it: the document API, which would
+      // give its own message, reads about a megabyte a second (ten seconds for a manifest near the cap).
+      if (text.length > THOROUGH_MAX_CHARS && err instanceof YAMLException)
+        return { parsed: null, problems: [refusedByJsYaml(text, err)] };
     }
   }
   if (ok) {
@@ -196,6 +200,32 @@ export function parseYaml(
     return { parsed: { value, sha256: sha, locate, expect }, problems: [] };
   }
   return parseThoroughly(text, sha);
+}
+
+/**
+ * Larger texts that js-yaml refuses are not read again by the document API for its message: SPEC §3 asks
+ * for a verdict on any file in about a second per 5 MiB.
+ */
+export const THOROUGH_MAX_CHARS = 512 * 1024;
+
+/** js-yaml's reason for refusing a text, at its place; a duplicate key named as the document API names it. */
+function refusedByJsYaml(text: string, err: YAMLException): ParseProblem {
+  const at = { line: err.mark.line + 1, column: err.mark.column + 1 };
+  if (err.reason === "duplicated mapping key") {
+    // The mark is at the second key: a plain or quoted key up to its colon.
+    const key = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s:#][^:#\n]*?)\s*:/.exec(
+      text.slice(err.mark.position),
+    );
+    const raw = key?.[1];
+    const name = raw === undefined ? "" : ` ${JSON.stringify(/^["']/.test(raw) ? raw.slice(1, -1) : raw)}`;
+    return {
+      ...at,
+      rule: "duplicate-key",
+      path: "",
+      message: `duplicate key${name}: a key may appear only once in a mapping; keep one of them`,
+    };
+  }
+  return { ...at, rule: "yaml-syntax", path: "", message: `invalid YAML: ${err.reason}` };
 }
 
 /** The data of text without aliases: by the subset reader if it can, else by js-yaml. */

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatIssue, loadManifest } from "../../../src/manifest/check.js";
+import { THOROUGH_MAX_CHARS } from "../../../src/manifest/load.js";
 import { A, B, check, lines, withMoves } from "../../helpers/manifest.js";
 
 const KEY = `sk-${"ab12".repeat(16)}`;
@@ -200,5 +201,44 @@ describe("hostile input", () => {
         `${file}:1:1: cannot read the manifest (no such file); check the path`,
       ]);
     });
+  });
+});
+
+describe("a large manifest that is not valid YAML", () => {
+  // Past THOROUGH_MAX_CHARS, js-yaml's reason and place are reported: the document API would take about
+  // a second a megabyte to give its own (SPEC §3: a verdict in about a second per 5 MiB).
+  const moves = (n: number): string[] =>
+    Array.from({ length: n }, (_v, i) => `  - { from: { name: s${i} }, to: { name: d${i} } }`);
+  const manifest = (n: number, bad: string): string => {
+    const list = moves(n);
+    list.splice(n / 2, 0, bad);
+    return `version: 1\nmoves:\n${list.join("\n")}\n`;
+  };
+  const badIndent = "  - from: { name: x }\n   to: { name: y }";
+  const duplicate = "  - { from: { name: x }, from: { name: y }, to: { name: z } }";
+
+  it("is placed and named from js-yaml's refusal", () => {
+    const text = manifest(12_000, badIndent);
+    expect(text.length).toBeGreaterThan(THOROUGH_MAX_CHARS);
+    expect(lines(text)).toEqual([
+      "migrations.yaml:6004:4: invalid YAML: bad indentation of a sequence entry",
+    ]);
+  });
+
+  it("names a duplicate key as a small one does", () => {
+    const large = manifest(12_000, duplicate);
+    const small = manifest(10, duplicate);
+    expect(lines(large)).toEqual([
+      'migrations.yaml:6003:26: duplicate key "from": a key may appear only once in a mapping; keep one of them',
+    ]);
+    expect(lines(small)).toEqual([
+      'migrations.yaml:8:26: duplicate key "from": a key may appear only once in a mapping; keep one of them',
+    ]);
+  });
+
+  it("below the size, gets the document API's message", () => {
+    expect(lines(manifest(10, badIndent))).toEqual([
+      "migrations.yaml:9:1: invalid YAML: Sequence item without - indicator",
+    ]);
   });
 });
