@@ -118,7 +118,8 @@ const MAY_HAVE_ALIASES = /(?:^|[\s[{,])[&*][^\s,[\]{}]/m;
  * too slow for the largest manifests. So text in the shapes manifests are written in is read by the subset
  * reader (`common-yaml.ts`), other text without anchors or aliases with js-yaml (YAML 1.2 core schema,
  * duplicate keys refused, the same data), and the document is only built when a position is asked for,
- * i.e. when there is something to report. Anything js-yaml refuses goes the thorough way for its message.
+ * i.e. when there is something to report. Anything js-yaml refuses goes the thorough way for its message,
+ * unless it is larger than THOROUGH_MAX_CHARS: then js-yaml's reason and place are the message.
  */
 export function parseYaml(
   text: string,
