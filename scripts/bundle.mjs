@@ -11,9 +11,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = join(root, "bundle");
 
 // Left to node_modules: loaded rarely and late (undici for proxies and for the DELETEs that complete moves
-// on a portal before v3.7.1, yaml for positions, ajv for reports and seeds), or spawning workers that
-// resolve files by name (pino and its pretty printer).
-const external = ["pino", "pino-pretty", "undici", "yaml", "ajv", "ajv-formats"];
+// on a portal before v3.7.1, js-yaml and yaml for YAML outside the usual shapes and positions, ajv for
+// reports and seeds), or spawning workers that resolve files by name (pino and its pretty printer).
+const external = ["pino", "pino-pretty", "undici", "js-yaml", "yaml", "ajv", "ajv-formats"];
 
 rmSync(outdir, { recursive: true, force: true });
 await build({

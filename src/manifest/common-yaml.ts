@@ -29,15 +29,27 @@ const CLOSE_MAP = 125;
 class Outside extends Error {}
 const outside = new Outside();
 
-/** The data of `text`, or OUTSIDE when it is not in the common subset. */
-export function readCommonYaml(text: string): unknown {
+/** Where a collection starts, and where each of its items (and each key) does: offsets in the text. */
+export interface Place {
+  readonly offset: number;
+  /** Per child: arrays by index; mappings by key, with the key's own offset. */
+  readonly items: ReadonlyMap<string | number, { readonly key: number; readonly value: number }>;
+}
+
+/**
+ * The data of `text`, or OUTSIDE when it is not in the common subset. Given `places`, each collection read
+ * is recorded there with its place, as the document API places nodes (a test holds them to it).
+ */
+export function readCommonYaml(text: string, places?: WeakMap<object, Place>): unknown {
   try {
-    return new Reader(text).document();
+    return new Reader(text, places).document();
   } catch (err) {
     if (err === outside) return OUTSIDE;
     throw err;
   }
 }
+
+type Items = Map<string | number, { key: number; value: number }>;
 
 /**
  * Characters the subset does not allow: all but printable ones and line ends (LF, or CRLF as a file
@@ -159,9 +171,15 @@ class Reader {
   #nesting = 0;
   /** Where the last quoted scalar, flow value or flow collection read ended. */
   #after = 0;
+  /** Where the last value read started (a nested block's first character, or an inline value's). */
+  #valueAt = 0;
+  /** Whether the last key read is a string in the document (not `null:` or `true:`). */
+  #keyIsText = true;
+  readonly #places: WeakMap<object, Place> | undefined;
 
-  constructor(text: string) {
+  constructor(text: string, places?: WeakMap<object, Place>) {
     this.#text = text;
+    this.#places = places;
     if (NOT_ALLOWED.test(text)) throw outside;
     for (let start = 0; start <= text.length;) {
       let next = text.indexOf("\n", start);
@@ -217,6 +235,8 @@ class Reader {
 
   #sequence(column: number): unknown[] {
     const items: unknown[] = [];
+    const places: Items | null = this.#places === undefined ? null : new Map();
+    const offset = this.#at(this.#line);
     for (;;) {
       const line = this.#skipBlank();
       if (line === this.#starts.length) break;
@@ -224,7 +244,9 @@ class Reader {
       if (indent > column) throw outside;
       if (indent < column || !this.#item(this.#at(line), this.#ends[line] as number)) break;
       items.push(this.#entry(line, column));
+      places?.set(items.length - 1, { key: this.#valueAt, value: this.#valueAt });
     }
+    if (places !== null) this.#places?.set(items, { offset, items: places });
     return items;
   }
 
@@ -241,8 +263,13 @@ class Reader {
       return value;
     }
     if (this.#item(at, end)) throw outside;
-    if (this.#keyEnd(at, end) !== -1) return this.#mapping(at - (this.#starts[line] as number), at);
+    if (this.#keyEnd(at, end) !== -1) {
+      const value = this.#mapping(at - (this.#starts[line] as number), at);
+      this.#valueAt = at;
+      return value;
+    }
     const value = this.#inline(at, end);
+    this.#valueAt = at;
     this.#line = line + 1;
     return value;
   }
@@ -257,13 +284,20 @@ class Reader {
     const indent = this.#indents[line] as number;
     const at = this.#at(line);
     const end = this.#ends[line] as number;
-    if (listAtColumn && indent === column && this.#item(at, end)) return this.#block(at);
-    if (indent <= column) return null;
-    if (this.#item(at, end) || this.#keyEnd(at, end) !== -1) return this.#block(at);
-    // A scalar or flow collection on a line of its own; a line below it more indented than `column`
-    // would continue it, and the caller steps aside at such a line.
-    const value = this.#inline(at, end);
-    this.#line = line + 1;
+    let value: unknown;
+    if (
+      (listAtColumn && indent === column && this.#item(at, end)) ||
+      (indent > column && (this.#item(at, end) || this.#keyEnd(at, end) !== -1))
+    )
+      value = this.#block(at);
+    else if (indent <= column) return null;
+    else {
+      // A scalar or flow collection on a line of its own; a line below it more indented than `column`
+      // would continue it, and the caller steps aside at such a line.
+      value = this.#inline(at, end);
+      this.#line = line + 1;
+    }
+    this.#valueAt = at;
     return value;
   }
 
@@ -279,8 +313,12 @@ class Reader {
 
   /** A plain key's name: resolved as any scalar is (`NULL:` is the key "null"), then made a string. */
   #key(at: number, end: number): string {
+    this.#keyIsText = true;
     for (const known of KNOWN_KEYS[end - at] ?? []) if (this.#text.startsWith(known, at)) return known;
-    const key = String(resolvePlain(this.#text.slice(at, end)));
+    const resolved = resolvePlain(this.#text.slice(at, end));
+    // Such a key (`true:`) is no string in the document: a position asked for under it is its mapping's.
+    this.#keyIsText = typeof resolved === "string";
+    const key = String(resolved);
     if (key === "__proto__") throw outside;
     return key;
   }
@@ -288,6 +326,7 @@ class Reader {
   /** A block mapping whose keys are at `column`, the first of them at offset `at` of the current line. */
   #mapping(column: number, first: number): Record<string, unknown> {
     const record: Record<string, unknown> = {};
+    const places: Items | null = this.#places === undefined ? null : new Map();
     let line = this.#line;
     let at = first;
     for (;;) {
@@ -295,14 +334,19 @@ class Reader {
       const keyEnd = this.#keyEnd(at, end);
       if (keyEnd === -1) throw outside;
       const key = this.#key(at, keyEnd);
+      const keyIsText = this.#keyIsText;
       if (Object.hasOwn(record, key)) throw outside;
       let value = keyEnd + 1;
       while (value < end && this.#text.charCodeAt(value) === SPACE) value++;
       if (value === end || this.#text.charCodeAt(value) === HASH) {
         this.#line = line + 1;
-        record[key] = this.#nested(column, true);
+        const nested = this.#nested(column, true);
+        record[key] = nested;
+        // An empty value has no node of its own: it is found at its key.
+        if (keyIsText) places?.set(key, { key: at, value: nested === null ? at : this.#valueAt });
       } else {
         record[key] = this.#inline(value, end);
+        if (keyIsText) places?.set(key, { key: at, value });
         this.#line = line + 1;
       }
       line = this.#skipBlank();
@@ -315,6 +359,7 @@ class Reader {
       // anything does; the list checks its own column.
       if (this.#item(at, this.#ends[line] as number)) break;
     }
+    if (places !== null) this.#places?.set(record, { offset: first, items: places });
     return record;
   }
 
@@ -374,6 +419,7 @@ class Reader {
   #flowMapping(at: number, end: number, depth: number): Record<string, unknown> {
     const text = this.#text;
     const record: Record<string, unknown> = {};
+    const places: Items | null = this.#places === undefined ? null : new Map();
     let i = this.#space(at + 1, end);
     if (text.charCodeAt(i) !== CLOSE_MAP)
       for (;;) {
@@ -381,7 +427,10 @@ class Reader {
         if (keyEnd === -1) throw outside;
         const key = this.#key(i, keyEnd);
         if (Object.hasOwn(record, key)) throw outside;
-        record[key] = this.#flowValue(this.#space(keyEnd + 1, end), end, depth);
+        const keyIsText = this.#keyIsText;
+        const value = this.#space(keyEnd + 1, end);
+        record[key] = this.#flowValue(value, end, depth);
+        if (keyIsText) places?.set(key, { key: i, value });
         i = this.#space(this.#after, end);
         if (i >= end) throw outside;
         const c = text.charCodeAt(i);
@@ -390,15 +439,18 @@ class Reader {
         i = this.#space(i + 1, end);
       }
     this.#after = i + 1;
+    if (places !== null) this.#places?.set(record, { offset: at, items: places });
     return record;
   }
 
   #flowList(at: number, end: number, depth: number): unknown[] {
     const text = this.#text;
     const list: unknown[] = [];
+    const places: Items | null = this.#places === undefined ? null : new Map();
     let i = this.#space(at + 1, end);
     if (text.charCodeAt(i) !== CLOSE_LIST)
       for (;;) {
+        places?.set(list.length, { key: i, value: i });
         list.push(this.#flowValue(i, end, depth));
         i = this.#space(this.#after, end);
         if (i >= end) throw outside;
@@ -408,6 +460,7 @@ class Reader {
         i = this.#space(i + 1, end);
       }
     this.#after = i + 1;
+    if (places !== null) this.#places?.set(list, { offset: at, items: places });
     return list;
   }
 

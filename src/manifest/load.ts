@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { CORE_SCHEMA, load as loadFast, YAMLException } from "js-yaml";
+import type { LoadOptions, YAMLException } from "js-yaml";
 import { createRequire } from "node:module";
 import { isDeepStrictEqual } from "node:util";
 import type { Document, Node } from "yaml";
-import { OUTSIDE, readCommonYaml } from "./common-yaml.js";
+import { OUTSIDE, readCommonYaml, type Place } from "./common-yaml.js";
 
 /**
  * The `yaml` package, loaded the first time the thorough path needs it: most manifests never do, and
@@ -13,6 +13,17 @@ import { OUTSIDE, readCommonYaml } from "./common-yaml.js";
 let yamlModule: typeof import("yaml") | null = null;
 const yaml = (): typeof import("yaml") =>
   (yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
+
+/**
+ * js-yaml (YAML 1.2 core schema, duplicate keys refused), loaded the first time it is needed: for text the
+ * subset reader leaves to it, and for positions over a whole file. A manifest in the usual shapes, placed
+ * by the subset reader, never loads it.
+ */
+let jsYamlModule: typeof import("js-yaml") | null = null;
+const jsYaml = (): typeof import("js-yaml") =>
+  (jsYamlModule ??= createRequire(import.meta.url)("js-yaml") as typeof import("js-yaml"));
+const loadFast = (text: string, options: Omit<LoadOptions, "schema"> = {}): unknown =>
+  jsYaml().load(text, { ...options, schema: jsYaml().CORE_SCHEMA });
 
 /** Larger files are refused before they are parsed. */
 export const MAX_MANIFEST_BYTES = 5 * 1024 * 1024;
@@ -133,13 +144,13 @@ export function parseYaml(
     if (flowDepth(text) > MAX_DEPTH) return { parsed: null, problems: [tooDeep()] };
     try {
       // The document API reads an empty file as null.
-      value = loadFast(text, { schema: CORE_SCHEMA }) ?? null;
+      value = loadFast(text) ?? null;
       ok = true;
     } catch (err) {
       if (err instanceof RangeError) return { parsed: null, problems: [tooDeep()] };
       // A large text js-yaml refuses is reported as js-yaml places it: the document API, which would
       // give its own message, reads about a megabyte a second (ten seconds for a manifest near the cap).
-      if (text.length > THOROUGH_MAX_CHARS && err instanceof YAMLException)
+      if (text.length > THOROUGH_MAX_CHARS && err instanceof jsYaml().YAMLException)
         return { parsed: null, problems: [refusedByJsYaml(text, err)] };
     }
   }
@@ -173,7 +184,7 @@ export function parseYaml(
         const positions = new PositionRecorder(text, lastMove);
         let again: unknown;
         try {
-          again = loadFast(text, { schema: CORE_SCHEMA, listener: positions.listener }) ?? null;
+          again = loadFast(text, { listener: positions.listener }) ?? null;
         } catch (err) {
           // Every position asked for is recorded: the rest of the file is not read again.
           if (!(err instanceof FarEnough)) throw err;
@@ -232,7 +243,7 @@ function refusedByJsYaml(text: string, err: YAMLException): ParseProblem {
 /** The data of text without aliases: by the subset reader if it can, else by js-yaml. */
 function readData(text: string): unknown {
   const common = readCommonYaml(text);
-  return common === OUTSIDE ? (loadFast(text, { schema: CORE_SCHEMA }) ?? null) : common;
+  return common === OUTSIDE ? (loadFast(text) ?? null) : common;
 }
 
 /**
@@ -328,10 +339,15 @@ function reread(
 ): { positions: PositionRecorder; value: unknown } | null {
   const lines = text.slice(0, start).split("\n").length - 1;
   const slice = "\n".repeat(lines) + text.slice(start, end);
+  // The subset reader places what it reads as the listener does; js-yaml for anything else.
+  const places = new WeakMap<object, Place>();
+  const common = readCommonYaml(slice, places);
+  if (common !== OUTSIDE)
+    return expected(common) ? { positions: new PositionRecorder(slice, null, places), value: common } : null;
   const positions = new PositionRecorder(slice);
   let again: unknown;
   try {
-    again = loadFast(slice, { schema: CORE_SCHEMA, listener: positions.listener });
+    again = loadFast(slice, { listener: positions.listener });
   } catch {
     return null;
   }
@@ -520,12 +536,6 @@ interface Frame {
   children: Frame[];
 }
 
-interface Place {
-  readonly offset: number;
-  /** Per child: arrays by index; mappings by key, with the key's own offset. */
-  readonly items: ReadonlyMap<PathSegment, { key: number; value: number }>;
-}
-
 /**
  * Positions recorded during the fast parse (js-yaml's node events), so that finding where a problem is
  * costs a walk down its path, never a second parse: linear in the size of the manifest whatever the
@@ -534,13 +544,15 @@ interface Place {
 class PositionRecorder {
   readonly #text: string;
   readonly #stack: Frame[] = [{ offset: 0, result: undefined, children: [] }];
-  readonly #places = new WeakMap<object, Place>();
+  readonly #places: WeakMap<object, Place>;
   readonly #lineStarts: number[];
   /** The last item of the top-level `moves` list whose positions are needed, or null for all. */
   readonly #lastMove: number | null;
 
-  constructor(text: string, lastMove: number | null = null) {
+  /** `places`: given already, by the subset reader (no listener is called then). */
+  constructor(text: string, lastMove: number | null = null, places = new WeakMap<object, Place>()) {
     this.#text = text;
+    this.#places = places;
     this.#lastMove = lastMove;
     const starts = [0];
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);

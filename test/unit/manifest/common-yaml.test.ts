@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { CORE_SCHEMA, load } from "js-yaml";
-import { OUTSIDE, readCommonYaml } from "../../../src/manifest/common-yaml.js";
+import { OUTSIDE, readCommonYaml, type Place } from "../../../src/manifest/common-yaml.js";
+import { parseYaml, sha256 } from "../../../src/manifest/load.js";
 import { A, B } from "../../helpers/manifest.js";
 
 /** js-yaml's reading (the one that is always right), or a marker when it refuses the text. */
@@ -367,5 +368,65 @@ describe("readCommonYaml", () => {
       { seed: Number(process.env.SEED ?? 29), numRuns: Number(process.env.RUNS ?? 4000) },
     );
     expect(tally.read / tally.all).toBeGreaterThan(0.3);
+  });
+
+  it("places every node where js-yaml's reading places it, on generated YAML (seeded)", () => {
+    let placed = 0;
+    fc.assert(
+      fc.property(documentTree, fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (root, choices) => {
+        const text = render(root, choices);
+        const places = new WeakMap<object, Place>();
+        const value = readCommonYaml(text, places);
+        // Keys that are no strings (`true:`, `NULL:`) are placed at their mapping by the subset reader; the
+        // reference reads such mappings its own way. Both are left out here.
+        if (
+          value === OUTSIDE ||
+          /(?:^|[\s{,])(?:null|Null|NULL|true|True|TRUE|false|False|FALSE):/.test(text)
+        )
+          return;
+        // The reference: positions recorded from js-yaml's reading of the whole text.
+        const reference = parseYaml(text, sha256(text)).parsed;
+        const position = (offset: number): { line: number; column: number } => {
+          const before = text.slice(0, offset);
+          return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+        };
+        // As a problem is placed: the node at the path, or its deepest ancestor that has a place.
+        const locate = (
+          path: (string | number)[],
+          where: "key" | "value",
+        ): { line: number; column: number } => {
+          let node: unknown = value;
+          let best = places.get(value as object)?.offset ?? -1;
+          for (const [i, segment] of path.entries()) {
+            const item = places.get(node as object)?.items.get(segment);
+            if (item === undefined) break;
+            best = i === path.length - 1 && where === "key" ? item.key : item.value;
+            node = (node as Record<string, unknown>)[String(segment)];
+          }
+          return position(best);
+        };
+        const lines = text.split("\n");
+        const visit = (node: unknown, path: (string | number)[]): void => {
+          const key = locate(path, "key");
+          expect([path, "key", key]).toEqual([path, "key", reference?.locate(path, "key")]);
+          // An empty value (`to:` and nothing after it) has no node: the subset reader places it at its key,
+          // where js-yaml's reading finds the next thing written, and the document API the end of the line.
+          const after = (lines[key.line - 1] ?? "").slice(key.column - 1);
+          const empty = node === null && /^[\w-]+:\s*(?:#.*)?\r?$/.test(after);
+          expect([path, "value", locate(path, "value")]).toEqual([
+            path,
+            "value",
+            empty ? key : reference?.locate(path, "value"),
+          ]);
+          placed++;
+          if (node === null || typeof node !== "object") return;
+          for (const [segment, child] of Object.entries(node))
+            visit(child, [...path, Array.isArray(node) ? Number(segment) : segment]);
+        };
+        visit(value, []);
+      }),
+      { seed: Number(process.env.SEED ?? 11), numRuns: Number(process.env.RUNS ?? 3000) },
+    );
+    expect(placed).toBeGreaterThan(1000);
   });
 });

@@ -65,6 +65,16 @@ describe("parseYaml", () => {
             where,
             thorough?.locate(path, where),
           ]);
+          // Told first which path it will be asked for, it reads only that move's or key's lines again
+          // (by the subset reader when it can): the same place.
+          const told = parseYaml(text, sha256(text)).parsed;
+          told?.expect?.([path]);
+          expect([path, where, "told", told?.locate(path, where)]).toEqual([
+            path,
+            where,
+            "told",
+            thorough?.locate(path, where),
+          ]);
         }
       }
     },
