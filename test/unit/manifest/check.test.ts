@@ -146,6 +146,20 @@ describe("schema problems", () => {
   });
 });
 
+describe("an empty value", () => {
+  it("is placed at its key (it has no node of its own), not at the next line written", () => {
+    const text = withMoves(
+      "  - from: { name: a }",
+      "    to:",
+      "  - from: { name: c }",
+      "    to: { name: d }",
+    );
+    expect(lines(text)).toEqual([
+      "migrations.yaml:4:5 moves[0].to: null is not a UUID or {name: ...}; write the group's id (like 08e455dc-98c4-4390-b36f-54757080149c), {id: UUID} or {name: exact group name}",
+    ]);
+  });
+});
+
 describe("the first problems in file order", () => {
   it("are those a stable sort by place would put first, however the problems come", () => {
     // A manifest whose mappings have few keys and many (more than 16), and problems at paths in them.
