@@ -642,9 +642,12 @@ class PositionRecorder {
         const key = children[i] as Frame;
         if (typeof key.result !== "string" || !(key.result in record)) continue;
         const value = children[i + 1];
-        // An empty value has no node of its own: it is found at its key.
         const hasValue = value !== undefined && value.result === record[key.result];
-        items.set(key.result, { key: key.offset, value: hasValue ? value.offset : key.offset });
+        // An empty value has no node of its own: it is found at its key. (js-yaml's null node for it starts
+        // at the next thing written, on a later line.)
+        const lineEnd = this.#text.indexOf("\n", key.offset);
+        const empty = hasValue && value.result === null && lineEnd !== -1 && lineEnd < value.offset;
+        items.set(key.result, { key: key.offset, value: hasValue && !empty ? value.offset : key.offset });
         if (hasValue) i++;
       }
     }

@@ -158,6 +158,14 @@ describe("an empty value", () => {
       "migrations.yaml:4:5 moves[0].to: null is not a UUID or {name: ...}; write the group's id (like 08e455dc-98c4-4390-b36f-54757080149c), {id: UUID} or {name: exact group name}",
     ]);
   });
+
+  it("is placed at its key when problems in several moves are placed over the whole file", () => {
+    const text = withMoves("  - from: { name: a }", "    to:", "  - from:", "    to: { name: d }");
+    expect(lines(text)).toEqual([
+      "migrations.yaml:4:5 moves[0].to: null is not a UUID or {name: ...}; write the group's id (like 08e455dc-98c4-4390-b36f-54757080149c), {id: UUID} or {name: exact group name}",
+      "migrations.yaml:5:5 moves[1].from: null is not a UUID or {name: ...}; write the group's id (like 08e455dc-98c4-4390-b36f-54757080149c), {id: UUID} or {name: exact group name}",
+    ]);
+  });
 });
 
 describe("the first problems in file order", () => {
