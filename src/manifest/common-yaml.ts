@@ -1,11 +1,12 @@
 /**
  * A reader for the YAML that manifests are made of, about three times as fast as js-yaml on the largest
  * ones: block mappings with plain keys, block lists, one-line flow collections, and scalars that are
- * plain, or quoted without escapes. It gives exactly the data js-yaml's core schema gives, or
- * `OUTSIDE` as soon as the text uses anything else (anchors, tags, block scalars, multi-line scalars,
- * escapes, tabs, a CR outside CRLF, unusual characters, numbers other than small integers, duplicate keys, anything
- * malformed): the caller then reads the whole text with js-yaml, which is always right. A property
- * test holds the two readers to the same data on generated manifests and on mutations of them.
+ * plain, or quoted without escapes, with LF or CRLF line ends. It gives exactly the data js-yaml's core
+ * schema gives (and, when asked, where each collection, key and value is), or `OUTSIDE` as soon as the
+ * text uses anything else (anchors, tags, block scalars, multi-line scalars, escapes, tabs, a CR outside
+ * CRLF, unusual characters, numbers other than small integers, duplicate keys, anything malformed): the
+ * caller then reads the whole text with js-yaml, which is always right. Property tests hold the two
+ * readers to the same data and the same places on generated manifests and on mutations of them.
  */
 export const OUTSIDE: unique symbol = Symbol("outside the common subset");
 
@@ -161,7 +162,7 @@ function resolvePlain(s: string): unknown {
 
 class Reader {
   readonly #text: string;
-  /** Per line: where it starts, where it ends (its line feed), its indentation, whether it is blank. */
+  /** Per line: where it starts, where it ends (its LF, or its CRLF's CR), its indentation, whether blank. */
   readonly #starts: number[] = [];
   readonly #ends: number[] = [];
   readonly #indents: number[] = [];
