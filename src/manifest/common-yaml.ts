@@ -8,6 +8,8 @@
  * caller then reads the whole text with js-yaml, which is always right. Property tests hold the two
  * readers to the same data and the same places on generated manifests and on mutations of them.
  */
+import { MANIFEST_SHAPE } from "./types.js";
+
 export const OUTSIDE: unique symbol = Symbol("outside the common subset");
 
 /** Nesting beyond this (blocks and flows together) is left to js-yaml and its depth checks. */
@@ -39,7 +41,8 @@ export interface Place {
 
 /**
  * The data of `text`, or OUTSIDE when it is not in the common subset. Given `places`, each collection read
- * is recorded there with its place, as the document API places nodes (a test holds them to it).
+ * is recorded there with its place, as js-yaml's reading with a listener places it (a test holds them to
+ * it; an empty value is placed at its key by both).
  */
 export function readCommonYaml(text: string, places?: WeakMap<object, Place>): unknown {
   try {
@@ -61,36 +64,16 @@ type Items = Map<string | number, { key: number; value: number }>;
 const NOT_ALLOWED = /[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]|\r(?!\n)/;
 
 /**
- * The manifest's own keys by length, so that most keys are neither cut from the text nor looked up by
- * content.
+ * The manifest's own keys (those of its objects, and of a group reference and a members CSV) by length,
+ * so that most keys are neither cut from the text nor looked up by content.
  */
 const KNOWN_KEYS: readonly (readonly string[] | undefined)[] = (() => {
   const byLength: string[][] = [];
-  for (const key of [
-    "version",
-    "portal",
-    "settings",
-    "moves",
-    "url",
-    "apiKeyEnv",
-    "concurrency",
-    "rate",
-    "retries",
-    "timeout",
-    "maxWait",
-    "maxChanges",
-    "csv",
-    "id",
-    "name",
-    "create",
-    "from",
-    "to",
-    "note",
-    "members",
-    "manager",
-    "column",
-  ])
-    (byLength[key.length] ??= []).push(key);
+  const keys = new Set<string>([
+    ...Object.values(MANIFEST_SHAPE).flatMap((shape) => shape.keys),
+    ...["id", "name", "create", "csv", "column"],
+  ]);
+  for (const key of keys) (byLength[key.length] ??= []).push(key);
   return byLength;
 })();
 
