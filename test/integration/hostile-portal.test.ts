@@ -82,6 +82,20 @@ describe("a hostile portal (built bin)", () => {
     expect(JSON.parse(res.report)).toMatchObject({ moves: [{ from: { name: hostileNames.title } }, {}] });
   });
 
+  it("a redirect on a request with a body (the DELETE that completes a move before v3.7.1): not followed, not retried (exit 3)", async () => {
+    await h.start(smallSeed(), { version: "3.6.2" });
+    h.sandbox.faults.script((r) =>
+      r.method === "DELETE" ? { kind: "body", status: 307, text: "" } : undefined,
+    );
+    const res = await runAgainst(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.code).toBe(3);
+    expect(res.all).toMatch(
+      /DELETE \/api\/2\.0\/group\/[0-9a-f-]+\/members: the portal redirects; the tool does not follow redirects/,
+    );
+    expect(h.calls().filter((line) => line.startsWith("DELETE"))).toHaveLength(1);
+    expect(JSON.parse(res.report)).toMatchObject({ exitCode: 3 });
+  });
+
   type Row = [string, (r: RequestInfo) => Fate | undefined, string[], number, RegExp];
   const on =
     (method: string, path: RegExp, fate: Fate) =>
