@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import type { Dispatcher } from "undici";
 import { ApiError, FailureKind, parseRetryAfter, type RequestSummary } from "./http-error.js";
 import { keepingDispatcher, proxyDispatcher, type ProxySettings } from "./proxy.js";
@@ -71,6 +72,13 @@ export class DocSpaceClient implements RequestClient {
     this.#userAgent = options.userAgent;
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? fetch;
+    // fetch parses HTTP with llhttp compiled to WebAssembly. Once the parser is hot, V8 compiles it again
+    // with its optimising compiler on a background thread, whose 30 MB of working memory (heaptrack) then
+    // stays with the process, in that thread's malloc arena: a long run's last 7–14 MB. Its first tier
+    // parses answers of a few hundred bytes fast enough. Set before fetch is loaded, which compiles the
+    // parser (`--no-wasm-tier-up` does not stop the tiering that V8 does by need); here rather than at
+    // start-up, so that the commands that send nothing (validate) do not load node:v8 for it.
+    setFlagsFromString("--liftoff-only");
     // Node loads its fetch (undici, ~40 ms of CPU) on first use: here, as the client is made, with the
     // rest of start-up and before a run's clock starts, rather than inside its first request.
     if (options.fetch === undefined) new Headers();

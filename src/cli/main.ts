@@ -1,16 +1,8 @@
 #!/usr/bin/env node
-import { setFlagsFromString } from "node:v8";
 import { ExitCode } from "../report/exit-codes.js";
 import { escapeControls, forTerminal, redactSecrets } from "../text.js";
 
 /** The bin: the only file that touches `process`. */
-
-// fetch parses HTTP with llhttp compiled to WebAssembly. Once the parser is hot, V8 compiles it again with
-// its optimising compiler on a background thread, whose 30 MB of working memory (heaptrack) then stays
-// with the process, in that thread's malloc arena: a long run's last 7–14 MB. Its first tier parses
-// answers of a few hundred bytes fast enough. Set before the parser is compiled, at the first request
-// (`--no-wasm-tier-up` does not stop the tiering that V8 does by need).
-setFlagsFromString("--liftoff-only");
 
 // SIGINT/SIGTERM: the first asks the command to stop cleanly; a second exits at once. The handlers come
 // first, before the heavy modules load, so a signal that arrives at any moment exits 130.

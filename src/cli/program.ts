@@ -1,4 +1,3 @@
-import { setFlagsFromString } from "node:v8";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { systemClock } from "../api/clock.js";
 import { DEFAULT_SETTINGS } from "../manifest/types.js";
@@ -68,7 +67,9 @@ async function loggerFor(
  * 100. A gentler growth keeps it near what it holds, for a little more collecting. A pace, not a limit:
  * nothing can run out because of it. For run and undo only (validate is a short burst).
  */
-function paceHeap(): void {
+async function paceHeap(): Promise<void> {
+  // (node:v8 loaded here: the other commands do without it)
+  const { setFlagsFromString } = await import("node:v8");
   setFlagsFromString("--heap-growing-percent=30");
 }
 
@@ -77,7 +78,7 @@ async function observed(
   globals: GlobalOptions,
   mode: "run" | "undo",
 ): Promise<{ logger: Logger; display: ProgressDisplay | undefined }> {
-  paceHeap();
+  await paceHeap();
   if (globals.quiet === true) return { logger: await loggerFor(ctx, globals), display: undefined };
   const { progressDisplay } = await import("./progress.js");
   const display = await progressDisplay({

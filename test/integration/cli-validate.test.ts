@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TOOL } from "../../src/version.js";
@@ -84,6 +84,24 @@ describe("docspace-migrate validate (built bin)", () => {
     const commandHelp = await runBin(["validate", "--help"]);
     expect(commandHelp.code).toBe(0);
     expect(commandHelp.stdout).toContain("Usage: docspace-migrate validate [options] <manifest>");
+  });
+
+  it("loads none of what only sending needs: not child_process (commander's, for program subcommands), not node:v8", async () => {
+    // Node's own modules as the process ends, written by a preloaded script.
+    const preload = join(dir, "modules.cjs");
+    const list = join(dir, "modules.json");
+    await writeFile(
+      preload,
+      `process.on("exit", () => require("node:fs").writeFileSync(process.env.MODULES_OUT, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    for (const args of [["validate", "migrations.example.yaml"], ["--version"]]) {
+      const run = await runBin(args, { env: { NODE_OPTIONS: `--require ${preload}`, MODULES_OUT: list } });
+      expect(run.code).toBe(0);
+      const loaded = JSON.parse(await readFile(list, "utf8")) as string[];
+      expect(loaded).toContain("NativeModule fs"); // (the list is Node's)
+      expect(loaded).not.toContain("NativeModule child_process");
+      expect(loaded).not.toContain("NativeModule v8");
+    }
   });
 
   it("exits 2 on bad usage", async () => {
