@@ -1,3 +1,4 @@
+import { HashIndex } from "../hash.js";
 import type { PathSegment } from "./load.js";
 import { describeRef, Severity, type MoveSpec } from "./types.js";
 
@@ -51,20 +52,18 @@ export function groupNumbers(moves: readonly MoveSpec[]): GroupNumbers {
 
 /**
  * Numbers each distinct reference (an id and a name are different even when spelled alike) in order of
- * first appearance. An open-addressed table over a typed array: for 200,000 references, about half the
- * time of a Map, which grows and rehashes its way there.
+ * first appearance: the texts in a list, found again through a HashIndex for each kind (no Map entry, no
+ * copy of a text: 200,000 references in a manifest of 100,000 moves).
  */
 class Interner {
-  readonly #slots: Int32Array; // number + 1, or 0 for an empty slot
-  readonly #mask: number;
   readonly #texts: string[] = [];
-  readonly #isName: number[] = [];
+  readonly #ids: HashIndex;
+  readonly #names: HashIndex;
 
   constructor(most: number) {
-    let size = 16;
-    while (size < most * 2) size *= 2;
-    this.#slots = new Int32Array(size);
-    this.#mask = size - 1;
+    const textAt = (at: number): string | undefined => this.#texts[at];
+    this.#ids = new HashIndex(textAt, most);
+    this.#names = new HashIndex(textAt, most);
   }
 
   get count(): number {
@@ -72,21 +71,13 @@ class Interner {
   }
 
   number(ref: MoveSpec["from"]): number {
-    const isName = ref.kind === "id" ? 0 : 1;
+    const index = ref.kind === "id" ? this.#ids : this.#names;
     const text = ref.kind === "id" ? ref.id : ref.name;
-    // FNV-1a over the characters, the kind mixed in first.
-    let hash = 0x811c9dc5 ^ isName;
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    for (let at = hash & this.#mask; ; at = (at + 1) & this.#mask) {
-      const slot = this.#slots[at] as number;
-      if (slot === 0) {
-        this.#texts.push(text);
-        this.#isName.push(isName);
-        this.#slots[at] = this.#texts.length;
-        return this.#texts.length - 1;
-      }
-      if (this.#texts[slot - 1] === text && this.#isName[slot - 1] === isName) return slot - 1;
-    }
+    const known = index.get(text);
+    if (known !== undefined) return known;
+    this.#texts.push(text);
+    index.set(text, this.#texts.length - 1);
+    return this.#texts.length - 1;
   }
 }
 
