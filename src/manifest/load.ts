@@ -229,13 +229,7 @@ function refusedByJsYaml(text: string, err: YAMLException): ParseProblem {
       text.slice(err.mark.position),
     );
     const raw = key?.[1];
-    const name = raw === undefined ? "" : ` ${JSON.stringify(/^["']/.test(raw) ? raw.slice(1, -1) : raw)}`;
-    return {
-      ...at,
-      rule: "duplicate-key",
-      path: "",
-      message: `duplicate key${name}: a key may appear only once in a mapping; keep one of them`,
-    };
+    return duplicateKey(at, raw === undefined ? null : /^["']/.test(raw) ? raw.slice(1, -1) : raw);
   }
   return { ...at, rule: "yaml-syntax", path: "", message: `invalid YAML: ${err.reason}` };
 }
@@ -416,14 +410,7 @@ export function parseThoroughly(
   }));
   if (problems.length === 0) {
     const duplicate = firstDuplicateKey(doc);
-    if (duplicate !== null) {
-      problems.push({
-        ...at(duplicate.offset),
-        rule: "duplicate-key",
-        path: "",
-        message: `duplicate key ${JSON.stringify(duplicate.key)}: a key may appear only once in a mapping; keep one of them`,
-      });
-    }
+    if (duplicate !== null) problems.push(duplicateKey(at(duplicate.offset), duplicate.key));
   }
   if (problems.length > 0) return { parsed: null, problems };
 
@@ -683,6 +670,14 @@ class PositionRecorder {
 }
 
 const isObject = (value: unknown): value is object => value !== null && typeof value === "object";
+
+/** A key written twice in one mapping (named when it could be read), in the same words on every path. */
+const duplicateKey = (at: Position, key: string | null): ParseProblem => ({
+  ...at,
+  rule: "duplicate-key",
+  path: "",
+  message: `duplicate key${key === null ? "" : ` ${JSON.stringify(key)}`}: a key may appear only once in a mapping; keep one of them`,
+});
 
 const tooDeep = (): ParseProblem => ({
   rule: "too-deep",
