@@ -48,6 +48,8 @@ export interface LoggedRequest {
   readonly fault: string | null;
   /** The body sent by the client, when it was JSON. */
   readonly body: unknown;
+  /** When it came in: milliseconds since the epoch. */
+  readonly at: number;
 }
 
 export interface Sandbox {
@@ -356,6 +358,7 @@ class HttpSandbox implements Sandbox {
    */
   async respond(req: SandboxRequest): Promise<SandboxOutcome> {
     const seq = ++this.#seq;
+    const at = Date.now();
     const started = process.hrtime.bigint();
     const method = req.method;
     // Parsed as a path on this host: "//x:99999" or "//[" are paths here, not hosts.
@@ -365,7 +368,16 @@ class HttpSandbox implements Sandbox {
     let body: unknown = undefined;
     const log = (outcome: LoggedRequest["outcome"], fault: string | null): void => {
       if (this.#logRequests) {
-        this.requests.push({ seq, method, path: url.pathname, query: url.search, outcome, fault, body });
+        this.requests.push({
+          seq,
+          method,
+          path: url.pathname,
+          query: url.search,
+          outcome,
+          fault,
+          body,
+          at,
+        });
       }
     };
     const send = (reply: Reply, fault: string | null = null): SandboxOutcome => {

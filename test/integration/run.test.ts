@@ -73,6 +73,20 @@ describe("run on DocSpace 3.7.2 (the move empties the source)", () => {
     expect(res.out.at(-1)).toMatch(/^Report: .*report-.*\.json$/);
   });
 
+  it("reports the run's window: started before its first request, finished after its last answer", async () => {
+    await h.start(smallSeed(), { faults: { latencyMs: 30 } });
+    const res = await h.run(manifest(`{ from: ${g(1)}, to: ${g(2)} }`));
+    expect(res.code).toBe(0);
+    const startedAt = Date.parse(res.report?.startedAt ?? "");
+    const finishedAt = Date.parse(res.report?.finishedAt ?? "");
+    const cameIn = h.sandbox.requests.map((r) => r.at);
+    expect(cameIn).toHaveLength(res.report?.summary.requests ?? -1);
+    expect(startedAt).toBeLessThanOrEqual(Math.min(...cameIn));
+    // each answered 30 ms after it came in
+    expect(finishedAt).toBeGreaterThanOrEqual(Math.max(...cameIn) + 30);
+    expect(res.report?.finishedAt).toBe(new Date(finishedAt).toISOString());
+  });
+
   it("runs moves that share a group in manifest order, and the rest at once", async () => {
     await h.start(smallSeed());
     const res = await h.run(
