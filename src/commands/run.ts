@@ -85,6 +85,8 @@ export interface RunDeps {
   readonly portal?: { readonly url: string; readonly apiKey: string };
   /** First backoff in ms; tests use a small one. */
   readonly baseBackoffMs?: number;
+  /** Told how many moves the run takes on (see SessionDeps). */
+  readonly paceHeap?: (moves: number) => Promise<void>;
   /** Read the manifest from this file but show `manifestPath` (the demo's packaged example). */
   readonly manifestFile?: string;
   /**

@@ -75,7 +75,10 @@ export interface SessionDeps {
   readonly progress?: ProgressTracker;
   readonly baseBackoffMs?: number;
   /** The environment: proxy variables, the OS user when the system cannot say. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<
+    Record<string, string | undefined>
+  >; /** Told how many moves the session is about to take on, before anything else (the bin paces the heap by it). */
+  readonly paceHeap?: (moves: number) => Promise<void>;
 }
 
 /** What a command's body is given: the portal, the state store, the journal's recorder. */
@@ -140,6 +143,7 @@ export async function session(
   body: (ctx: SessionContext) => Promise<SessionBody>,
 ): Promise<SessionResult> {
   const { output, logger, clock } = deps;
+  await deps.paceHeap?.(options.specs.length);
   const portal = connect({
     portal: options.portalUrl,
     apiKey: options.apiKey,

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { Ajv } from "ajv";
 import { default as addFormats } from "ajv-formats";
 import { pino } from "pino";
-import { runCommand, type RunFlags } from "../../src/commands/run.js";
+import { runCommand, type RunDeps, type RunFlags } from "../../src/commands/run.js";
 import { undoCommand } from "../../src/commands/undo.js";
 import { runBin } from "./cli.js";
 import { systemClock } from "../../src/api/clock.js";
@@ -51,6 +51,7 @@ export class RunHarness {
     manifest: string,
     flags: Partial<RunFlags> = {},
     env: Record<string, string> = {},
+    extra: Pick<RunDeps, "paceHeap"> = {},
   ): Promise<RunOutcome> {
     const file = join(this.dir, "manifest.yaml");
     await writeFile(file, manifest);
@@ -74,6 +75,7 @@ export class RunHarness {
         stop: this.stop.signal,
         clock: systemClock,
         baseBackoffMs: 10,
+        ...extra,
       },
     );
     let reportText = "";
@@ -101,6 +103,7 @@ export class RunHarness {
     dryRun = false,
     env: Record<string, string> = {},
     flags: { html?: string } = {},
+    extra: Pick<RunDeps, "paceHeap"> = {},
   ): Promise<{ code: number; out: string[]; err: string[]; report: Report | null }> {
     const out: string[] = [];
     const err: string[] = [];
@@ -122,6 +125,7 @@ export class RunHarness {
         stop: new AbortController().signal,
         clock: systemClock,
         baseBackoffMs: 10,
+        ...extra,
       },
     );
     const text = await readFile(reportPath, "utf8").catch(() => null);

@@ -87,6 +87,28 @@ describe("run on DocSpace 3.7.2 (the move empties the source)", () => {
     expect(res.report?.finishedAt).toBe(new Date(finishedAt).toISOString());
   });
 
+  it("says how many moves it takes on before its first request, and so does undo (the bin paces the heap by it)", async () => {
+    await h.start(smallSeed());
+    const told: { moves: number; requestsBefore: number }[] = [];
+    const paceHeap = (moves: number): Promise<void> => {
+      told.push({ moves, requestsBefore: h.sandbox.requests.length });
+      return Promise.resolve();
+    };
+    const res = await h.run(
+      manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`, `{ id: b, from: ${g(3)}, to: ${g(4)} }`),
+      { only: ["a"] },
+      {},
+      { paceHeap },
+    );
+    expect(res.code).toBe(0);
+    // every move of the manifest: the preflight reads the groups of all of them
+    expect(told).toEqual([{ moves: 2, requestsBefore: 0 }]);
+    const before = h.sandbox.requests.length;
+    const undone = await h.undo(res.reportPath, false, { DOCSPACE_URL: h.sandbox.url }, {}, { paceHeap });
+    expect(undone.code).toBe(0);
+    expect(told.slice(1)).toEqual([{ moves: 1, requestsBefore: before }]);
+  });
+
   it("runs moves that share a group in manifest order, and the rest at once", async () => {
     await h.start(smallSeed());
     const res = await h.run(
