@@ -58,16 +58,12 @@ async function loggerFor(
 }
 
 /**
- * The logger and, unless --quiet, the progress display of run and undo: live on a terminal, a JSON
- * line every 10 s otherwise.
- */
-/**
  * A run allocates far more than it keeps (answers, retries, log lines), and V8's default lets the heap
  * grow to several times what is live before it collects: 100,000 moves peaked at 476 MiB without a pace,
  * 241 with this one. A gentler growth keeps the heap near what it holds, for more collecting: a run of
- * 1,000 moves made 12 full collections instead of 3 and spent 9 % more CPU for it, under 150 MiB either
+ * 1,000 moves made 12 full collections instead of 3 and spent 2–9 % more CPU for it, under 150 MiB either
  * way. So only a run or undo of PACED_FROM moves or more is paced (10,000 moves peaked at 200 MiB
- * without it, 131 with it). A pace, not a limit: nothing can run out because of it. Not for validate (a
+ * without it, 133 with it). A pace, not a limit: nothing can run out because of it. Not for validate (a
  * short burst).
  */
 export const PACED_FROM = 5_000;
@@ -85,6 +81,10 @@ async function setV8Flags(flags: string): Promise<void> {
   setFlagsFromString(flags);
 }
 
+/**
+ * The logger and, unless --quiet, the progress display of run and undo: live on a terminal, a JSON
+ * line every 10 s otherwise.
+ */
 async function observed(
   ctx: CliContext,
   globals: GlobalOptions,

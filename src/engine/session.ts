@@ -75,9 +75,8 @@ export interface SessionDeps {
   readonly progress?: ProgressTracker;
   readonly baseBackoffMs?: number;
   /** The environment: proxy variables, the OS user when the system cannot say. */
-  readonly env?: Readonly<
-    Record<string, string | undefined>
-  >; /** Told how many moves the session is about to take on, before anything else (the bin paces the heap by it). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Told how many moves the session takes on, before anything else (the bin paces the heap by it). */
   readonly paceHeap?: (moves: number) => Promise<void>;
 }
 
