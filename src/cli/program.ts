@@ -260,7 +260,7 @@ Exit codes:
           logger,
           stop: ctx.stop,
           clock: systemClock,
-          paceHeap: (moves: number) => paceHeap(moves),
+          paceHeap,
           ...(display === undefined ? {} : { progress: display.tracker }),
           // The preview and the question are shown even with --quiet: someone is there to answer.
           ...(ctx.ask === undefined
@@ -312,7 +312,7 @@ Exit codes:
             logger,
             stop: ctx.stop,
             clock: systemClock,
-            paceHeap: (moves: number) => paceHeap(moves),
+            paceHeap,
             ...(display === undefined ? {} : { progress: display.tracker }),
           },
         ).finally(() => display?.close());
