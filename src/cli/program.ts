@@ -76,7 +76,7 @@ export async function paceHeap(
 }
 
 async function setV8Flags(flags: string): Promise<void> {
-  // (node:v8 loaded only here: the other commands do without it)
+  // (node:v8 loaded now, not at start: validate does without it)
   const { setFlagsFromString } = await import("node:v8");
   setFlagsFromString(flags);
 }

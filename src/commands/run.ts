@@ -1,12 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Logger } from "pino";
 import { loadApiKey } from "../api/credentials.js";
-import type { Clock } from "../api/clock.js";
 import { execute } from "../engine/execute.js";
 import { describePreview, preview, type Preview } from "../engine/preview.js";
-import type { ProgressTracker } from "../engine/progress.js";
-import { identity, progressHooks, session, type Output } from "../engine/session.js";
+import { identity, progressHooks, session, type SessionDeps } from "../engine/session.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { formatPath } from "../manifest/validate.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
@@ -73,20 +70,10 @@ export interface RunFlags {
   readonly html?: string | undefined;
 }
 
-export interface RunDeps {
+export interface RunDeps extends SessionDeps {
   readonly env: Env;
-  readonly output: Output;
-  readonly logger: Logger;
-  readonly stop: AbortSignal;
-  readonly clock: Clock;
-  /** Told what the run does, for a progress display. */
-  readonly progress?: ProgressTracker;
   /** The demo: a portal and key given directly instead of from the environment. */
   readonly portal?: { readonly url: string; readonly apiKey: string };
-  /** First backoff in ms; tests use a small one. */
-  readonly baseBackoffMs?: number;
-  /** Told how many moves the run takes on (see SessionDeps). */
-  readonly paceHeap?: (moves: number) => Promise<void>;
   /** Read the manifest from this file but show `manifestPath` (the demo's packaged example). */
   readonly manifestFile?: string;
   /**

@@ -5,7 +5,8 @@ import { Writable } from "node:stream";
 import { Ajv } from "ajv";
 import { default as addFormats } from "ajv-formats";
 import { pino } from "pino";
-import { runCommand, type RunDeps, type RunFlags } from "../../src/commands/run.js";
+import { runCommand, type RunFlags } from "../../src/commands/run.js";
+import type { SessionDeps } from "../../src/engine/session.js";
 import { undoCommand } from "../../src/commands/undo.js";
 import { runBin } from "./cli.js";
 import { systemClock } from "../../src/api/clock.js";
@@ -51,7 +52,7 @@ export class RunHarness {
     manifest: string,
     flags: Partial<RunFlags> = {},
     env: Record<string, string> = {},
-    extra: Pick<RunDeps, "paceHeap"> = {},
+    extra: Pick<SessionDeps, "paceHeap"> = {},
   ): Promise<RunOutcome> {
     const file = join(this.dir, "manifest.yaml");
     await writeFile(file, manifest);
@@ -103,7 +104,7 @@ export class RunHarness {
     dryRun = false,
     env: Record<string, string> = {},
     flags: { html?: string } = {},
-    extra: Pick<RunDeps, "paceHeap"> = {},
+    extra: Pick<SessionDeps, "paceHeap"> = {},
   ): Promise<{ code: number; out: string[]; err: string[]; report: Report | null }> {
     const out: string[] = [];
     const err: string[] = [];
