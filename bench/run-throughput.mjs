@@ -160,26 +160,36 @@ async function coldCeiling(url, inFlight, requests) {
 }
 
 /**
- * A bare client of the tool's own requests on DocSpace 3.7.2, in a process of its own started for it: the
- * designed 4.00 a move (a GET of each group, then a move's PUT and the read-back GET of its destination),
+ * A bare client of the tool's own requests, in a process of its own started for it: the designed requests
+ * a move (a GET of each group, then the move's PUT and the read-back GET of its source; on 3.6.2, whose
+ * move only copies, also the DELETE of the copied members from the source, with its JSON body),
  * CONCURRENCY in flight, each answer parsed and each request under a timer (what any client that reads
  * the answers and gives up on a hung request does), and nothing else: no retries, no journal, no
  * checks. Its share of the bare GET loop measured just before it, on a fresh sandbox, says how much of
  * the 1,000-move row's gap the requests themselves explain and how much is the tool's own work.
  */
-async function sameRequests(dir) {
-  const sandbox = await startSandboxProcess(sandboxArgs(dir, "3.7.2"), { DOCSPACE_API_KEY: KEY });
+async function sameRequests(dir, version) {
+  const copies = version === "3.6.2";
+  const perMove = copies ? 5 : 4;
+  const sandbox = await startSandboxProcess(sandboxArgs(dir, version), { DOCSPACE_API_KEY: KEY });
   try {
     const measuredPerSecond = await ceiling(sandbox.url);
     const client = `
       new Headers();
       const id = (prefix, n) => \`\${prefix}-0000-4000-8000-\${n.toString(16).padStart(12, "0")}\`;
       const headers = { Accept: "application/json", Authorization: \`Bearer \${process.env.KEY}\` };
-      async function send(path, method = "GET") {
+      const withBody = { ...headers, "Content-Type": "application/json" };
+      async function send(path, method = "GET", body) {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), 30000);
         try {
-          const res = await fetch(process.env.URL + path, { method, headers, signal: controller.signal, redirect: "manual" });
+          const res = await fetch(process.env.URL + path, {
+            method,
+            headers: body === undefined ? headers : withBody,
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            signal: controller.signal,
+            redirect: "manual",
+          });
           if (res.status !== 200) throw new Error(\`\${method} \${path}: \${res.status}\`);
           JSON.parse(await res.text());
         } finally {
@@ -193,19 +203,23 @@ async function sameRequests(dir) {
         }));
       };
       const start = performance.now();
-      // the three checks' worth, then one GET a group, then each move's PUT and read-back
+      // the three checks' worth, then one GET a group, then each move's PUT and read-back (and removal)
       await inFlight(3, (i) => send(\`/api/2.0/group/\${id("aaaaaaaa", i)}\`));
       await inFlight(${2 * MOVES}, (i) => send(\`/api/2.0/group/\${id(i % 2 === 0 ? "aaaaaaaa" : "bbbbbbbb", i >> 1)}\`));
       await inFlight(${MOVES}, async (i) => {
         await send(\`/api/2.0/group/\${id("aaaaaaaa", i)}/members/\${id("bbbbbbbb", i)}\`, "PUT");
-        await send(\`/api/2.0/group/\${id("bbbbbbbb", i)}\`);
+        await send(\`/api/2.0/group/\${id("aaaaaaaa", i)}\`);
+        if (${copies}) {
+          const members = Array.from({ length: ${MEMBERS} }, (_, m) => id("11111111", i * ${MEMBERS} + m));
+          await send(\`/api/2.0/group/\${id("aaaaaaaa", i)}/members\`, "DELETE", { members });
+        }
       });
-      console.log(${3 + 4 * MOVES} / ((performance.now() - start) / 1000));`;
+      console.log(${3 + perMove * MOVES} / ((performance.now() - start) / 1000));`;
     const run = await runNodeAsync(["--input-type=module", "-e", client], { URL: sandbox.url, KEY });
     if (run.code !== 0) throw new Error(`the bare client failed: ${run.stderr}`);
     const perSecond = Number(run.stdout);
     return {
-      case: "a bare client of the same requests, cold (3.7.2)",
+      case: `a bare client of the same requests, cold (${version})`,
       measuredCeilingReqPerS: measuredPerSecond.toFixed(0),
       ceilingOfTheory: `${((measuredPerSecond / THEORY(CONCURRENCY)) * 100).toFixed(0)}%`,
       reqPerS: perSecond.toFixed(0),
@@ -426,7 +440,10 @@ export async function benchRunThroughput() {
     return {
       rows,
       speedup,
-      sameRequests: await repeated(() => sameRequests(dir)),
+      sameRequests: [
+        await repeated(() => sameRequests(dir, "3.7.2")),
+        await repeated(() => sameRequests(dir, "3.6.2")),
+      ],
       limits: await atRealLimits(dir),
       noVerify: await repeated(() => noVerify(dir)),
       scale: await atScale(dir),
@@ -458,9 +475,11 @@ export function printRunThroughput({
   console.log(
     `moves/s, docspace-migrate (3.7.2, verified) vs the sequential baseline (unverified): ${speedup.toFixed(2)}×`,
   );
-  console.table([bare]);
+  console.table(bare);
+  const share = (row) => Number.parseInt(row.runOfMeasuredCeiling, 10);
   console.log(
-    `docspace-migrate (3.7.2) against the bare client of its requests, each as a share of its own bare GET loop: ${((Number.parseInt(rows[0].runOfMeasuredCeiling, 10) / Number.parseInt(bare.runOfMeasuredCeiling, 10)) * 100).toFixed(0)}%`,
+    `docspace-migrate against the bare client of its requests, each as a share of its own bare GET loop: ` +
+      `3.7.2 ${((share(rows[0]) / share(bare[0])) * 100).toFixed(0)}%, 3.6.2 ${((share(rows[1]) / share(bare[1])) * 100).toFixed(0)}%`,
   );
   console.table([limits]);
   console.table([unverified]);
