@@ -162,10 +162,10 @@ async function coldCeiling(url, inFlight, requests) {
 /**
  * A bare client of the tool's own requests, in a process of its own started for it: the designed requests
  * a move (a GET of each group, then the move's PUT and the read-back GET of its source; on 3.6.2, whose
- * move only copies, also the DELETE of the copied members from the source, with its JSON body),
- * CONCURRENCY in flight, each answer parsed and each request under a timer (what any client that reads
- * the answers and gives up on a hung request does), and nothing else: no retries, no journal, no
- * checks. Its share of the bare GET loop measured just before it, on a fresh sandbox, says how much of
+ * move only copies, also the DELETE of the copied members from the source, with its JSON body, sent as
+ * the tool sends it: refusing a redirect, on a connection kept), CONCURRENCY in flight, each answer
+ * parsed and each request under a timer (what any client that reads the answers and gives up on a hung
+ * request does), and nothing else: no retries, no journal, no checks. Its share of the bare GET loop measured just before it, on a fresh sandbox, says how much of
  * the 1,000-move row's gap the requests themselves explain and how much is the tool's own work.
  */
 async function sameRequests(dir, version) {
@@ -179,17 +179,17 @@ async function sameRequests(dir, version) {
       const id = (prefix, n) => \`\${prefix}-0000-4000-8000-\${n.toString(16).padStart(12, "0")}\`;
       const headers = { Accept: "application/json", Authorization: \`Bearer \${process.env.KEY}\` };
       const withBody = { ...headers, "Content-Type": "application/json" };
+      // fetch's own dispatcher, keeping the connection after a DELETE with a body (as the tool's does)
+      let keeping;
+      const keep = () => (keeping ??= globalThis[Symbol.for("undici.globalDispatcher.1")].compose(
+        (dispatch) => (options, handler) => dispatch({ ...options, reset: false }, handler)));
       async function send(path, method = "GET", body) {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), 30000);
         try {
-          const res = await fetch(process.env.URL + path, {
-            method,
-            headers: body === undefined ? headers : withBody,
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-            signal: controller.signal,
-            redirect: "manual",
-          });
+          const res = await fetch(process.env.URL + path, body === undefined
+            ? { method, headers, signal: controller.signal, redirect: "manual" }
+            : { method, headers: withBody, body: JSON.stringify(body), signal: controller.signal, redirect: "error", dispatcher: keep() });
           if (res.status !== 200) throw new Error(\`\${method} \${path}: \${res.status}\`);
           JSON.parse(await res.text());
         } finally {
