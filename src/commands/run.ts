@@ -22,6 +22,7 @@ import { notRun } from "../report/build.js";
 import { mapResults } from "../report/spool.js";
 import {
   MoveStatus,
+  Outcome,
   Reason,
   RunMode,
   type BeforeState,
@@ -374,7 +375,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   let planPath: string | undefined;
   if (dryRun && flags.planOut !== undefined && pre !== null) {
     if (report.problems.length > 0) {
-      output.err(`no plan written to ${flags.planOut}: the preview found blocking problems`);
+      const why = report.outcome === Outcome.Failed ? "found blocking problems" : `was ${report.outcome}`;
+      output.err(`no plan written to ${flags.planOut}: the preview ${why}`);
     } else {
       await writeJsonAtomic(
         flags.planOut,

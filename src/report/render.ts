@@ -1,6 +1,6 @@
 import { MoveBehaviour } from "../portal/version.js";
 import { padColumns, stringWidth } from "./columns.js";
-import { MoveStatus, type MoveResult, type Report } from "./types.js";
+import { MoveStatus, Outcome, type MoveResult, type Report } from "./types.js";
 
 /**
  * How much of a large run or preview is printed: table rows, moves described person by person, items per
@@ -111,10 +111,31 @@ export function renderRunSummary(
   }
   const s = report.summary;
   lines.push(
-    `Result: ${report.outcome} (exit ${report.exitCode}): ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped, ${s.notAttempted} not attempted; ${plural(s.membersMoved, "member")} ${undo ? (report.mode === "dry-run" ? "would be put back" : "put back") : "moved"}; ${plural(s.requests, "request")}, ${plural(s.retries, "retry").replace("retrys", "retries")}, ${s.rateLimited} rate-limited`,
+    // A dry run (an undo's) changed nothing: its result is said as the run's preview says it.
+    report.mode === "dry-run"
+      ? previewResult(report, s.membersMoved, undo ? "would be put back" : "would move")
+      : `Result: ${report.outcome} (exit ${report.exitCode}): ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped, ${s.notAttempted} not attempted; ${plural(s.membersMoved, "member")} ${undo ? "put back" : "moved"}; ${plural(s.requests, "request")}, ${plural(s.retries, "retry").replace("retrys", "retries")}, ${s.rateLimited} rate-limited`,
   );
   lines.push(`Report: ${reportPath}`);
   return lines;
+}
+
+/** Whether a dry run was cut short (interrupted, its key refused, deferred) rather than judged. */
+const stopped = (outcome: Outcome | undefined): boolean =>
+  outcome !== undefined && outcome !== Outcome.Succeeded && outcome !== Outcome.Failed;
+
+/**
+ * A dry run's last line: ready, blocking problems, or how it was stopped; what it planned, the members it
+ * would change, its reads.
+ */
+function previewResult(report: Report, members: number, change: string): string {
+  const s = report.summary;
+  const verdict = stopped(report.outcome)
+    ? report.outcome
+    : report.problems.length > 0
+      ? "blocking problems"
+      : "ready";
+  return `Result: ${verdict} (exit ${report.exitCode}): ${s.planned} planned, ${s.skipped} skipped, ${s.notAttempted} ${stopped(report.outcome) ? "not run" : "not possible"}; ${plural(members, "member")} ${change}; ${plural(s.requests, "request")}, all GET`;
 }
 
 /**
@@ -132,13 +153,8 @@ export function renderPreview(
 ): string[] {
   const lines: string[] = [`dry run on ${report.portal}: nothing will be changed`, behaviour, ""];
   lines.push(...previewBody(report, name));
-  const s = report.summary;
   const members = report.moves.reduce((n, m) => n + (m.preview === undefined ? 0 : m.moved.length), 0);
-  lines.push(
-    "",
-    `Result: ${report.problems.length > 0 ? "blocking problems" : "ready"} (exit ${report.exitCode}): ${s.planned} planned, ${s.skipped} skipped, ${s.notAttempted} not possible; ${plural(members, "member")} would move; ${plural(s.requests, "request")}, all GET`,
-    `Report: ${reportPath}`,
-  );
+  lines.push("", previewResult(report, members, "would move"), `Report: ${reportPath}`);
   if (planPath !== undefined)
     lines.push(`Plan: ${planPath} (run it with: docspace-migrate run ${manifestArg} --plan ${planPath})`);
   return lines;
@@ -149,7 +165,11 @@ export function renderPreview(
  * run prints, and what a live run shows before it asks for confirmation.
  */
 export function previewBody(
-  report: Pick<Report, "moves" | "warnings" | "problems"> & { readonly rooms?: Report["rooms"] | undefined },
+  report: Pick<Report, "moves" | "warnings" | "problems"> & {
+    readonly rooms?: Report["rooms"] | undefined;
+    /** A dry run's, once it ended: what stopped it is not a problem of the plan's. */
+    readonly outcome?: Outcome;
+  },
   name: (id: string) => string,
 ): string[] {
   const lines: string[] = [];
@@ -252,7 +272,10 @@ export function previewBody(
   for (const kind of surprises) group(kind.title, kind.items, kind.count);
   if (report.rooms !== undefined) roomLines(report.rooms, name, lines, group);
   group("Chains and other notes:", report.warnings.slice());
-  group("Blocking problems (a run would send nothing and exit 1):", report.problems.slice());
+  group(
+    stopped(report.outcome) ? "Stopped:" : "Blocking problems (a run would send nothing and exit 1):",
+    report.problems.slice(),
+  );
   return lines;
 }
 

@@ -147,6 +147,45 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     expect(sandbox.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
   });
 
+  it("a dry run stopped by a signal or a refused key says it stopped, not that the plan has problems", async () => {
+    const file = await write("m.yaml", manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
+    const refused = await runBin(["run", file, "--dry-run", "--report", join(dir, "r1.json")], {
+      env: { DOCSPACE_URL: sandbox.url, DOCSPACE_API_KEY: `sk-${"4".repeat(64)}` },
+    });
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toContain("\nStopped:\n  - the portal did not accept the API key (401)");
+    expect(refused.stdout).not.toContain("Blocking problems");
+    expect(refused.stdout).toMatch(/^Result: aborted \(exit 3\): 0 planned, 0 skipped, 1 not run;/m);
+
+    // Stopped after the preflight, at the read of the source's disabled members: a plan could be saved.
+    let held = false;
+    sandbox.faults.script((req) => {
+      if (req.path === "/api/2.0/people/filter") {
+        held = true;
+        sandbox.pause();
+      }
+      return undefined;
+    });
+    let kill: (s: NodeJS.Signals) => void = () => undefined;
+    const plan = join(dir, "plan.json");
+    const args = ["run", file, "--dry-run", "--report", join(dir, "r2.json"), "--plan-out", plan];
+    const finished = runBin(args, {
+      env: env(),
+      onSpawn: (k) => (kill = k),
+    });
+    while (!held) await new Promise((r) => setTimeout(r, 10));
+    kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 200));
+    sandbox.resume();
+    const stopped = await finished;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stdout).toContain("\nStopped:\n  - interrupted");
+    expect(stopped.stdout).not.toContain("Blocking problems");
+    expect(stopped.stdout).toMatch(/^Result: interrupted \(exit 130\): 0 planned, 0 skipped, 1 not run;/m);
+    expect(stopped.stderr).toContain(`no plan written to ${plan}: the preview was interrupted`);
+    await expect(stat(plan)).rejects.toThrow();
+  });
+
   it("a second signal exits at once (130), even with a request still unanswered", async () => {
     const file = await write("m.yaml", manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`));
     sandbox.faults.script((req) => {

@@ -1,4 +1,4 @@
-import { previewBody, renderRunSummary } from "../../../src/report/render.js";
+import { previewBody, renderPreview, renderRunSummary } from "../../../src/report/render.js";
 import type { MoveResult, Report } from "../../../src/report/types.js";
 import { padColumns, stringWidth } from "../../../src/report/columns.js";
 
@@ -145,5 +145,102 @@ describe("a large run or preview stays short on screen", () => {
     expect(lines).toContain("  … and 9900 more moves (every one is in the report)");
     expect(lines).toContain("  … and 9980 more moves (see the report)");
     expect(lines.filter((l) => l === "  … and 9950 more (see the report)")).toHaveLength(2);
+  });
+});
+
+describe("a dry run's last lines say how it ended", () => {
+  const planned = {
+    id: "a",
+    from: { id: null, name: "S" },
+    to: { id: null, name: "D" },
+    status: "planned",
+    reason: null,
+    error: null,
+    warnings: [],
+    moved: ["u1", "u2"],
+    alreadyInDestination: [],
+    droppedGuests: [],
+    guestsLeftInSource: [],
+    managerRemoved: null,
+    completion: null,
+    preview: {
+      sourceBefore: 2,
+      sourceAfter: 0,
+      destinationBefore: 0,
+      destinationAfter: 2,
+      sourceMembersAfter: [],
+      destinationMembersAfter: ["u1", "u2"],
+      sourceManagerAfter: null,
+      destinationManagerAfter: null,
+      disabledLeftBehind: [],
+      emptiesSource: true,
+    },
+  } as unknown as MoveResult;
+  const notRun = {
+    ...planned,
+    status: "not-attempted",
+    moved: [],
+    preview: undefined,
+  } as unknown as MoveResult;
+  const dryRun = (outcome: string, exitCode: number, problems: string[], moves: MoveResult[]): Report =>
+    ({
+      mode: "dry-run",
+      portal: "https://p",
+      portalVersion: "3.7.2",
+      behaviour: "move",
+      outcome,
+      exitCode,
+      warnings: [],
+      problems,
+      moves,
+      summary: {
+        total: moves.length,
+        succeeded: 0,
+        failed: 0,
+        skipped: 0,
+        planned: moves.filter((m) => m.status === "planned").length,
+        notAttempted: moves.filter((m) => m.status === "not-attempted").length,
+        membersMoved: 2,
+        requests: 4,
+        retries: 0,
+        rateLimited: 0,
+      },
+    }) as unknown as Report;
+  const name = (id: string): string => id;
+
+  it("ready: what it planned and would change, its reads", () => {
+    const lines = renderPreview(dryRun("succeeded", 0, [], [planned]), "r.json", "b", name);
+    expect(lines.at(-2)).toBe(
+      "Result: ready (exit 0): 1 planned, 0 skipped, 0 not possible; 2 members would move; 4 requests, all GET",
+    );
+  });
+
+  it("blocking problems: listed as what a run would refuse", () => {
+    const lines = renderPreview(dryRun("failed", 1, ["no group named X"], [notRun]), "r.json", "b", name);
+    expect(lines).toContain("Blocking problems (a run would send nothing and exit 1):");
+    expect(lines.at(-2)).toMatch(
+      /^Result: blocking problems \(exit 1\): 0 planned, 0 skipped, 1 not possible;/,
+    );
+  });
+
+  it("stopped (a signal, a refused key): said as a stop, not as a problem of the plan", () => {
+    for (const [outcome, exit] of [
+      ["interrupted", 130],
+      ["aborted", 3],
+    ] as const) {
+      const lines = renderPreview(dryRun(outcome, exit, ["stopped here"], [notRun]), "r.json", "b", name);
+      expect(lines).toContain("Stopped:");
+      expect(lines.join("\n")).not.toContain("Blocking problems");
+      expect(lines.at(-2)).toMatch(
+        new RegExp(`^Result: ${outcome} \\(exit ${exit}\\): 0 planned, 0 skipped, 1 not run;`),
+      );
+    }
+  });
+
+  it("an undo's dry run ends as the run's preview does, in undo's words", () => {
+    const lines = renderRunSummary(dryRun("succeeded", 0, [], [planned]), "r.json", true);
+    expect(lines.at(-2)).toBe(
+      "Result: ready (exit 0): 1 planned, 0 skipped, 0 not possible; 2 members would be put back; 4 requests, all GET",
+    );
   });
 });
