@@ -158,10 +158,11 @@ describe("docspace-migrate run (built bin): exit codes", () => {
     expect(refused.stdout).toMatch(/^Result: aborted \(exit 3\): 0 planned, 0 skipped, 1 not run;/m);
 
     // Stopped after the preflight, at the read of the source's disabled members: a plan could be saved.
-    let held = false;
+    let hold: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (hold = resolve));
     sandbox.faults.script((req) => {
       if (req.path === "/api/2.0/people/filter") {
-        held = true;
+        hold();
         sandbox.pause();
       }
       return undefined;
@@ -173,7 +174,7 @@ describe("docspace-migrate run (built bin): exit codes", () => {
       env: env(),
       onSpawn: (k) => (kill = k),
     });
-    while (!held) await new Promise((r) => setTimeout(r, 10));
+    await held;
     kill("SIGINT");
     await new Promise((r) => setTimeout(r, 200));
     sandbox.resume();
