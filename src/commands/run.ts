@@ -9,7 +9,7 @@ import { formatPath } from "../manifest/validate.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Issue, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { handedOn, peopleRead } from "../plan/group-store.js";
-import { preflight as runPreflight } from "../plan/preflight.js";
+import { preflight as runPreflight, type RecordedMove } from "../plan/preflight.js";
 import { readRooms, roomImpact } from "../plan/rooms.js";
 import { PortalError, type Portal } from "../portal/port.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
@@ -225,7 +225,16 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     async ({ portal, history, journal, records, moveJournal, warnings, problems }) => {
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
-      let pre = located(await runPreflight(portal, moveSpecs, deps.stop), manifest.path, locator.take());
+      // What earlier runs did is not refused as if it were still to do.
+      const recorded = {
+        settled: (m: RecordedMove) => flags.force !== true && history.done.has(records.key(m)),
+        inDoubt: (m: RecordedMove) => history.inDoubt.has(records.key(m)),
+      };
+      let pre = located(
+        await runPreflight(portal, moveSpecs, deps.stop, recorded),
+        manifest.path,
+        locator.take(),
+      );
       warnings.push(...preflightWarnings(pre, settings, dryRun));
       problems.push(...pre.problems.map((p) => p.message));
       // A move started but never recorded as finished (a crash) is judged from the groups just read.

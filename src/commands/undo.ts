@@ -128,7 +128,10 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     deps,
     async ({ portal, history, records, moveJournal, warnings, problems }) => {
       warnings.push(...source.warnings);
-      const pre = await runPreflight(portal, specs, deps.stop);
+      // A step already undone is not checked against what its undo left (the group it deleted).
+      const pre = await runPreflight(portal, specs, deps.stop, {
+        settled: (m) => history.undone.has(records.key(m)),
+      });
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
       const input = {
         moves: specs,

@@ -53,6 +53,27 @@ function ending(err: unknown): Error | null {
   return null;
 }
 
+/** A move as the state store knows it: by its id and its groups' ids. */
+export interface RecordedMove {
+  readonly moveId: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * What the state store says of the moves, for the checks that the portal as it is now would fail only
+ * because an earlier run did its work.
+ */
+export interface Recorded {
+  /**
+   * Nothing to send (done and not forced; for an undo, undone): none of its checks apply, since what
+   * it did is what they would refuse (its people gone from the source, the group its undo deleted).
+   */
+  readonly settled?: (move: RecordedMove) => boolean;
+  /** Started and never recorded as finished: its people may have left the source already. */
+  readonly inDoubt?: (move: RecordedMove) => boolean;
+}
+
 /**
  * Everything read before the first write: the portal's version, what the key may do,
  * names resolved to ids, and every group involved read once. Problems are collected, not thrown.
@@ -61,6 +82,7 @@ export async function preflight(
   portal: Portal,
   moves: readonly MoveSpec[],
   stop?: AbortSignal,
+  recorded: Recorded = {},
 ): Promise<Preflight> {
   // The checks, the name searches, the group reads and the people reads start together (the governor
   // bounds what is in flight): none of them depends on another, but a group named in the manifest is read
@@ -297,6 +319,18 @@ export async function preflight(
   const resolvedMoves = moves.map((move) => {
     const from = lookup(move.from);
     const to = lookup(move.to);
+    // A group given by id is known by it even when it is gone (its undo deleted the group a run created).
+    const idOf = (ref: GroupRef, found: GroupName | string): string | null =>
+      typeof found !== "string" ? found.id : ref.kind === "id" ? ref.id : null;
+    const ids = { from: idOf(move.from, from), to: idOf(move.to, to) };
+    const known =
+      ids.from === null || ids.to === null ? null : { moveId: move.id, from: ids.from, to: ids.to };
+    if (known !== null && known.from !== known.to && recorded.settled?.(known) === true) {
+      const group = (found: GroupName | string, id: string): GroupName =>
+        typeof found === "string" ? { id, name: id } : found;
+      return { spec: move, from: group(from, known.from), to: group(to, known.to) };
+    }
+    const inDoubt = known !== null && recorded.inDoubt?.(known) === true;
     for (const [side, result] of [
       ["from", from],
       ["to", to],
@@ -336,7 +370,7 @@ export async function preflight(
         if (found.isVisitor)
           why.push(`${who} is a guest; DocSpace does not put guests in groups (it would silently skip them)`);
         else if (found.status === 2) why.push(`${who} is disabled; DocSpace would silently skip them`);
-        else if (source?.members.some((m) => m.id === found.id) !== true)
+        else if (!inDoubt && source?.members.some((m) => m.id === found.id) !== true)
           why.push(`${who} is not a member of "${from.name}"`);
         else members.push(found);
       }

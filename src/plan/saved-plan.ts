@@ -23,6 +23,9 @@ export interface PinnedGroup {
   readonly membersHash: string;
 }
 
+/** The hash a plan gives a group it could not read: no group's members hash to it. */
+const GONE = createHash("sha256").update("gone").digest("hex");
+
 /** A group's member list (and manager) as one hash: any change to who is in it changes the hash. */
 export function membersHash(group: GroupSnapshot): string {
   const ids = group.members.map((m) => m.id).sort();
@@ -38,10 +41,11 @@ export function buildPlan(input: {
   manifest: SavedPlan["manifest"];
   preflight: Preflight;
 }): SavedPlan {
+  // A group not read is one gone since a run recorded as done moved from or into it (the preflight
+  // checks nothing of such a move, which the plan's run skips as done): pinned as gone, matching no group.
   const pin = (id: string, name: string): PinnedGroup => {
     const group = input.preflight.groups.get(id);
-    if (group === undefined) throw new Error(`internal: group ${id} was not read`);
-    return { id, name, membersHash: membersHash(group) };
+    return { id, name, membersHash: group === undefined ? GONE : membersHash(group) };
   };
   return {
     planVersion: 1,

@@ -102,6 +102,46 @@ describe("members: a partial move (SPEC §3a)", () => {
     expect(members(g(1))).toEqual([u(1), u(3), u(6)].sort()); // (u4, disabled, is not listed)
   });
 
+  it("runs again as a cron job would: the move the last run did is skipped (exit 0), though its people have left the source", async () => {
+    await h.start(smallSeed());
+    expect((await h.run(text)).code).toBe(0);
+    h.sandbox.clearLog();
+    const again = await h.run(text);
+    expect(again.code).toBe(0);
+    expect(again.report?.problems).toEqual([]);
+    expect(again.report?.moves[0]).toMatchObject({ status: "skipped", reason: "already-done" });
+    expect(writes()).toEqual([]);
+    const preview = await h.run(text, { dryRun: true });
+    expect(preview.code).toBe(0);
+    expect(preview.report?.moves[0]).toMatchObject({ status: "skipped", reason: "already-done" });
+  });
+
+  it("a run killed after the removal, before its result was recorded, is settled by the next run from the portal", async () => {
+    await h.start(smallSeed());
+    const file = join(h.dir, "manifest.yaml");
+    await writeFile(file, text);
+    // The removal is applied, then answered 503: the run is killed before it retries.
+    h.sandbox.faults.script((r) =>
+      r.method === "DELETE" && r.path.endsWith("/members")
+        ? { kind: "status", status: 503, after: true }
+        : undefined,
+    );
+    const killed = await h.runKilledWhen(
+      ["run", file, "--report", join(h.dir, "killed.json")],
+      (r) => r.method === "DELETE",
+    );
+    expect(killed.signal).toBe("SIGKILL");
+    expect(members(g(1))).toEqual([u(1), u(3), u(6)].sort()); // the people are out of the source
+    h.sandbox.faults.clearScripts();
+    h.sandbox.clearLog();
+    const next = await h.run(await readFile(file, "utf8"));
+    expect(next.code).toBe(0);
+    expect(next.report?.problems).toEqual([]);
+    expect(next.report?.moves[0]).toMatchObject({ status: "skipped", reason: "already-done" });
+    expect(next.report?.warnings.join("\n")).toMatch(/move "a" was in doubt .* the portal shows it done/);
+    expect(writes()).toEqual([]);
+  });
+
   it("the split of SPEC §3a: some people into a group created for them, one named its manager; undo puts it all back", async () => {
     await h.start(smallSeed());
     const before = h.sandbox.model.toSeed();

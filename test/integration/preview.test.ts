@@ -217,6 +217,24 @@ describe("saved plans", () => {
     expect((await h.run(text, { planOut: planFile })).code).toBe(2);
   });
 
+  it("a move done by an earlier run whose source is gone since: planned as done, and the plan runs as done", async () => {
+    await h.start(smallSeed());
+    const planFile = join(h.dir, "plan.json");
+    const text = manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`);
+    expect((await h.run(text)).code).toBe(0);
+    h.sandbox.model.removeGroup(g(1));
+    const preview = await h.run(text, { dryRun: true, planOut: planFile });
+    expect(preview.code).toBe(0);
+    expect(preview.report?.moves[0]).toMatchObject({ status: "skipped", reason: "already-done" });
+    const run = await h.run(text, { plan: planFile });
+    expect(run.code).toBe(0);
+    expect(run.report?.moves[0]).toMatchObject({ status: "skipped", reason: "already-done" });
+    // Forced, the move is checked again: its source is missing.
+    const forced = await h.run(text, { plan: planFile, force: true });
+    expect(forced.code).toBe(1);
+    expect(forced.report?.problems[0]).toContain("the group does not exist (or was deleted)");
+  });
+
   it("writes no plan when the preview found blocking problems", async () => {
     await h.start(smallSeed());
     const planFile = join(h.dir, "plan.json");

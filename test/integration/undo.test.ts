@@ -77,6 +77,22 @@ describe("undo", () => {
     );
   });
 
+  it("an undo run again skips what it undid (exit 0), though it deleted the group the run had created", async () => {
+    await h.start(smallSeed());
+    const run = await h.run(manifest(`{ id: a, from: ${g(1)}, to: { name: Fresh, create: true } }`));
+    expect(run.code).toBe(0);
+    expect((await undo(run.reportPath)).code).toBe(0);
+    expect(h.sandbox.model.listGroups({ count: 100 }).items.some((x) => x.name === "Fresh")).toBe(false);
+    h.sandbox.clearLog();
+    for (const dryRun of [true, false]) {
+      const again = await undo(run.reportPath, dryRun);
+      expect(again.code).toBe(0);
+      expect(again.report?.problems).toEqual([]);
+      expect(again.report?.moves[0]).toMatchObject({ status: "skipped", reason: "already-undone" });
+    }
+    expect(new Set(h.sandbox.requests.map((r) => r.method))).toEqual(new Set(["GET"]));
+  });
+
   it("marks the moves undone in the state store, so the manifest can run again", async () => {
     await h.start(smallSeed());
     const text = manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`);

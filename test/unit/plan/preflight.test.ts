@@ -3,7 +3,7 @@ import { checkKey, preflight } from "../../../src/plan/preflight.js";
 import { MemoryPortal } from "../../../src/portal/memory.js";
 import { PortalModel } from "../../../src/portal/model.js";
 import { movesOf } from "../../helpers/engine.js";
-import { g, smallSeed } from "../../helpers/portal.js";
+import { g, smallSeed, u } from "../../helpers/portal.js";
 import { manifest } from "../../helpers/run.js";
 import type { KeyInfo, SelfInfo } from "../../../src/portal/port.js";
 
@@ -289,6 +289,41 @@ describe("the preflight over the in-memory portal", () => {
       expect(calls.findGroups).toBe(28);
       expect(pre.moves[1]).toMatchObject({ from: { name: "Team 1" }, to: { name: "Team 14" } });
     });
+  });
+
+  it("does not refuse what an earlier run did: a settled move is not checked, a move in doubt not against its source", async () => {
+    const settled = new Set([`a ${g(1)} ${g(3)}`, `b ${g(42)} ${g(3)}`]);
+    const inDoubt = new Set([`d ${g(1)} ${g(4)}`, `f ${g(1)} ${g(2)}`]);
+    const key = (m: { moveId: string; from: string; to: string }): string => `${m.moveId} ${m.from} ${m.to}`;
+    const pre = await preflight(
+      portal(),
+      movesOf(
+        manifest(
+          // done: u8 is in Support now, not in Sales EMEA
+          `{ id: a, from: ${g(1)}, to: ${g(3)}, members: [${u(8)}], manager: ${u(8)} }`,
+          // undone: the group its undo deleted is known by its id
+          `{ id: b, from: ${g(42)}, to: ${g(3)} }`,
+          // a group by a name that is gone cannot be matched to a record
+          `{ id: e, from: { name: "Gone" }, to: ${g(3)} }`,
+          // in doubt: u7 may have left the source already; a guest is still refused
+          `{ id: d, from: ${g(1)}, to: ${g(4)}, members: [${u(7)}] }`,
+          `{ id: f, from: ${g(1)}, to: ${g(2)}, members: [${u(3)}] }`,
+        ),
+      ),
+      undefined,
+      { settled: (m) => settled.has(key(m)), inDoubt: (m) => inDoubt.has(key(m)) },
+    );
+    expect(pre.moves.map((m) => m && [m.spec.id, m.from.id, m.to.id, m.members?.map((x) => x.id)])).toEqual([
+      ["a", g(1), g(3), undefined],
+      ["b", g(42), g(3), undefined],
+      null,
+      ["d", g(1), g(4), [u(7)]],
+      null,
+    ]);
+    expect(pre.problems.map((p) => [p.moveId, p.message])).toEqual([
+      ["e", expect.stringContaining('no group is named "Gone"')],
+      ["f", expect.stringContaining("is a guest")],
+    ]);
   });
 
   it("lists every blocking problem at once: unknown and ambiguous names, a missing group, a system group, from == to", async () => {
