@@ -132,6 +132,7 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
       const pre = await runPreflight(portal, specs, deps.stop, {
         settled: (m) => history.undone.has(records.key(m)),
       });
+      problems.push(...pre.problems.map((p) => p.message));
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
       const input = {
         moves: specs,

@@ -93,6 +93,23 @@ describe("undo", () => {
     expect(new Set(h.sandbox.requests.map((r) => r.method))).toEqual(new Set(["GET"]));
   });
 
+  it("a group gone since the run blocks the undo: the problem is listed, nothing is written (exit 1)", async () => {
+    await h.start(smallSeed());
+    const run = await h.run(
+      manifest(`{ id: a, from: ${g(1)}, to: ${g(3)} }`, `{ id: b, from: ${g(2)}, to: ${g(4)} }`),
+    );
+    expect(run.code).toBe(0);
+    h.sandbox.model.removeGroup(g(3));
+    h.sandbox.clearLog();
+    const res = await undo(run.reportPath);
+    expect(res.code).toBe(1);
+    const gone = `move "a" to: ${g(3)}: the group does not exist (or was deleted)`;
+    expect(res.report?.problems).toEqual([gone]);
+    expect(res.out).toContain("Blocking problems (nothing was changed):");
+    expect(res.out).toContain(`  - ${gone}`);
+    expect(new Set(h.sandbox.requests.map((r) => r.method))).toEqual(new Set(["GET"]));
+  });
+
   it("marks the moves undone in the state store, so the manifest can run again", async () => {
     await h.start(smallSeed());
     const text = manifest(`{ id: a, from: ${g(1)}, to: ${g(2)} }`);
