@@ -225,13 +225,14 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
     async ({ portal, history, journal, records, moveJournal, warnings, problems }) => {
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
-      // What earlier runs did is not refused as if it were still to do.
-      const recorded = {
+      // What is left out, or what earlier runs did, is not refused as if it were still to do.
+      const scope = {
+        selected,
         settled: (m: RecordedMove) => flags.force !== true && history.done.has(records.key(m)),
         inDoubt: (m: RecordedMove) => history.inDoubt.has(records.key(m)),
       };
       let pre = located(
-        await runPreflight(portal, moveSpecs, deps.stop, recorded),
+        await runPreflight(portal, moveSpecs, deps.stop, scope),
         manifest.path,
         locator.take(),
       );

@@ -61,10 +61,13 @@ export interface RecordedMove {
 }
 
 /**
- * What the state store says of the moves, for the checks that the portal as it is now would fail only
- * because an earlier run did its work.
+ * What the command knows of its moves beyond the portal, for the checks that do not apply to all of them:
+ * which it will send, and what the state store says of them (the portal as it is now would fail some
+ * only because an earlier run did its work).
  */
-export interface Recorded {
+export interface MoveScope {
+  /** False for a move left out (--only, --exclude, a saved plan): never sent, so nothing of it is checked. */
+  readonly selected?: (moveId: string) => boolean;
   /**
    * Nothing to send (done and not forced; for an undo, undone): none of its checks apply, since what
    * it did is what they would refuse (its people gone from the source, the group its undo deleted).
@@ -82,7 +85,7 @@ export async function preflight(
   portal: Portal,
   moves: readonly MoveSpec[],
   stop?: AbortSignal,
-  recorded: Recorded = {},
+  scope: MoveScope = {},
 ): Promise<Preflight> {
   // The checks, the name searches, the group reads and the people reads start together (the governor
   // bounds what is in flight): none of them depends on another, but a group named in the manifest is read
@@ -319,18 +322,22 @@ export async function preflight(
   const resolvedMoves = moves.map((move) => {
     const from = lookup(move.from);
     const to = lookup(move.to);
+    if (scope.selected?.(move.id) === false)
+      return typeof from === "string" || typeof to === "string" || from.id === to.id
+        ? null
+        : { spec: move, from, to };
     // A group given by id is known by it even when it is gone (its undo deleted the group a run created).
     const idOf = (ref: GroupRef, found: GroupName | string): string | null =>
       typeof found !== "string" ? found.id : ref.kind === "id" ? ref.id : null;
     const ids = { from: idOf(move.from, from), to: idOf(move.to, to) };
     const known =
       ids.from === null || ids.to === null ? null : { moveId: move.id, from: ids.from, to: ids.to };
-    if (known !== null && known.from !== known.to && recorded.settled?.(known) === true) {
+    if (known !== null && known.from !== known.to && scope.settled?.(known) === true) {
       const group = (found: GroupName | string, id: string): GroupName =>
         typeof found === "string" ? { id, name: id } : found;
       return { spec: move, from: group(from, known.from), to: group(to, known.to) };
     }
-    const inDoubt = known !== null && recorded.inDoubt?.(known) === true;
+    const inDoubt = known !== null && scope.inDoubt?.(known) === true;
     for (const [side, result] of [
       ["from", from],
       ["to", to],

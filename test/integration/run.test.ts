@@ -162,6 +162,29 @@ describe("run on DocSpace 3.7.2 (the move empties the source)", () => {
       ["--only/--exclude name moves the manifest does not have: zzz; nothing was sent"],
     ]);
   });
+
+  it("a move left out by --only or --exclude is never sent, so it is not checked: its missing group blocks nothing", async () => {
+    await h.start(smallSeed());
+    const text = manifest(
+      `{ id: a, from: { name: "Nobody" }, to: ${g(3)} }`,
+      `{ id: b, from: ${g(1)}, to: ${g(2)}, members: [${u(8)}] }`,
+      `{ id: c, from: ${g(1)}, to: ${g(4)} }`,
+    );
+    for (const dryRun of [true, false]) {
+      const res = await h.run(text, { exclude: ["a", "b"], dryRun });
+      expect(res.code).toBe(0);
+      expect(res.report?.problems).toEqual([]);
+      expect(res.report?.moves.map((m) => [m.id, m.status, m.reason])).toEqual([
+        ["a", "skipped", "excluded"],
+        ["b", "skipped", "excluded"],
+        ["c", dryRun ? "planned" : "succeeded", null],
+      ]);
+    }
+    // Selected, the same moves are refused before anything is sent.
+    const all = await h.run(text);
+    expect(all.code).toBe(1);
+    expect(all.report?.problems).toHaveLength(2);
+  });
 });
 
 describe("run on DocSpace 3.6 (the move only copies)", () => {

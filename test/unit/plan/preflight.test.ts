@@ -291,7 +291,7 @@ describe("the preflight over the in-memory portal", () => {
     });
   });
 
-  it("does not refuse what an earlier run did: a settled move is not checked, a move in doubt not against its source", async () => {
+  it("does not refuse what is left out or what an earlier run did: neither is checked, a move in doubt not against its source", async () => {
     const settled = new Set([`a ${g(1)} ${g(3)}`, `b ${g(42)} ${g(3)}`]);
     const inDoubt = new Set([`d ${g(1)} ${g(4)}`, `f ${g(1)} ${g(2)}`]);
     const key = (m: { moveId: string; from: string; to: string }): string => `${m.moveId} ${m.from} ${m.to}`;
@@ -308,10 +308,17 @@ describe("the preflight over the in-memory portal", () => {
           // in doubt: u7 may have left the source already; a guest is still refused
           `{ id: d, from: ${g(1)}, to: ${g(4)}, members: [${u(7)}] }`,
           `{ id: f, from: ${g(1)}, to: ${g(2)}, members: [${u(3)}] }`,
+          // left out: a group not found, a guest, refused for nothing
+          `{ id: x, from: { name: "Nowhere" }, to: ${g(3)} }`,
+          `{ id: y, from: ${g(2)}, to: ${g(3)}, members: [${u(3)}] }`,
         ),
       ),
       undefined,
-      { settled: (m) => settled.has(key(m)), inDoubt: (m) => inDoubt.has(key(m)) },
+      {
+        selected: (id) => !["x", "y"].includes(id),
+        settled: (m) => settled.has(key(m)),
+        inDoubt: (m) => inDoubt.has(key(m)),
+      },
     );
     expect(pre.moves.map((m) => m && [m.spec.id, m.from.id, m.to.id, m.members?.map((x) => x.id)])).toEqual([
       ["a", g(1), g(3), undefined],
@@ -319,6 +326,8 @@ describe("the preflight over the in-memory portal", () => {
       null,
       ["d", g(1), g(4), [u(7)]],
       null,
+      null,
+      ["y", g(2), g(3), undefined],
     ]);
     expect(pre.problems.map((p) => [p.moveId, p.message])).toEqual([
       ["e", expect.stringContaining('no group is named "Gone"')],
