@@ -9,20 +9,19 @@ import { formatPath } from "../manifest/validate.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import { Severity, type Issue, type Manifest, type MoveSpec } from "../manifest/types.js";
 import { handedOn, peopleRead } from "../plan/group-store.js";
-import { preflight as runPreflight, type RecordedMove } from "../plan/preflight.js";
+import { preflight as runPreflight, type MoveScope } from "../plan/preflight.js";
 import { readRooms, roomImpact } from "../plan/rooms.js";
 import { PortalError, type Portal } from "../portal/port.js";
 import { buildPlan, checkPlan, staleGroups, type SavedPlan } from "../plan/saved-plan.js";
 import { isPlannedGroup, type Preflight, type ResolvedMove } from "../plan/types.js";
 import { MoveBehaviour } from "../portal/version.js";
 import { ExitCode } from "../report/exit-codes.js";
-import { behaviourLine, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
+import { behaviourLine, cutShort, previewBody, renderPreview, renderRunSummary } from "../report/render.js";
 import { peopleLookup } from "../report/people.js";
 import { notRun } from "../report/build.js";
 import { mapResults } from "../report/spool.js";
 import {
   MoveStatus,
-  Outcome,
   Reason,
   RunMode,
   type BeforeState,
@@ -226,10 +225,10 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
       // What is left out, or what earlier runs did, is not refused as if it were still to do.
-      const scope = {
+      const scope: MoveScope = {
         selected,
-        settled: (m: RecordedMove) => flags.force !== true && history.done.has(records.key(m)),
-        inDoubt: (m: RecordedMove) => history.inDoubt.has(records.key(m)),
+        settled: (m) => flags.force !== true && history.done.has(records.key(m)),
+        inDoubt: (m) => history.inDoubt.has(records.key(m)),
       };
       let pre = located(
         await runPreflight(portal, moveSpecs, deps.stop, scope),
@@ -385,7 +384,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
   let planPath: string | undefined;
   if (dryRun && flags.planOut !== undefined && pre !== null) {
     if (report.problems.length > 0) {
-      const why = report.outcome === Outcome.Failed ? "found blocking problems" : `was ${report.outcome}`;
+      const why = cutShort(report.outcome) ? `was ${report.outcome}` : "found blocking problems";
       output.err(`no plan written to ${flags.planOut}: the preview ${why}`);
     } else {
       await writeJsonAtomic(

@@ -14,6 +14,7 @@ import {
   type SelfInfo,
 } from "../portal/port.js";
 import { RULES } from "../manifest/rules.js";
+import type { MoveIdentity } from "../state/history.js";
 import { GroupStore } from "./group-store.js";
 import { describePerson, describeRef, type GroupRef, type MoveSpec } from "../manifest/types.js";
 import { moveBehaviourOf, parseVersion } from "../portal/version.js";
@@ -53,13 +54,6 @@ function ending(err: unknown): Error | null {
   return null;
 }
 
-/** A move as the state store knows it: by its id and its groups' ids. */
-export interface RecordedMove {
-  readonly moveId: string;
-  readonly from: string;
-  readonly to: string;
-}
-
 /**
  * What the command knows of its moves beyond the portal, for the checks that do not apply to all of them:
  * which it will send, and what the state store says of them (the portal as it is now would fail some
@@ -72,9 +66,9 @@ export interface MoveScope {
    * Nothing to send (done and not forced; for an undo, undone): none of its checks apply, since what
    * it did is what they would refuse (its people gone from the source, the group its undo deleted).
    */
-  readonly settled?: (move: RecordedMove) => boolean;
+  readonly settled?: (move: MoveIdentity) => boolean;
   /** Started and never recorded as finished: its people may have left the source already. */
-  readonly inDoubt?: (move: RecordedMove) => boolean;
+  readonly inDoubt?: (move: MoveIdentity) => boolean;
 }
 
 /**

@@ -121,7 +121,7 @@ export function renderRunSummary(
 }
 
 /** Whether a dry run was cut short (interrupted, its key refused, deferred) rather than judged. */
-const stopped = (outcome: Outcome | undefined): boolean =>
+export const cutShort = (outcome: Outcome | undefined): boolean =>
   outcome !== undefined && outcome !== Outcome.Succeeded && outcome !== Outcome.Failed;
 
 /**
@@ -130,12 +130,9 @@ const stopped = (outcome: Outcome | undefined): boolean =>
  */
 function previewResult(report: Report, members: number, change: string): string {
   const s = report.summary;
-  const verdict = stopped(report.outcome)
-    ? report.outcome
-    : report.problems.length > 0
-      ? "blocking problems"
-      : "ready";
-  return `Result: ${verdict} (exit ${report.exitCode}): ${s.planned} planned, ${s.skipped} skipped, ${s.notAttempted} ${stopped(report.outcome) ? "not run" : "not possible"}; ${plural(members, "member")} ${change}; ${plural(s.requests, "request")}, all GET`;
+  const short = cutShort(report.outcome);
+  const verdict = short ? report.outcome : report.problems.length > 0 ? "blocking problems" : "ready";
+  return `Result: ${verdict} (exit ${report.exitCode}): ${s.planned} planned, ${s.skipped} skipped, ${s.notAttempted} ${short ? "not run" : "not possible"}; ${plural(members, "member")} ${change}; ${plural(s.requests, "request")}, all GET`;
 }
 
 /**
@@ -273,7 +270,7 @@ export function previewBody(
   if (report.rooms !== undefined) roomLines(report.rooms, name, lines, group);
   group("Chains and other notes:", report.warnings.slice());
   group(
-    stopped(report.outcome) ? "Stopped:" : "Blocking problems (a run would send nothing and exit 1):",
+    cutShort(report.outcome) ? "Stopped:" : "Blocking problems (a run would send nothing and exit 1):",
     report.problems.slice(),
   );
   return lines;
