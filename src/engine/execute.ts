@@ -303,7 +303,7 @@ export async function execute(input: ExecuteInput, deps: ExecuteDeps): Promise<E
       }
     }
     const finish = (result: MoveResult): MoveResult => {
-      const kept = shaped(result);
+      const kept = shaped(asReported(result));
       spool.set(index, kept);
       fate[index] = wentAsPlanned(kept) ? AS_PLANNED : NOT_AS_PLANNED;
       const touched = preflight.moves[index] ?? null; // (null for a move the preview leaves out)
@@ -460,6 +460,18 @@ const NOT_AS_PLANNED = 2;
 /** A move is the last to touch its source (1), its destination (2). */
 const LAST_FROM = 1;
 const LAST_TO = 2;
+
+/**
+ * A result as the report says it: a group still to create (its move did not run, or its creation failed)
+ * has no id yet, so it is named only (the planned id is the engine's own).
+ */
+function asReported(result: MoveResult): MoveResult {
+  const named = (group: MoveResult["from"]): MoveResult["from"] =>
+    group.id !== null && isPlannedGroup(group.id) ? { id: null, name: group.name } : group;
+  const from = named(result.from);
+  const to = named(result.to);
+  return from === result.from && to === result.to ? result : { ...result, from, to };
+}
 
 const wentAsPlanned = (r: MoveResult): boolean =>
   r.status === MoveStatus.Succeeded ||

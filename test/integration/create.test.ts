@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { g, smallSeed, u } from "../helpers/portal.js";
-import { manifest, RunHarness } from "../helpers/run.js";
+import { manifest, RunHarness, validateReport } from "../helpers/run.js";
 
 let h: RunHarness;
 
@@ -21,6 +21,30 @@ describe("create: true (SPEC §3a)", () => {
     `{ id: a, from: ${g(1)}, to: { name: Sales North, create: true } }`,
     `{ id: b, from: ${g(3)}, to: { name: Sales North, create: true } }`,
   );
+
+  it("a run that leaves out the move creating a group reports that group without an id, in the report's own schema, and undo reads it", async () => {
+    await h.start(smallSeed());
+    const both = manifest(
+      `{ id: a, from: ${g(1)}, to: { name: Sales North, create: true } }`,
+      `{ id: b, from: ${g(3)}, to: ${g(4)} }`,
+    );
+    let reportPath = "";
+    for (const dryRun of [true, false]) {
+      const res = await h.run(both, { only: ["b"], dryRun });
+      expect(res.code).toBe(0);
+      expect(validateReport(res.report)).toBe(true);
+      expect(res.report?.moves[0]).toMatchObject({
+        status: "skipped",
+        reason: "excluded",
+        to: { id: null, name: "Sales North" },
+      });
+      reportPath = res.reportPath;
+    }
+    const back = await undo(reportPath);
+    expect([back.code, back.err]).toEqual([0, []]);
+    expect(back.report?.moves.map((m) => [m.id, m.status])).toEqual([["b", "succeeded"]]);
+    expect(named("Sales North")).toEqual([]);
+  });
 
   it("the preview says the group will be created and sends no write", async () => {
     await h.start(smallSeed());
