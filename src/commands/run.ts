@@ -30,7 +30,7 @@ import {
   type RunSettings,
 } from "../report/types.js";
 import { defaultReportPath, outputTargetProblem, STDOUT, writeJsonAtomic } from "../report/write.js";
-import { settledOnPortal } from "../state/history.js";
+import { settledOnPortal, type MoveIdentity } from "../state/history.js";
 import { stateDirOf } from "../state/open.js";
 import { TOOL } from "../version.js";
 
@@ -225,9 +225,11 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
       warnings.push(...manifestWarnings);
       const keyOf = (m: ResolvedMove): string => records.key(identity(m));
       // What is left out, or what earlier runs did, is not refused as if it were still to do.
+      const doneBefore = (m: MoveIdentity): boolean =>
+        flags.force !== true && history.done.has(records.key(m));
       const scope: MoveScope = {
         selected,
-        settled: (m) => flags.force !== true && history.done.has(records.key(m)),
+        settled: doneBefore,
         inDoubt: (m) => history.inDoubt.has(records.key(m)),
       };
       let pre = located(
@@ -266,7 +268,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, deps: Ru
         }
       }
       const alreadyDone = (m: ResolvedMove): boolean =>
-        flags.force !== true && (history.done.has(keyOf(m)) || recovered.has(keyOf(m)));
+        doneBefore(identity(m)) || (flags.force !== true && recovered.has(keyOf(m)));
       const stale = savedPlan === null ? new Map<string, string[]>() : staleGroups(savedPlan, pre.groups);
       let input = {
         moves: moveSpecs,

@@ -3,6 +3,7 @@ import { loadApiKey } from "../api/credentials.js";
 import { execute } from "../engine/execute.js";
 import { preview } from "../engine/preview.js";
 import { identity, progressHooks, session, type SessionDeps } from "../engine/session.js";
+import type { MoveIdentity } from "../state/history.js";
 import { formatIssue, loadManifest, type Env } from "../manifest/check.js";
 import { normalizePortalUrl } from "../manifest/portal-url.js";
 import type { Manifest, MoveSpec } from "../manifest/types.js";
@@ -129,17 +130,15 @@ export async function undoCommand(file: string, flags: UndoFlags, deps: UndoDeps
     async ({ portal, history, records, moveJournal, warnings, problems }) => {
       warnings.push(...source.warnings);
       // A step already undone is not checked against what its undo left (the group it deleted).
-      const pre = await runPreflight(portal, specs, deps.stop, {
-        settled: (m) => history.undone.has(records.key(m)),
-      });
+      const undone = (m: MoveIdentity): boolean => history.undone.has(records.key(m));
+      const pre = await runPreflight(portal, specs, deps.stop, { settled: undone });
       problems.push(...pre.problems.map((p) => p.message));
-      const keyOf = (m: ResolvedMove): string => records.key(identity(m));
       const input = {
         moves: specs,
         preflight: pre,
         selected: () => true,
         concurrency: source.settings.concurrency,
-        alreadyDone: (m: ResolvedMove) => history.undone.has(keyOf(m)),
+        alreadyDone: (m: ResolvedMove) => undone(identity(m)),
         undo: source.steps,
       };
       const lost = source.steps.flatMap((s) => s.lostGuests);

@@ -54,6 +54,14 @@ function ending(err: unknown): Error | null {
   return null;
 }
 
+/** A group's id as the manifest or the lookup gives it: by id, it is known even when gone. */
+const idOf = (ref: GroupRef, found: GroupName | string): string | null =>
+  typeof found !== "string" ? found.id : ref.kind === "id" ? ref.id : null;
+
+/** A group as found, or (gone since: the group an undo deleted) named by its id. */
+const asFound = (found: GroupName | string, id: string): GroupName =>
+  typeof found === "string" ? { id, name: id } : found;
+
 /**
  * What the command knows of its moves beyond the portal, for the checks that do not apply to all of them:
  * which it will send, and what the state store says of them (the portal as it is now would fail some
@@ -320,17 +328,11 @@ export async function preflight(
       return typeof from === "string" || typeof to === "string" || from.id === to.id
         ? null
         : { spec: move, from, to };
-    // A group given by id is known by it even when it is gone (its undo deleted the group a run created).
-    const idOf = (ref: GroupRef, found: GroupName | string): string | null =>
-      typeof found !== "string" ? found.id : ref.kind === "id" ? ref.id : null;
     const ids = { from: idOf(move.from, from), to: idOf(move.to, to) };
     const known =
       ids.from === null || ids.to === null ? null : { moveId: move.id, from: ids.from, to: ids.to };
-    if (known !== null && known.from !== known.to && scope.settled?.(known) === true) {
-      const group = (found: GroupName | string, id: string): GroupName =>
-        typeof found === "string" ? { id, name: id } : found;
-      return { spec: move, from: group(from, known.from), to: group(to, known.to) };
-    }
+    if (known !== null && known.from !== known.to && scope.settled?.(known) === true)
+      return { spec: move, from: asFound(from, known.from), to: asFound(to, known.to) };
     const inDoubt = known !== null && scope.inDoubt?.(known) === true;
     for (const [side, result] of [
       ["from", from],
